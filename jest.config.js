@@ -1,0 +1,30 @@
+/**
+ * Three kinds of tests (see README "Tests"): unit (pure logic; store and activity against DynamoDB Local and
+ * the fake Messages API), workflow (real Temporal dev server and time-skipping test server), replay
+ * (committed histories). globalSetup starts the Temporal dev server and DynamoDB Local once for the run.
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 120_000,
+  maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'workflow',
+      testMatch: ['<rootDir>/test/workflow/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/quiet-temporal-logs.ts'],
+    },
+    {
+      ...common,
+      displayName: 'replay',
+      testMatch: ['<rootDir>/test/replay/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/quiet-temporal-logs.ts'],
+    },
+  ],
+};

@@ -1,0 +1,66 @@
+/**
+ * Runtime configuration from environment variables, validated with zod so a bad value fails at startup
+ * with the variable's name. The README's configuration table lists the same variables.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_AWS_REGION,
+  DEFAULT_MODEL,
+  DEFAULT_TABLE_NAME,
+  DEFAULT_TASK_QUEUE,
+  DEFAULT_TEMPORAL_ADDRESS,
+  DEFAULT_TEMPORAL_NAMESPACE,
+} from './defaults';
+import { ConfigurationError } from './errors';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
+  TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_TEMPORAL_NAMESPACE),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  DYNAMODB_ENDPOINT: optionalString.pipe(z.url().optional()),
+  AWS_REGION: z.string().min(1).default(DEFAULT_AWS_REGION),
+  MEMORY_TABLE_NAME: z.string().min(3).max(255).default(DEFAULT_TABLE_NAME),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+});
+
+/** The validated configuration. */
+export interface AppConfig {
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  /** Unset means real AWS (region and credentials from the usual AWS chain). */
+  dynamodbEndpoint: string | undefined;
+  awsRegion: string;
+  tableName: string;
+  anthropicApiKey: string | undefined;
+  anthropicBaseUrl: string | undefined;
+  model: string;
+}
+
+/** Reads and validates configuration; throws a `ConfigurationError` naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    awsRegion: e.AWS_REGION,
+    tableName: e.MEMORY_TABLE_NAME,
+    anthropicApiKey: e.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+    model: e.ANTHROPIC_MODEL,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * A fake Anthropic Messages API on 127.0.0.1 for tests and the key-less demo: the real `@anthropic-ai/sdk`
+ * talks to it through `baseURL`. Each request takes the next scripted reply: a `manage_memories` tool call,
+ * plain text, an error status, or a reply computed from the request. When the script runs out it answers
+ * 500 and records the request in `unexpected`, so a test that calls the model more than it planned fails.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MEMORY_TOOL_NAME } from '../model/memory-prompt';
+
+/** A request body as the SDK sent it. */
+export interface RecordedRequest {
+  model: string;
+  system?: unknown;
+  messages: { role: string; content: unknown }[];
+  tools?: { name: string }[];
+  tool_choice?: unknown;
+  [key: string]: unknown;
+}
+
+/** One scripted reply. */
+export type ScriptedReply =
+  | { kind: 'tool'; input: unknown; usage?: { input_tokens: number; output_tokens: number } }
+  | { kind: 'text'; text: string }
+  | { kind: 'status'; status: number; errorType?: string; message?: string; headers?: Record<string, string> }
+  | { kind: 'respond'; respond: (request: RecordedRequest) => ScriptedReply | Promise<ScriptedReply> };
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
+/** The text of the user turn of a recorded request (the extraction prompt). */
+export function promptText(request: RecordedRequest): string {
+  const content = request.messages[0]?.content;
+  return typeof content === 'string' ? content : JSON.stringify(content);
+}
+
+export class FakeMessagesApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly unexpected: RecordedRequest[] = [];
+  private readonly queue: ScriptedReply[] = [];
+  private counter = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseURL: string,
+  ) {}
+
+  /** Starts the fake on a free loopback port. */
+  static async start(): Promise<FakeMessagesApi> {
+    const holder: { fake?: FakeMessagesApi } = {};
+    const server = createServer((req, res) => {
+      void holder.fake?.handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    holder.fake = new FakeMessagesApi(server, `http://127.0.0.1:${port}`);
+    return holder.fake;
+  }
+
+  /** Appends replies to the script, consumed one per request. */
+  script(...replies: ScriptedReply[]): this {
+    this.queue.push(...replies);
+    return this;
+  }
+
+  /** Replies still unused. */
+  get remaining(): number {
+    return this.queue.length;
+  }
+
+  /** Forgets the script and recorded requests (between tests). */
+  reset(): void {
+    this.queue.length = 0;
+    this.requests.length = 0;
+    this.unexpected.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
+      this.send(res, 404, { type: 'error', error: { type: 'not_found_error', message: `fake: no route ${req.url}` } });
+      return;
+    }
+    const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedRequest;
+    this.requests.push(request);
+    let reply = this.queue.shift();
+    if (!reply) {
+      this.unexpected.push(request);
+      this.send(res, 500, { type: 'error', error: { type: 'api_error', message: 'fake Messages API: script exhausted' } });
+      return;
+    }
+    while (reply.kind === 'respond') reply = await reply.respond(request);
+    this.counter += 1;
+    const id = `msg_fake_${this.counter}`;
+    switch (reply.kind) {
+      case 'status':
+        this.send(
+          res,
+          reply.status,
+          {
+            type: 'error',
+            error: { type: reply.errorType ?? ERROR_TYPES[reply.status] ?? 'api_error', message: reply.message ?? 'scripted' },
+          },
+          reply.headers,
+        );
+        return;
+      case 'text':
+        this.send(res, 200, this.message(id, request.model, [{ type: 'text', text: reply.text }], 'end_turn'));
+        return;
+      case 'tool':
+        this.send(
+          res,
+          200,
+          this.message(
+            id,
+            request.model,
+            [{ type: 'tool_use', id: `toolu_fake_${this.counter}`, name: MEMORY_TOOL_NAME, input: reply.input }],
+            'tool_use',
+            reply.usage,
+          ),
+        );
+    }
+  }
+
+  private message(
+    id: string,
+    model: string,
+    content: unknown[],
+    stopReason: string,
+    usage = { input_tokens: 100, output_tokens: 20 },
+  ): unknown {
+    return { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage };
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_fake_${this.counter}`, ...headers });
+    res.end(JSON.stringify(body));
+  }
+}

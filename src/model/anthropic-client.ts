@@ -1,0 +1,13 @@
+/** Builds the Anthropic client for extraction activities. */
+import Anthropic from '@anthropic-ai/sdk';
+import { MODEL_REQUEST_TIMEOUT_MS } from '../defaults';
+
+export function createAnthropicClient(options: { apiKey: string; baseURL?: string }): Anthropic {
+  return new Anthropic({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    // Temporal's activity retry policy owns retries; SDK retries would multiply them and hide attempts.
+    maxRetries: 0,
+    timeout: MODEL_REQUEST_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,38 @@
+/** Maps the Anthropic SDK's typed errors onto this package's error family, with explicit retry behaviour. */
+import { APIError } from '@anthropic-ai/sdk';
+import { ModelRequestError, ModelUnavailableError } from '../errors';
+
+/** Statuses worth retrying: timeouts, conflicts, rate limits, server errors and 529 overloaded. */
+function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** Reads `retry-after` (seconds or an HTTP date) from a response's headers, in ms. */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const raw = headers?.get('retry-after-ms') ?? undefined;
+  if (raw !== undefined && Number.isFinite(Number(raw))) return Math.max(0, Number(raw));
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Returns the domain error for an error thrown by `messages.create`; unknown errors pass through. */
+export function mapModelError(err: unknown): unknown {
+  if (!(err instanceof APIError)) return err;
+  const apiError = err as APIError;
+  const status = apiError.status;
+  const headers = apiError.headers;
+  if (status === undefined) {
+    return new ModelUnavailableError(`model API unreachable: ${err.message}`, { cause: err });
+  }
+  if (isTransientStatus(status)) {
+    return new ModelUnavailableError(`model API answered ${status}: ${err.message}`, {
+      cause: err,
+      retryAfterMs: retryAfterMs(headers),
+    });
+  }
+  return new ModelRequestError(`model API rejected the request (${status}): ${err.message}`, { cause: err });
+}

@@ -1,0 +1,121 @@
+/**
+ * zod schemas for every external input: what callers pass to `submit`, and what the model returns.
+ * Types are inferred from them, so validation and types cannot drift apart. Workflow code imports
+ * the types only (`import type`), which keeps zod out of the workflow bundle.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_AFTER_SECONDS,
+  DEFAULT_NAMESPACE,
+  MAX_AFTER_SECONDS,
+  MAX_MEMORY_CONTENT_CHARS,
+  MAX_MESSAGE_CONTENT_CHARS,
+  MAX_MESSAGES_PER_SUBMIT,
+  MAX_OPERATIONS_PER_EXTRACTION,
+} from './defaults';
+
+/** Separator of namespace labels inside DynamoDB keys; forbidden inside labels. */
+export const NAMESPACE_SEPARATOR = '\u001f';
+
+/**
+ * One label of a namespace tuple. As in LangGraph's store, a label is non-empty and has no `.`;
+ * it may be a template such as `{user_id}`, filled from `config.configurable` at submit time.
+ */
+export const namespaceLabelSchema = z
+  .string()
+  .min(1, 'namespace labels must not be empty')
+  .max(256)
+  .refine((label) => !label.includes('.'), 'namespace labels must not contain "."')
+  .refine((label) => !label.includes(NAMESPACE_SEPARATOR), 'namespace labels must not contain U+001F');
+
+/** A namespace tuple such as `["memories"]` or `["memories", "{user_id}"]`. */
+export const namespaceSchema = z.array(namespaceLabelSchema).min(1, 'namespace needs at least one label').max(10);
+
+/** Roles a conversation message may have; tool traffic is not memory material. */
+export const messageRoleSchema = z.enum(['user', 'assistant', 'system']);
+
+/** One conversation message as callers submit it. `id` and `timestamp` are filled in when missing. */
+export const messageInputSchema = z.object({
+  id: z.string().min(1).max(256).optional(),
+  role: messageRoleSchema,
+  content: z
+    .string()
+    .refine((content) => content.trim().length > 0, 'content must not be empty')
+    .refine(
+      (content) => content.length <= MAX_MESSAGE_CONTENT_CHARS,
+      `content must be at most ${MAX_MESSAGE_CONTENT_CHARS} characters`,
+    ),
+  timestamp: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** Thread ids name one conversation; they become part of a Temporal workflow id. */
+export const threadIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'threadId must not be empty')
+  .max(200, 'threadId must be at most 200 characters');
+
+/** Values of `config.configurable` used to fill namespace templates, like LangGraph's RunnableConfig. */
+export const runConfigSchema = z.object({
+  configurable: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+});
+
+/** Options of `submit`, mirroring LangMem's `ReflectionExecutor.submit(payload, after_seconds=...)`. */
+export const submitOptionsSchema = z.object({
+  /** @default DEFAULT_AFTER_SECONDS */
+  afterSeconds: z.number().min(0).max(MAX_AFTER_SECONDS).default(DEFAULT_AFTER_SECONDS),
+  /** @default ["memories"] */
+  namespace: namespaceSchema.default([...DEFAULT_NAMESPACE]),
+  config: runConfigSchema.default({ configurable: {} }),
+});
+
+/** Everything `submit` accepts, validated together so one error names every bad field. */
+export const submitInputSchema = z.object({
+  threadId: threadIdSchema,
+  messages: z
+    .array(messageInputSchema)
+    .min(1, 'messages must not be empty')
+    .max(MAX_MESSAGES_PER_SUBMIT, `at most ${MAX_MESSAGES_PER_SUBMIT} messages per submit`),
+  options: submitOptionsSchema.default({
+    afterSeconds: DEFAULT_AFTER_SECONDS,
+    namespace: [...DEFAULT_NAMESPACE],
+    config: { configurable: {} },
+  }),
+});
+
+export type MessageRole = z.infer<typeof messageRoleSchema>;
+export type MessageInput = z.input<typeof messageInputSchema>;
+export type SubmitOptionsInput = z.input<typeof submitOptionsSchema>;
+export type SubmitInput = z.output<typeof submitInputSchema>;
+export type RunConfig = z.input<typeof runConfigSchema>;
+
+/** What the model may ask for, one operation at a time (the `manage_memories` tool's input). */
+export const memoryOperationSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('insert'), content: z.string().trim().min(1).max(MAX_MEMORY_CONTENT_CHARS) }),
+  z.object({
+    action: z.literal('update'),
+    id: z.string().min(1),
+    content: z.string().trim().min(1).max(MAX_MEMORY_CONTENT_CHARS),
+  }),
+  z.object({ action: z.literal('delete'), id: z.string().min(1) }),
+]);
+
+/** The whole tool input; duplicate targets are rejected because one transaction cannot touch an item twice. */
+export const memoryToolInputSchema = z
+  .object({ operations: z.array(memoryOperationSchema).max(MAX_OPERATIONS_PER_EXTRACTION) })
+  .refine(
+    ({ operations }) => {
+      const ids = operations.flatMap((op) => (op.action === 'insert' ? [] : [op.id]));
+      return new Set(ids).size === ids.length;
+    },
+    { message: 'an existing memory may be updated or deleted at most once per reply', path: ['operations'] },
+  );
+
+export type MemoryOperation = z.infer<typeof memoryOperationSchema>;
+
+/** Turns a zod error into one line per issue, each naming its field path (`messages.0.content: ...`). */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

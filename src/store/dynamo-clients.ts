@@ -1,0 +1,27 @@
+/** Builds the DynamoDB clients from configuration; local endpoints get placeholder credentials. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface DynamoClients {
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+}
+
+function isLoopback(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+}
+
+export function createDynamoClients(options: { endpoint?: string; region: string }): DynamoClients {
+  const local = options.endpoint !== undefined && isLoopback(options.endpoint);
+  const client = new DynamoDBClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    // DynamoDB Local accepts any credentials; don't make developers configure AWS to run the demo.
+    credentials: local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+  });
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return { client, doc };
+}

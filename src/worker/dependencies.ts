@@ -1,0 +1,30 @@
+/** Wires the activities' clients (DynamoDB, Claude) from configuration. */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ActivityDependencies } from '../activities';
+import type { AppConfig } from '../config';
+import { ConfigurationError } from '../errors';
+import { createAnthropicClient } from '../model/anthropic-client';
+import { ClaudeExtractor } from '../model/claude-extractor';
+import { BatchWriter } from '../store/batch-writer';
+import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
+import { DynamoMemoryStore } from '../store/memory-store';
+
+export interface WiredDependencies extends ActivityDependencies {
+  dynamo: DynamoClients;
+  anthropic: Anthropic;
+}
+
+export function createDependencies(config: AppConfig): WiredDependencies {
+  if (!config.anthropicApiKey) {
+    throw new ConfigurationError('ANTHROPIC_API_KEY: required by the worker to call Claude');
+  }
+  const dynamo = createDynamoClients({ endpoint: config.dynamodbEndpoint, region: config.awsRegion });
+  const anthropic = createAnthropicClient({ apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl });
+  return {
+    dynamo,
+    anthropic,
+    store: new DynamoMemoryStore(dynamo.doc, config.tableName),
+    batches: new BatchWriter(dynamo.doc, config.tableName),
+    extractor: new ClaudeExtractor(anthropic, { model: config.model }),
+  };
+}

@@ -1,0 +1,45 @@
+/** Connections to the servers globalSetup started, and small helpers shared by test files. */
+import { randomUUID } from 'node:crypto';
+import { ensureTable } from '../../src/store/ensure-table';
+import { createDynamoClients, type DynamoClients } from '../../src/store/dynamo-clients';
+
+export function temporalAddress(): string {
+  const address = process.env['TEST_TEMPORAL_ADDRESS'];
+  if (!address) throw new Error('TEST_TEMPORAL_ADDRESS unset: run tests through jest (globalSetup starts the servers)');
+  return address;
+}
+
+export function dynamoEndpoint(): string {
+  const endpoint = process.env['TEST_DYNAMODB_ENDPOINT'];
+  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT unset: run tests through jest (globalSetup starts the servers)');
+  return endpoint;
+}
+
+/** A fresh table on DynamoDB Local, so test files never see each other's items. */
+export async function freshTable(prefix: string): Promise<DynamoClients & { tableName: string }> {
+  const clients = createDynamoClients({ endpoint: dynamoEndpoint(), region: 'us-east-1' });
+  const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await ensureTable(clients.client, tableName);
+  return { ...clients, tableName };
+}
+
+/** A unique id for a test's thread, namespace or task queue. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Polls `read` until `done` holds or the timeout passes; returns the last value read. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 30_000, intervalMs = 100 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+    value = await read();
+  }
+  return value;
+}
