@@ -18,15 +18,18 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** `localhost:8000` parses as a URL with scheme `localhost:`; insist on http(s) so that mistake fails here. */
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_TEMPORAL_NAMESPACE),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  DYNAMODB_ENDPOINT: optionalString.pipe(z.url().optional()),
+  DYNAMODB_ENDPOINT: optionalString.pipe(httpUrl.optional()),
   AWS_REGION: z.string().min(1).default(DEFAULT_AWS_REGION),
   MEMORY_TABLE_NAME: z.string().min(3).max(255).default(DEFAULT_TABLE_NAME),
   ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  ANTHROPIC_BASE_URL: optionalString.pipe(httpUrl.optional()),
   ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_MODEL),
 });
 
@@ -46,7 +49,13 @@ export interface AppConfig {
 
 /** Reads and validates configuration; throws a `ConfigurationError` naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
+  // A variable set to a blank string means "unset" (common in .env files and CloudFormation parameters).
+  const present = Object.fromEntries(
+    Object.entries(env)
+      .map(([name, value]) => [name, value?.trim()] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);

@@ -3,7 +3,7 @@
  * then the command on PATH, then the project's .tools folder (scripts/setup-tools.sh), then the SDK's own
  * download (`cached-download`, which needs internet access).
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ConfigurationError } from '../errors';
 import { toolsBinDir } from './project-paths';
@@ -14,7 +14,7 @@ export type TemporalExecutable = { type: 'existing-path'; path: string } | { typ
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
-    return true;
+    return statSync(path).isFile();
   } catch {
     return false;
   }

@@ -9,8 +9,8 @@ function isTransientStatus(status: number): boolean {
 
 /** Reads `retry-after` (seconds or an HTTP date) from a response's headers, in ms. */
 export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const raw = headers?.get('retry-after-ms') ?? undefined;
-  if (raw !== undefined && Number.isFinite(Number(raw))) return Math.max(0, Number(raw));
+  const raw = headers?.get('retry-after-ms')?.trim();
+  if (raw && Number.isFinite(Number(raw))) return Math.max(0, Number(raw));
   const value = headers?.get('retry-after');
   if (!value) return undefined;
   const seconds = Number(value);

@@ -1,0 +1,99 @@
+import { loadConfig, type AppConfig } from '../../src/config';
+import {
+  DEFAULT_AWS_REGION,
+  DEFAULT_MODEL,
+  DEFAULT_TABLE_NAME,
+  DEFAULT_TASK_QUEUE,
+  DEFAULT_TEMPORAL_ADDRESS,
+  DEFAULT_TEMPORAL_NAMESPACE,
+} from '../../src/defaults';
+import { ConfigurationError } from '../../src/errors';
+
+const DEFAULTS: AppConfig = {
+  temporalAddress: DEFAULT_TEMPORAL_ADDRESS,
+  temporalNamespace: DEFAULT_TEMPORAL_NAMESPACE,
+  taskQueue: DEFAULT_TASK_QUEUE,
+  dynamodbEndpoint: undefined,
+  awsRegion: DEFAULT_AWS_REGION,
+  tableName: DEFAULT_TABLE_NAME,
+  anthropicApiKey: undefined,
+  anthropicBaseUrl: undefined,
+  model: DEFAULT_MODEL,
+};
+
+/** Every variable loadConfig reads, with the config field it fills and a valid non-default value. */
+const VARIABLES: [string, keyof AppConfig, string][] = [
+  ['TEMPORAL_ADDRESS', 'temporalAddress', 'temporal.internal:7233'],
+  ['TEMPORAL_NAMESPACE', 'temporalNamespace', 'prod'],
+  ['TEMPORAL_TASK_QUEUE', 'taskQueue', 'memories-eu'],
+  ['DYNAMODB_ENDPOINT', 'dynamodbEndpoint', 'http://localhost:8000'],
+  ['AWS_REGION', 'awsRegion', 'eu-west-1'],
+  ['MEMORY_TABLE_NAME', 'tableName', 'my-memories'],
+  ['ANTHROPIC_API_KEY', 'anthropicApiKey', 'sk-test'],
+  ['ANTHROPIC_BASE_URL', 'anthropicBaseUrl', 'http://127.0.0.1:9999'],
+  ['ANTHROPIC_MODEL', 'model', 'claude-haiku-4-5'],
+];
+
+function configurationError(env: NodeJS.ProcessEnv): ConfigurationError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigurationError);
+    return err as ConfigurationError;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('uses the defaults when no variable is set', () => {
+    expect(loadConfig({})).toEqual(DEFAULTS);
+  });
+
+  it('ignores unrelated variables', () => {
+    expect(loadConfig({ HOME: '/root', PATH: '/usr/bin' })).toEqual(DEFAULTS);
+  });
+
+  it.each(VARIABLES)('reads %s', (name, field, value) => {
+    expect(loadConfig({ [name]: value })).toEqual({ ...DEFAULTS, [field]: value });
+  });
+
+  it('reads all overrides together', () => {
+    const env = Object.fromEntries(VARIABLES.map(([name, , value]) => [name, value]));
+    const expected = Object.fromEntries(VARIABLES.map(([, field, value]) => [field, value]));
+    expect(loadConfig(env)).toEqual(expected);
+  });
+
+  it('trims optional values', () => {
+    expect(loadConfig({ ANTHROPIC_API_KEY: '  sk-test \n' }).anthropicApiKey).toBe('sk-test');
+  });
+
+  it.each(['DYNAMODB_ENDPOINT', 'ANTHROPIC_BASE_URL'])('rejects a %s that is not a URL', (name) => {
+    const error = configurationError({ [name]: 'not a url' });
+    expect(error.message).toContain(name);
+    expect(error.retryable).toBe(false);
+  });
+
+  it('names every bad variable', () => {
+    const message = configurationError({ DYNAMODB_ENDPOINT: 'nope', MEMORY_TABLE_NAME: 'x' }).message;
+    expect(message).toContain('DYNAMODB_ENDPOINT');
+    expect(message).toContain('MEMORY_TABLE_NAME');
+  });
+
+  it.each(['', '   '])('treats blank optional variables (%j) as unset', (blank) => {
+    const env = { DYNAMODB_ENDPOINT: blank, ANTHROPIC_API_KEY: blank, ANTHROPIC_BASE_URL: blank };
+    expect(loadConfig(env)).toEqual(DEFAULTS);
+  });
+
+  it.each(['', '   '])('treats blank variables that have a default (%j) as unset', (blank) => {
+    const env = Object.fromEntries(VARIABLES.map(([name]) => [name, blank]));
+    expect(loadConfig(env)).toEqual(DEFAULTS);
+  });
+});
+
+test('a DynamoDB endpoint without http(s):// is rejected at startup, naming the variable', () => {
+  expect(() => loadConfig({ DYNAMODB_ENDPOINT: 'localhost:8000' })).toThrow(/DYNAMODB_ENDPOINT: must be an http/);
+});
+
+test('values are trimmed', () => {
+  expect(loadConfig({ TEMPORAL_ADDRESS: ' localhost:7233 ' }).temporalAddress).toBe('localhost:7233');
+});
