@@ -3,8 +3,14 @@
  * the fake Messages API), workflow (real Temporal dev server and time-skipping test server), replay
  * (committed histories). globalSetup starts the Temporal dev server and DynamoDB Local once for the run.
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+const common = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/test-process-env.ts'],
+};
+const temporalLogs = [...common.setupFiles, '<rootDir>/test/support/quiet-temporal-logs.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -18,13 +24,13 @@ module.exports = {
       ...common,
       displayName: 'workflow',
       testMatch: ['<rootDir>/test/workflow/**/*.test.ts'],
-      setupFiles: ['<rootDir>/test/support/quiet-temporal-logs.ts'],
+      setupFiles: temporalLogs,
     },
     {
       ...common,
       displayName: 'replay',
       testMatch: ['<rootDir>/test/replay/**/*.test.ts'],
-      setupFiles: ['<rootDir>/test/support/quiet-temporal-logs.ts'],
+      setupFiles: temporalLogs,
     },
   ],
 };

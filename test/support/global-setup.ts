@@ -4,9 +4,16 @@
  */
 import { startDynamoDbLocal } from '../../src/local/dynamodb-local';
 import { startTemporalDevServer } from '../../src/local/temporal-dev-server';
+import { TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS } from './test-env';
 
 export default async function globalSetup(): Promise<void> {
-  const [temporal, dynamo] = await Promise.all([startTemporalDevServer(), startDynamoDbLocal()]);
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+  // A low continue-as-new suggestion makes every thread workflow carry its state into new runs during the
+  // tests, so continue-as-new is exercised everywhere, not just in one test.
+  const [temporal, dynamo] = await Promise.all([
+    startTemporalDevServer({ extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS}`] }),
+    startDynamoDbLocal(),
+  ]);
   process.env['TEST_TEMPORAL_ADDRESS'] = temporal.address;
   process.env['TEST_DYNAMODB_ENDPOINT'] = dynamo.endpoint;
   (globalThis as Record<string, unknown>)['__LOCAL_SERVERS__'] = [temporal, dynamo];

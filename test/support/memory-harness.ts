@@ -11,7 +11,7 @@ import { ClaudeExtractor } from '../../src/model/claude-extractor';
 import { BatchWriter } from '../../src/store/batch-writer';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { createMemoryWorker } from '../../src/worker/create-worker';
-import { freshTable, temporalAddress, uniqueId } from './test-env';
+import { freshTable, temporalAddress, uniqueId, useHarness } from './test-env';
 
 export interface MemoryHarness {
   fake: FakeMessagesApi;
@@ -23,15 +23,20 @@ export interface MemoryHarness {
   stop(): Promise<void>;
 }
 
-export async function startMemoryHarness(name: string): Promise<MemoryHarness> {
+/** Servers to use instead of the dev server globalSetup started (e.g. a time-skipping environment's). */
+export interface HarnessTemporal {
+  nativeConnection: NativeConnection;
+  client: Client;
+}
+
+export async function startMemoryHarness(name: string, existing?: HarnessTemporal): Promise<MemoryHarness> {
   const fake = await FakeMessagesApi.start();
   const dynamo = await freshTable(name);
   const store = new DynamoMemoryStore(dynamo.doc, dynamo.tableName);
   const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: fake.baseURL }), {
     model: 'claude-test-model',
   });
-  const address = temporalAddress();
-  const nativeConnection = await NativeConnection.connect({ address });
+  const nativeConnection = existing?.nativeConnection ?? (await NativeConnection.connect({ address: temporalAddress() }));
   const taskQueue = uniqueId(name);
   const worker = await createMemoryWorker({
     connection: nativeConnection,
@@ -42,8 +47,7 @@ export async function startMemoryHarness(name: string): Promise<MemoryHarness> {
     shutdownGraceTimeMs: 1000,
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  const temporal = existing?.client ?? new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
   const memory = new MemoryClient({ temporal, store, taskQueue });
   return {
     fake,
@@ -55,10 +59,17 @@ export async function startMemoryHarness(name: string): Promise<MemoryHarness> {
     async stop() {
       worker.shutdown();
       await running;
-      await connection.close();
-      await nativeConnection.close();
+      if (!existing) {
+        await temporal.connection.close();
+        await nativeConnection.close();
+      }
       await fake.close();
       dynamo.client.destroy();
     },
   };
+}
+
+/** One harness per test file, with the hooks of `useHarness`. */
+export function useMemoryHarness(name: string, existing?: () => HarnessTemporal): MemoryHarness {
+  return useHarness(() => startMemoryHarness(name, existing?.()));
 }

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { ensureTable } from '../../src/store/ensure-table';
 import { createDynamoClients, type DynamoClients } from '../../src/store/dynamo-clients';
 
+/** History length at which the test dev server suggests continue-as-new (production default: 4,096). */
+export const TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS = 40;
+
 export function temporalAddress(): string {
   const address = process.env['TEST_TEMPORAL_ADDRESS'];
   if (!address) throw new Error('TEST_TEMPORAL_ADDRESS unset: run tests through jest (globalSetup starts the servers)');
@@ -42,4 +45,30 @@ export async function eventually<T>(
     value = await read();
   }
   return value;
+}
+
+/** What `useHarness` needs of a harness: the fake model to check, and a way to stop. */
+interface Harness {
+  fake: { unexpected: unknown[]; reset(): void };
+  stop(): Promise<void>;
+}
+
+/**
+ * Registers jest hooks that start one harness for the file, check after each test that the fake model
+ * was not called more than scripted, and stop it at the end. The returned object is filled in by
+ * `beforeAll`, so tests use it directly.
+ */
+export function useHarness<T extends Harness>(start: () => Promise<T>): T {
+  const harness = {} as T;
+  beforeAll(async () => {
+    Object.assign(harness, await start());
+  });
+  afterAll(async () => {
+    await (harness.stop as T['stop'] | undefined)?.();
+  });
+  afterEach(() => {
+    expect(harness.fake.unexpected).toEqual([]);
+    harness.fake.reset();
+  });
+  return harness;
 }

@@ -1,21 +1,11 @@
 /** The debounce path on the real Temporal dev server, DynamoDB Local and the fake Messages API. */
+import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply';
 import { promptText, type RecordedRequest } from '../../src/local/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
-import { startMemoryHarness, type MemoryHarness } from '../support/memory-harness';
+import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';
 
-let h: MemoryHarness;
-
-beforeAll(async () => {
-  h = await startMemoryHarness('debounce');
-});
-afterAll(async () => {
-  await h?.stop();
-});
-afterEach(() => {
-  expect(h.fake.unexpected).toEqual([]);
-  h.fake.reset();
-});
+const h = useMemoryHarness('debounce');
 
 /** The `<new_messages>` part of an extraction prompt. */
 function newMessagesOf(request: RecordedRequest | undefined): string {
@@ -33,18 +23,9 @@ function completed(threadId: string, count: number) {
 test('one message becomes memories in DynamoDB after the quiet period', async () => {
   const threadId = uniqueId('seed');
   const namespace = ['memories', threadId];
-  h.fake.script({
-    kind: 'tool',
-    input: {
-      operations: [
-        { action: 'insert', content: 'User likes dogs' },
-        { action: 'insert', content: 'User has a dog named Fido' },
-      ],
-    },
-    usage: { input_tokens: 321, output_tokens: 45 },
-  });
+  h.fake.script(RECORDED_SEED_REPLY); // inserts "User likes dogs" and "User has a dog named Fido"
   const submittedAt = Date.now();
-  await h.memory.submit(threadId, [{ role: 'user', content: "I like dogs. My dog's name is Fido." }], {
+  await h.memory.submit(threadId, [{ role: 'user', content: SEED_MESSAGE }], {
     afterSeconds: 0.5,
     namespace,
   });
@@ -55,7 +36,7 @@ test('one message becomes memories in DynamoDB after the quiet period', async ()
     messagesProcessed: 1,
     extractionsCompleted: 1,
     memoriesInserted: 2,
-    usage: { inputTokens: 321, outputTokens: 45 },
+    usage: { inputTokens: 412, outputTokens: 71 },
   });
   const items = await h.memory.search(namespace);
   expect(items.map((item) => item.value)).toEqual(
@@ -66,7 +47,7 @@ test('one message becomes memories in DynamoDB after the quiet period', async ()
   );
   expect(items).toHaveLength(2);
   expect(h.fake.requests).toHaveLength(1);
-  expect(newMessagesOf(h.fake.requests[0])).toContain("I like dogs. My dog's name is Fido.");
+  expect(newMessagesOf(h.fake.requests[0])).toContain(SEED_MESSAGE);
   expect(h.fake.requests[0]?.tool_choice).toEqual({ type: 'tool', name: 'manage_memories' });
 });
 

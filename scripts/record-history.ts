@@ -1,0 +1,58 @@
+/**
+ * Records the thread workflow's history for replay tests: runs a real scenario (a burst of two messages,
+ * one extraction, a third message, a second extraction, one failed-then-retried extraction attempt) on a
+ * fresh dev server, DynamoDB Local and the fake Messages API, then writes the history as JSON under
+ * test/replay/histories/. Re-record after an intentional workflow change (and version it with patches).
+ *
+ *   npm run record-history
+ */
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { threadWorkflowId } from '../src/contract';
+import { RECORDED_SEED_REPLY } from '../src/demo/recorded-reply';
+import { startDynamoDbLocal } from '../src/local/dynamodb-local';
+import { projectRoot } from '../src/local/project-paths';
+import { startTemporalDevServer } from '../src/local/temporal-dev-server';
+import { startMemoryHarness } from '../test/support/memory-harness';
+import { eventually } from '../test/support/test-env';
+
+export const RECORDED_THREAD_ID = 'replay-thread';
+
+async function main(): Promise<void> {
+  const [temporal, dynamo] = await Promise.all([startTemporalDevServer(), startDynamoDbLocal()]);
+  process.env['TEST_TEMPORAL_ADDRESS'] = temporal.address;
+  process.env['TEST_DYNAMODB_ENDPOINT'] = dynamo.endpoint;
+  const h = await startMemoryHarness('record');
+  try {
+    const namespace = ['memories', 'replay'];
+    const options = { afterSeconds: 0.5, namespace };
+    const state = (n: number) =>
+      eventually(
+        () => h.memory.state(RECORDED_THREAD_ID),
+        (s) => s !== null && s.totals.extractionsCompleted === n && s.pendingCount === 0,
+      );
+    h.fake.script(RECORDED_SEED_REPLY);
+    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm1', role: 'user', content: 'I like dogs.' }], options);
+    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm2', role: 'user', content: "My dog's name is Fido." }], options);
+    await state(1);
+    h.fake.script(
+      { kind: 'status', status: 529, message: 'overloaded' },
+      { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User lives in Lisbon' }] } },
+    );
+    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm3', role: 'user', content: 'I moved to Lisbon.' }], options);
+    await state(2);
+    const history = await h.temporal.workflow.getHandle(threadWorkflowId(RECORDED_THREAD_ID)).fetchHistory();
+    const file = join(projectRoot(), 'test', 'replay', 'histories', 'thread-two-extractions.json');
+    writeFileSync(file, historyToJSON(history));
+    console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+  } finally {
+    await h.stop();
+    await Promise.all([temporal.stop(), dynamo.stop()]);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+/**
+ * The embedded local stack: the Temporal dev server and DynamoDB Local, each started here unless an
+ * existing one is configured (TEMPORAL_ADDRESS, DYNAMODB_ENDPOINT).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { startTemporalDevServer } from './temporal-dev-server';
+
+export interface LocalStack {
+  temporalAddress: string;
+  dynamodbEndpoint: string;
+  /** What was started here (empty when both were configured). */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Keep data on disk under this folder (Temporal SQLite + DynamoDB Local files); in-memory when unset. */
+  dataDir?: string;
+  /** Use this Temporal server instead of starting one. */
+  temporalAddress?: string;
+  /** Use this DynamoDB endpoint instead of starting DynamoDB Local. */
+  dynamodbEndpoint?: string;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const [temporal, dynamo] = await Promise.all([
+    options.temporalAddress
+      ? undefined
+      : startTemporalDevServer({ dbFile: options.dataDir ? join(options.dataDir, 'temporal.sqlite') : undefined }),
+    options.dynamodbEndpoint
+      ? undefined
+      : startDynamoDbLocal({ dataDir: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined }),
+  ]);
+  return {
+    temporalAddress: options.temporalAddress ?? (temporal?.address as string),
+    dynamodbEndpoint: options.dynamodbEndpoint ?? (dynamo?.endpoint as string),
+    started: [temporal ? `Temporal dev server at ${temporal.address}` : '', dynamo ? `DynamoDB Local at ${dynamo.endpoint}` : ''].filter(Boolean),
+    async stop() {
+      await Promise.all([temporal?.stop(), dynamo?.stop()]);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * A long thread outlives its history: when Temporal suggests continue-as-new (the test dev server does so
+ * at TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS events), the workflow carries pending messages, totals and seen
+ * message ids into a new run without losing or repeating anything.
+ */
+import { threadWorkflowId } from '../../src/contract';
+import { useMemoryHarness } from '../support/memory-harness';
+import { eventually, uniqueId } from '../support/test-env';
+
+const h = useMemoryHarness('can');
+
+test('state survives several continue-as-new runs', async () => {
+  const threadId = uniqueId('long');
+  const namespace = ['memories', threadId];
+  const rounds = 6;
+  const first = await h.memory.submit(threadId, [{ id: 'm0', role: 'user', content: 'round 0' }], {
+    afterSeconds: 0.1,
+    namespace,
+  });
+  for (let round = 0; round < rounds; round++) {
+    h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: `fact ${round}` }] } });
+    if (round > 0) {
+      await h.memory.submit(threadId, [{ id: `m${round}`, role: 'user', content: `round ${round}` }], {
+        afterSeconds: 0.1,
+        namespace,
+      });
+    }
+    await eventually(
+      () => h.memory.state(threadId),
+      (s) => s !== null && s.totals.extractionsCompleted === round + 1 && s.pendingCount === 0,
+    );
+  }
+  // A message id from the first run is still recognised as processed after continue-as-new.
+  await h.memory.submit(threadId, [{ id: 'm0', role: 'user', content: 'round 0' }], { afterSeconds: 0.1, namespace });
+
+  const state = await h.memory.state(threadId);
+  expect(state?.totals).toMatchObject({
+    messagesReceived: rounds,
+    messagesProcessed: rounds,
+    extractionsCompleted: rounds,
+    memoriesInserted: rounds,
+    duplicateMessagesIgnored: 1,
+  });
+  expect(state?.pendingCount).toBe(0);
+  const description = await h.temporal.workflow.getHandle(threadWorkflowId(threadId)).describe();
+  expect(description.runId).not.toBe(first.runId);
+  expect(await h.memory.search(namespace, { limit: 100 })).toHaveLength(rounds);
+});
