@@ -5,6 +5,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config';
+import { ConfigurationError } from '../errors';
 import { ensureTable } from '../store/ensure-table';
 import { createMemoryWorker } from './create-worker';
 import { createDependencies } from './dependencies';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  // Configuration mistakes get one readable line; anything else its stack.
+  console.error(err instanceof ConfigurationError ? `${err.name}: ${err.message}` : err);
   process.exit(1);
 });
