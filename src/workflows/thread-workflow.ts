@@ -51,7 +51,8 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<void> 
   for (;;) {
     await condition(() => state.hasPending() || workflowInfo().continueAsNewSuggested);
     if (workflowInfo().continueAsNewSuggested) break;
-    await waitUntilQuiet(state);
+    // A thread that never goes quiet must still roll its history over (10,000 signals per run at most).
+    if ((await waitUntilQuiet(state)) === 'continue-as-new') break;
     const batch = state.startBatch(batchScope);
     if (!batch) continue;
     try {
@@ -70,15 +71,19 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<void> 
   await continueAsNew<typeof threadWorkflow>({ threadId: input.threadId, carried: state.toCarried() });
 }
 
-/** Sleeps on a durable timer until the state's due time; a new message wakes it to recompute. */
-async function waitUntilQuiet(state: ThreadState): Promise<void> {
+/**
+ * Sleeps on a durable timer until the state's due time; a new message wakes it to recompute. Returns early
+ * when Temporal suggests continue-as-new: the due time is carried over, so the new run resumes the wait.
+ */
+async function waitUntilQuiet(state: ThreadState): Promise<'due' | 'continue-as-new'> {
   for (;;) {
+    if (workflowInfo().continueAsNewSuggested) return 'continue-as-new';
     const due = state.dueAtMs();
-    if (due === null) return;
+    if (due === null) return 'due';
     const waitMs = due - Date.now();
-    if (waitMs <= 0) return;
+    if (waitMs <= 0) return 'due';
     const generation = state.generation;
-    await condition(() => state.generation !== generation, waitMs);
+    await condition(() => state.generation !== generation || workflowInfo().continueAsNewSuggested, waitMs);
   }
 }
 

@@ -46,3 +46,30 @@ test('state survives several continue-as-new runs', async () => {
   expect(description.runId).not.toBe(first.runId);
   expect(await h.memory.search(namespace, { limit: 100 })).toHaveLength(rounds);
 });
+
+test('a thread that never goes quiet rolls over to a new run while waiting, and still extracts everything once', async () => {
+  const threadId = uniqueId('chatty');
+  const namespace = ['memories', threadId];
+  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User talks a lot' }] } });
+  const count = 15;
+  let firstRunId = '';
+  for (let i = 0; i < count; i++) {
+    const receipt = await h.memory.submit(threadId, [{ role: 'user', content: `chatter ${i}` }], {
+      afterSeconds: 2,
+      namespace,
+    });
+    if (i === 0) firstRunId = receipt.runId;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s !== null && s.totals.extractionsCompleted === 1 && s.pendingCount === 0,
+  );
+  expect(state?.totals).toMatchObject({ messagesReceived: count, messagesProcessed: count });
+  expect(h.fake.requests).toHaveLength(1);
+  // The first run handed over to a new run before it ever scheduled an extraction.
+  const firstRun = h.temporal.workflow.getHandle(threadWorkflowId(threadId), firstRunId);
+  expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+  const scheduled = (await firstRun.fetchHistory()).events?.filter((e) => e.activityTaskScheduledEventAttributes);
+  expect(scheduled).toEqual([]);
+});
