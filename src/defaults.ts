@@ -72,6 +72,12 @@ export const MAX_SUBMIT_PAYLOAD_BYTES = 256 * 1024;
 /** Longest memory content accepted from the model (characters); DynamoDB items cap at 400 KB. */
 export const MAX_MEMORY_CONTENT_CHARS = 8_000;
 
+/**
+ * Pending text (characters) at which a thread extracts without waiting for quiet: keeps the activity input
+ * and the continue-as-new state far below Temporal's 2 MB payload limit, and prompts a sane size.
+ */
+export const MAX_PENDING_CHARS = 400_000;
+
 /** Message ids remembered after processing so a re-delivered signal is not extracted twice. */
 export const PROCESSED_MESSAGE_IDS_KEPT = 1_000;
 

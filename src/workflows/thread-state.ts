@@ -13,6 +13,7 @@ import type {
 import {
   DEFAULT_AFTER_SECONDS,
   FAILED_EXTRACTION_RETRY_AFTER_SECONDS,
+  MAX_PENDING_CHARS,
   PROCESSED_MESSAGE_IDS_KEPT,
 } from '../defaults';
 
@@ -97,7 +98,8 @@ export class ThreadState {
 
   /**
    * When the next extraction is due: `afterSeconds` after the last message; after a failed extraction with
-   * no newer message, {@link FAILED_EXTRACTION_RETRY_AFTER_SECONDS} after the failure.
+   * no newer message, {@link FAILED_EXTRACTION_RETRY_AFTER_SECONDS} after the failure; at the last message
+   * (without waiting for quiet) once more than {@link MAX_PENDING_CHARS} of text is pending.
    */
   dueAtMs(): number | null {
     const { pending, lastMessageAtMs, lastFailureAtMs, afterSeconds } = this.state;
@@ -105,7 +107,12 @@ export class ThreadState {
     if (lastFailureAtMs !== null && lastMessageAtMs <= lastFailureAtMs) {
       return lastFailureAtMs + FAILED_EXTRACTION_RETRY_AFTER_SECONDS * 1000;
     }
+    if (this.pendingChars() > MAX_PENDING_CHARS) return lastMessageAtMs;
     return lastMessageAtMs + afterSeconds * 1000;
+  }
+
+  private pendingChars(): number {
+    return this.state.pending.reduce((sum, message) => sum + message.content.length, 0);
   }
 
   /**

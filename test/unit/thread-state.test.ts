@@ -1,5 +1,5 @@
 import type { AddMessagesPayload, CarriedThreadState, ExtractionResult, ThreadMessage, ThreadTotals } from '../../src/contract';
-import { DEFAULT_AFTER_SECONDS, FAILED_EXTRACTION_RETRY_AFTER_SECONDS } from '../../src/defaults';
+import { DEFAULT_AFTER_SECONDS, FAILED_EXTRACTION_RETRY_AFTER_SECONDS, MAX_PENDING_CHARS } from '../../src/defaults';
 import { ThreadState, type PendingBatch } from '../../src/workflows/thread-state';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -311,5 +311,24 @@ describe('ThreadState.toCarried', () => {
     restored.receive(payload(['m9']), T0 + 70 * SECOND);
     expect(state.view().pendingCount).toBe(2);
     expect(restored.view().pendingCount).toBe(3);
+  });
+});
+
+describe('ThreadState pending cap', () => {
+  function big(id: string, chars: number): AddMessagesPayload {
+    return { messages: [{ ...message(id), content: 'x'.repeat(chars) }], afterSeconds: 30, namespace: ['memories'] };
+  }
+
+  it('waits for quiet while the pending text is under MAX_PENDING_CHARS', () => {
+    const state = new ThreadState('thread-1');
+    state.receive(big('a', MAX_PENDING_CHARS), T0);
+    expect(state.dueAtMs()).toBe(T0 + 30_000);
+  });
+
+  it('is due at once when more than MAX_PENDING_CHARS of text is pending', () => {
+    const state = new ThreadState('thread-1');
+    state.receive(big('a', MAX_PENDING_CHARS), T0);
+    state.receive(big('b', 1), T0 + 5);
+    expect(state.dueAtMs()).toBe(T0 + 5);
   });
 });
