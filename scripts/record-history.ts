@@ -1,15 +1,17 @@
 /**
- * Records the thread workflow's history for replay tests: runs a real scenario (a burst of two messages,
- * one extraction, a third message, a second extraction, one failed-then-retried extraction attempt) on a
- * fresh dev server, DynamoDB Local and the fake Messages API, then writes the history as JSON under
- * test/replay/histories/. Re-record after an intentional workflow change (and version it with patches).
+ * Records the thread workflow's history for replay tests: runs a real scenario on a fresh dev server,
+ * DynamoDB Local and the fake Messages API (a burst of two messages and one extraction; a message whose
+ * first activity attempt gets a 529 and its retry succeeds; a message whose batch fails all attempts, then
+ * is retried with the same batch id when the next message arrives, followed by that message's own batch;
+ * one malformed signal), then writes the history as JSON under test/replay/histories/.
+ * Keep older histories: every committed history must keep replaying (guard changes with `patched()`).
  *
  *   npm run record-history
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { threadWorkflowId } from '../src/contract';
+import { addMessagesSignal, threadWorkflowId, type AddMessagesPayload } from '../src/contract';
 import { RECORDED_SEED_REPLY } from '../src/demo/recorded-reply';
 import { startDynamoDbLocal } from '../src/local/dynamodb-local';
 import { projectRoot } from '../src/local/project-paths';
@@ -42,8 +44,24 @@ async function main(): Promise<void> {
     );
     await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm3', role: 'user', content: 'I moved to Lisbon.' }], options);
     await state(2);
+    const invalid = { kind: 'tool', input: { operations: [{ action: 'insert' }] } } as const;
+    h.fake.script(invalid, invalid, invalid);
+    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm4', role: 'user', content: 'My cat is Tom.' }], options);
+    await eventually(
+      () => h.memory.state(RECORDED_THREAD_ID),
+      (s) => s !== null && s.totals.extractionsFailed === 1,
+    );
+    await h.temporal.workflow.getHandle(threadWorkflowId(RECORDED_THREAD_ID)).signal(addMessagesSignal, {
+      malformed: true,
+    } as unknown as AddMessagesPayload);
+    h.fake.script(
+      { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User has a cat named Tom' }] } },
+      { kind: 'tool', input: { operations: [] } },
+    );
+    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm5', role: 'user', content: 'Nice weather.' }], options);
+    await state(4);
     const history = await h.temporal.workflow.getHandle(threadWorkflowId(RECORDED_THREAD_ID)).fetchHistory();
-    const file = join(projectRoot(), 'test', 'replay', 'histories', 'thread-two-extractions.json');
+    const file = join(projectRoot(), 'test', 'replay', 'histories', 'thread-failure-and-retry.json');
     writeFileSync(file, historyToJSON(history));
     console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
   } finally {

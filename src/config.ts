@@ -2,6 +2,7 @@
  * Runtime configuration from environment variables, validated with zod so a bad value fails at startup
  * with the variable's name. The README's configuration table lists the same variables.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import {
   DEFAULT_AWS_REGION,
@@ -31,6 +32,10 @@ const envSchema = z.object({
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString.pipe(httpUrl.optional()),
   ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  WORKFLOW_BUNDLE_PATH: z
+    .string()
+    .optional()
+    .refine((path) => path === undefined || existsSync(path), 'no file at this path (build it with npm run build:workflow-bundle)'),
 });
 
 /** The validated configuration. */
@@ -45,6 +50,8 @@ export interface AppConfig {
   anthropicApiKey: string | undefined;
   anthropicBaseUrl: string | undefined;
   model: string;
+  /** Pre-built workflow bundle; the worker bundles from source when unset. */
+  workflowBundlePath: string | undefined;
 }
 
 /** Reads and validates configuration; throws a `ConfigurationError` naming each bad variable. */
@@ -71,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     model: e.ANTHROPIC_MODEL,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
 }

@@ -56,6 +56,10 @@ export interface ThreadTotals {
   memoriesInserted: number;
   memoriesUpdated: number;
   memoriesDeleted: number;
+  /** Messages of parked batches (see {@link ParkedBatchInfo}). */
+  messagesParked: number;
+  /** Signals dropped because their payload was malformed (sent around the client). */
+  invalidSignalsIgnored: number;
   usage: TokenUsage;
 }
 
@@ -68,6 +72,29 @@ export interface ExtractionFailureInfo {
   type: string;
   message: string;
   messageCount: number;
+  /** How many times this batch has failed (each time after all activity attempts). */
+  failures: number;
+}
+
+/**
+ * A batch given up on after MAX_BATCH_FAILURES failures: its messages left the queue so later ones flow
+ * again. The ids are the dead-letter record: the caller still holds the messages and can re-submit them
+ * with new ids.
+ */
+export interface ParkedBatchInfo {
+  batchId: string;
+  /** ISO-8601 time the batch was parked. */
+  at: string;
+  messageIds: string[];
+  type: string;
+  message: string;
+}
+
+/** A batch that failed and will be retried with the same id and messages, so a commit is never repeated. */
+export interface FailedBatchRecord {
+  batchId: string;
+  messageIds: string[];
+  failures: number;
 }
 
 /** Plain-JSON state carried across continue-as-new (no Map or Set: they don't survive the JSON converter). */
@@ -80,6 +107,8 @@ export interface CarriedThreadState {
   lastMessageAtMs: number | null;
   lastFailure: ExtractionFailureInfo | null;
   lastFailureAtMs: number | null;
+  failedBatch: FailedBatchRecord | null;
+  lastParked: ParkedBatchInfo | null;
   lastExtractionAt: string | null;
 }
 
@@ -94,6 +123,8 @@ export interface ThreadStateView {
   afterSeconds: number;
   lastExtractionAt: string | null;
   lastFailure: ExtractionFailureInfo | null;
+  /** The most recently parked batch, if any (kept until the thread's state is reset). */
+  lastParked: ParkedBatchInfo | null;
   totals: ThreadTotals;
 }
 

@@ -45,8 +45,11 @@ export const EXTRACTION_TIMEOUT_MS = 120_000;
 /** Attempts Temporal makes at one extraction before the workflow records the failure and keeps the messages pending. */
 export const EXTRACTION_MAX_ATTEMPTS = 3;
 
-/** First retry delay of a failed extraction attempt (ms); doubles each attempt. */
+/** First retry delay of a failed extraction attempt (ms). */
 export const EXTRACTION_RETRY_INITIAL_INTERVAL_MS = 1_000;
+
+/** Growth of the retry delay between extraction attempts (1 s, 2 s, 4 s, ...). */
+export const EXTRACTION_RETRY_BACKOFF_COEFFICIENT = 2;
 
 /** Longest retry delay between extraction attempts (ms). */
 export const EXTRACTION_RETRY_MAX_INTERVAL_MS = 60_000;
@@ -57,7 +60,7 @@ export const FAILED_EXTRACTION_RETRY_AFTER_SECONDS = 15 * 60;
 /** Most existing memories shown to the model per extraction; bounds prompt size. */
 export const MAX_EXISTING_MEMORIES = 200;
 
-/** Most operations accepted from one model reply; DynamoDB transactions hold 100 items and one is the batch receipt. */
+/** Most operations accepted from one model reply; DynamoDB transactions hold 100 items, two go to the batch receipt and the namespace index. */
 export const MAX_OPERATIONS_PER_EXTRACTION = 98;
 
 /** Longest message content accepted by `submit` (characters). */
@@ -73,10 +76,18 @@ export const MAX_SUBMIT_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_MEMORY_CONTENT_CHARS = 8_000;
 
 /**
- * Pending text (characters) at which a thread extracts without waiting for quiet: keeps the activity input
- * and the continue-as-new state far below Temporal's 2 MB payload limit, and prompts a sane size.
+ * Largest batch of message text sent to one extraction (UTF-8 bytes, about 50k–100k tokens); a thread with
+ * more than this pending extracts at once instead of waiting for quiet. Keeps prompts inside the model's
+ * context and the activity input and continue-as-new state far below Temporal's 2 MB payload limit.
  */
-export const MAX_PENDING_CHARS = 400_000;
+export const MAX_BATCH_BYTES = 200_000;
+
+/**
+ * Workflow-level failures (each after all activity attempts) after which a batch is parked: its messages
+ * leave the queue, their ids stay in the thread's state as a dead-letter record, and later messages flow
+ * again. With the 15-minute retry period this is about two hours of trying.
+ */
+export const MAX_BATCH_FAILURES = 8;
 
 /** Message ids remembered after processing so a re-delivered signal is not extracted twice. */
 export const PROCESSED_MESSAGE_IDS_KEPT = 1_000;
@@ -89,3 +100,33 @@ export const LOCAL_SERVER_START_TIMEOUT_MS = 60_000;
 
 /** Worker shutdown grace (ms): in-flight extractions get this long to finish on SIGTERM before they are cancelled and retried elsewhere. */
 export const WORKER_SHUTDOWN_GRACE_MS = 30_000;
+
+/** Items `search` returns when no limit is given, as LangGraph's `BaseStore.search`. */
+export const DEFAULT_SEARCH_LIMIT = 10;
+
+/** Most items one `search` may return. */
+export const MAX_SEARCH_LIMIT = 1_000;
+
+/** Longest namespace label (characters). */
+export const MAX_NAMESPACE_LABEL_CHARS = 256;
+
+/** Most labels in a namespace tuple. */
+export const MAX_NAMESPACE_LABELS = 10;
+
+/** Longest namespace once joined (UTF-8 bytes): it is a DynamoDB sort key (limit 1,024 bytes) in the namespace index. */
+export const MAX_NAMESPACE_BYTES = 1_000;
+
+/** Longest message id (characters). */
+export const MAX_MESSAGE_ID_CHARS = 256;
+
+/** Longest thread id (characters); it becomes part of a Temporal workflow id. */
+export const MAX_THREAD_ID_CHARS = 200;
+
+/** How long the demo waits for its extraction (ms); a live model call takes seconds. */
+export const DEMO_TIMEOUT_MS = 120_000;
+
+/** Grace between SIGTERM and SIGKILL when stopping a local server (ms). */
+export const LOCAL_SERVER_STOP_GRACE_MS = 5_000;
+
+/** Poll interval while waiting for a local server to answer (ms). */
+export const LOCAL_SERVER_POLL_INTERVAL_MS = 250;

@@ -54,8 +54,18 @@ export class MemoryConflictError extends MemoryManagerError {
   readonly retryable = true;
 }
 
+/** DynamoDB refused the write itself (item over 400 KB, key too long): the same write can never succeed. */
+export class MemoryWriteRejectedError extends MemoryManagerError {
+  readonly retryable = false;
+}
+
 /** Failure types Temporal must not retry; listed in the extraction activity's retry policy. */
-export const NON_RETRYABLE_ERROR_TYPES = ['InvalidInputError', 'ConfigurationError', 'ModelRequestError'] as const;
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'InvalidInputError',
+  'ConfigurationError',
+  'ModelRequestError',
+  'MemoryWriteRejectedError',
+] as const;
 
 /** Converts any error thrown by an activity into an `ApplicationFailure` with explicit retry behaviour. */
 export function toApplicationFailure(err: unknown): ApplicationFailure {

@@ -10,8 +10,13 @@ import {
   MAX_AFTER_SECONDS,
   MAX_MEMORY_CONTENT_CHARS,
   MAX_MESSAGE_CONTENT_CHARS,
+  MAX_MESSAGE_ID_CHARS,
   MAX_MESSAGES_PER_SUBMIT,
+  MAX_NAMESPACE_BYTES,
+  MAX_NAMESPACE_LABEL_CHARS,
+  MAX_NAMESPACE_LABELS,
   MAX_OPERATIONS_PER_EXTRACTION,
+  MAX_THREAD_ID_CHARS,
 } from './defaults';
 
 /** Separator of namespace labels inside DynamoDB keys; forbidden inside labels. */
@@ -24,19 +29,26 @@ export const NAMESPACE_SEPARATOR = '\u001f';
 export const namespaceLabelSchema = z
   .string()
   .min(1, 'namespace labels must not be empty')
-  .max(256)
+  .max(MAX_NAMESPACE_LABEL_CHARS)
   .refine((label) => !label.includes('.'), 'namespace labels must not contain "."')
   .refine((label) => !label.includes(NAMESPACE_SEPARATOR), 'namespace labels must not contain U+001F');
 
 /** A namespace tuple such as `["memories"]` or `["memories", "{user_id}"]`. */
-export const namespaceSchema = z.array(namespaceLabelSchema).min(1, 'namespace needs at least one label').max(10);
+export const namespaceSchema = z
+  .array(namespaceLabelSchema)
+  .min(1, 'namespace needs at least one label')
+  .max(MAX_NAMESPACE_LABELS)
+  .refine(
+    (labels) => Buffer.byteLength(labels.join(NAMESPACE_SEPARATOR), 'utf8') <= MAX_NAMESPACE_BYTES,
+    `namespace must be at most ${MAX_NAMESPACE_BYTES} bytes once joined (it is a DynamoDB key)`,
+  );
 
 /** Roles a conversation message may have; tool traffic is not memory material. */
 export const messageRoleSchema = z.enum(['user', 'assistant', 'system']);
 
 /** One conversation message as callers submit it. `id` and `timestamp` are filled in when missing. */
 export const messageInputSchema = z.object({
-  id: z.string().min(1).max(256).optional(),
+  id: z.string().min(1).max(MAX_MESSAGE_ID_CHARS).optional(),
   role: messageRoleSchema,
   content: z
     .string()
@@ -51,9 +63,10 @@ export const messageInputSchema = z.object({
 /** Thread ids name one conversation; they become part of a Temporal workflow id. */
 export const threadIdSchema = z
   .string()
-  .trim()
   .min(1, 'threadId must not be empty')
-  .max(200, 'threadId must be at most 200 characters');
+  .max(MAX_THREAD_ID_CHARS, `threadId must be at most ${MAX_THREAD_ID_CHARS} characters`)
+  // Rejected rather than trimmed: trimming would silently map two ids onto one workflow.
+  .refine((id) => id.trim() === id, 'threadId must not start or end with whitespace');
 
 /** Values of `config.configurable` used to fill namespace templates, like LangGraph's RunnableConfig. */
 export const runConfigSchema = z.object({

@@ -8,7 +8,7 @@ import type { AddMessagesPayload } from '../contract';
 import { threadWorkflowId } from '../contract';
 import { MAX_SUBMIT_PAYLOAD_BYTES } from '../defaults';
 import { InvalidInputError } from '../errors';
-import { describeZodError, namespaceLabelSchema, submitInputSchema, type MessageInput, type SubmitOptionsInput } from '../schemas';
+import { describeZodError, namespaceLabelSchema, namespaceSchema, submitInputSchema, type MessageInput, type SubmitOptionsInput } from '../schemas';
 
 /** A validated submission: which workflow to signal and with what. */
 export interface PreparedSubmission {
@@ -42,6 +42,12 @@ export function resolveNamespace(namespace: readonly string[], configurable: Rec
   });
 }
 
+/**
+ * Validates one `submit` call and builds its signal payload (ids and timestamps filled in, namespace
+ * templates resolved). Throws `InvalidInputError` naming every bad field; never does I/O.
+ * @example
+ * const { workflowId, payload } = prepareSubmission('thread-1', [{ role: 'user', content: 'hi' }], { afterSeconds: 5 });
+ */
 export function prepareSubmission(
   threadId: string,
   messages: readonly MessageInput[],
@@ -62,6 +68,10 @@ export function prepareSubmission(
     afterSeconds: input.options.afterSeconds,
     namespace: resolveNamespace(input.options.namespace, input.options.config.configurable),
   };
+  const filled = namespaceSchema.safeParse(payload.namespace);
+  if (!filled.success) {
+    throw new InvalidInputError(`invalid submit input: options.namespace (templates filled): ${describeZodError(filled.error)}`);
+  }
   const bytes = Buffer.byteLength(JSON.stringify(payload), 'utf8');
   if (bytes > MAX_SUBMIT_PAYLOAD_BYTES) {
     throw new InvalidInputError(

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryClient } from '../client/memory-client';
 import { loadConfig } from '../config';
+import { DEMO_TIMEOUT_MS } from '../defaults';
 import { FakeMessagesApi } from '../local/fake-messages-api';
 import { startLocalStack } from '../local/local-stack';
 import { dataDir } from '../local/project-paths';
@@ -18,7 +19,6 @@ import { createMemoryWorker } from '../worker/create-worker';
 import { createDependencies } from '../worker/dependencies';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from './recorded-reply';
 
-const DEMO_TIMEOUT_MS = 120_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();

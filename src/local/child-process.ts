@@ -1,5 +1,6 @@
 /** Small helpers for the local servers this project spawns: keep their output tail, stop them cleanly. */
 import type { ChildProcess } from 'node:child_process';
+import { LOCAL_SERVER_STOP_GRACE_MS } from '../defaults';
 
 /** Keeps the last lines a child wrote, for error messages when it fails to start. */
 export function captureTail(child: ChildProcess, maxChars = 4000): () => string {
@@ -19,7 +20,7 @@ export function exitDescription(child: ChildProcess, tail: () => string): string
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
-export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+export async function stopChild(child: ChildProcess, graceMs = LOCAL_SERVER_STOP_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

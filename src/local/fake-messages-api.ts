@@ -41,6 +41,12 @@ export function promptText(request: RecordedRequest): string {
   return typeof content === 'string' ? content : JSON.stringify(content);
 }
 
+/**
+ * @example
+ * const fake = await FakeMessagesApi.start();
+ * fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User likes dogs' }] } });
+ * const anthropic = new Anthropic({ apiKey: 'test', baseURL: fake.baseURL, maxRetries: 0 });
+ */
 export class FakeMessagesApi {
   readonly requests: RecordedRequest[] = [];
   readonly unexpected: RecordedRequest[] = [];

@@ -1,4 +1,5 @@
 /** Waiting for a local server to come up. */
+import { LOCAL_SERVER_POLL_INTERVAL_MS } from '../defaults';
 
 /** Polls `probe` until it resolves, the deadline passes, or `failed()` reports the server died. */
 export async function waitFor(
@@ -16,7 +17,7 @@ export async function waitFor(
       return;
     } catch (err) {
       lastError = err;
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, LOCAL_SERVER_POLL_INTERVAL_MS));
     }
   }
   throw new Error(`${what} was not ready after ${options.timeoutMs} ms: ${String(lastError)}`);

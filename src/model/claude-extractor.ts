@@ -32,6 +32,12 @@ export interface ClaudeExtractorOptions {
   maxTokens?: number;
 }
 
+/**
+ * The production extractor: one Messages API call with the `manage_memories` tool forced.
+ * @example
+ * const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey }), { model: 'claude-sonnet-5-5' });
+ * const { operations, usage } = await extractor.extract(messages, existingMemories);
+ */
 export class ClaudeExtractor implements MemoryExtractor {
   constructor(
     private readonly anthropic: Anthropic,

@@ -10,7 +10,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ExtractionResult } from '../contract';
 import { BATCH_RECEIPT_TTL_DAYS } from '../defaults';
-import { MemoryConflictError } from '../errors';
+import { MemoryConflictError, MemoryWriteRejectedError } from '../errors';
 import type { MemoryOperation } from '../schemas';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';
@@ -36,6 +36,12 @@ export function insertedMemoryKey(batchId: string, index: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * Writes extraction batches atomically and idempotently.
+ * @example
+ * const batches = new BatchWriter(doc, 'langmem-memories');
+ * const result = (await batches.findReceipt(batchId)) ?? (await batches.apply(batch));
+ */
 export class BatchWriter {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -107,8 +113,16 @@ export class BatchWriter {
           },
         });
       } else {
+        // Conditional like updates: a delete must not remove a memory someone changed after the model saw it.
         result.deleted.push(op.id);
-        items.push({ Delete: { TableName: this.tableName, Key: { pk, sk: op.id } } });
+        items.push({
+          Delete: {
+            TableName: this.tableName,
+            Key: { pk, sk: op.id },
+            ConditionExpression: 'updatedAt = :seen',
+            ExpressionAttributeValues: { ':seen': batch.existing.get(op.id)?.updatedAt ?? '' },
+          },
+        });
       }
     });
     if (result.inserted.length > 0) {
@@ -128,26 +142,46 @@ export class BatchWriter {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
       return result;
     } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
-      const reasons = err.CancellationReasons ?? [];
-      if (reasons[items.length - 1]?.Code === 'ConditionalCheckFailed') {
-        const earlier = await this.findReceipt(batch.batchId);
-        if (earlier) return earlier;
+      if (err instanceof TransactionCanceledException) {
+        const reasons = err.CancellationReasons ?? [];
+        if (reasons[items.length - 1]?.Code === 'ConditionalCheckFailed') {
+          const earlier = await this.findReceipt(batch.batchId);
+          if (earlier) return earlier;
+        }
       }
-      const conflicted = reasons
-        .map((reason, i) => (reason.Code === 'ConditionalCheckFailed' ? describeItem(batch.operations[i]) : null))
-        .filter((d): d is string => d !== null);
-      if (conflicted.length > 0) {
-        throw new MemoryConflictError(`memories changed while extracting batch ${batch.batchId}: ${conflicted.join(', ')}`, {
-          cause: err,
-        });
-      }
-      throw err;
+      throw classifyWriteError(err, batch, items.length);
     }
   }
 }
 
-function describeItem(op: MemoryOperation | undefined): string {
-  if (!op) return 'batch receipt';
-  return op.action === 'insert' ? 'insert' : `${op.action} ${op.id}`;
+/** Names the n-th item of a batch transaction: an operation, then the namespace index, then the receipt. */
+function describeItem(batch: BatchToApply, index: number, itemCount: number): string {
+  const op = batch.operations[index];
+  if (op) return op.action === 'insert' ? `operations.${index} (insert)` : `operations.${index} (${op.action} ${op.id})`;
+  return index === itemCount - 1 ? 'batch receipt' : 'namespace index';
+}
+
+/**
+ * Turns a failed batch transaction into a domain error: items DynamoDB refused (too large, bad key) are a
+ * non-retryable `MemoryWriteRejectedError`; failed conditions and transaction conflicts are a retryable
+ * `MemoryConflictError` (the next attempt re-reads, or finds the receipt a concurrent attempt wrote).
+ */
+function classifyWriteError(err: unknown, batch: BatchToApply, itemCount: number): unknown {
+  if (err instanceof TransactionCanceledException) {
+    const reasons = (err.CancellationReasons ?? []).map((reason, i) => ({ ...reason, item: describeItem(batch, i, itemCount) }));
+    const rejected = reasons.filter((r) => r.Code === 'ValidationError');
+    if (rejected.length > 0) {
+      const detail = rejected.map((r) => `${r.item}: ${r.Message ?? 'rejected'}`).join('; ');
+      return new MemoryWriteRejectedError(`DynamoDB rejected batch ${batch.batchId}: ${detail}`, { cause: err });
+    }
+    const conflicted = reasons.filter((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
+    if (conflicted.length > 0) {
+      const detail = conflicted.map((r) => `${r.item} (${r.Code})`).join(', ');
+      return new MemoryConflictError(`memories changed while extracting batch ${batch.batchId}: ${detail}`, { cause: err });
+    }
+  }
+  if (err instanceof Error && err.name === 'ValidationException') {
+    return new MemoryWriteRejectedError(`DynamoDB rejected batch ${batch.batchId}: ${err.message}`, { cause: err });
+  }
+  return err;
 }

@@ -2,6 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+/** The low-level client (for table management) and the document client (for items). */
 export interface DynamoClients {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
@@ -12,6 +13,7 @@ function isLoopback(endpoint: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 }
 
+/** Builds both clients; an endpoint on loopback (DynamoDB Local) gets placeholder credentials. */
 export function createDynamoClients(options: { endpoint?: string; region: string }): DynamoClients {
   const local = options.endpoint !== undefined && isLoopback(options.endpoint);
   const client = new DynamoDBClient({

@@ -12,6 +12,7 @@ import {
 /** Name of the TTL attribute (epoch seconds) that expires batch receipts. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
+/** Creates the table (pk/sk, on-demand, TTL on `expiresAt`) unless it exists; safe to call concurrently. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));

@@ -8,14 +8,21 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { NAMESPACE_SEPARATOR, namespaceSchema } from '../schemas';
+import { z } from 'zod';
+import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from '../defaults';
+import { NAMESPACE_SEPARATOR, describeZodError, namespaceSchema } from '../schemas';
 import { InvalidInputError } from '../errors';
 import { newestFirst, type MemoryItem, type MemoryValue } from './memory-types';
 import { memoryPartitionKey, namespaceIndexKey, splitNamespace, joinNamespace } from './table-keys';
 
+const searchOptionsSchema = z.object({
+  limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).default(DEFAULT_SEARCH_LIMIT),
+  offset: z.number().int().min(0).default(0),
+});
+
 /** Options of {@link DynamoMemoryStore.search}. */
 export interface SearchOptions {
-  /** Most items returned, newest change first. @default 10 (as LangGraph's `BaseStore.search`) */
+  /** Most items returned, newest change first (1 to MAX_SEARCH_LIMIT). @default DEFAULT_SEARCH_LIMIT (10, as LangGraph) */
   limit?: number;
   /** Items skipped before the first returned. @default 0 */
   offset?: number;
@@ -104,8 +111,9 @@ export class DynamoMemoryStore {
    */
   async search(namespacePrefix: readonly string[], options: SearchOptions = {}): Promise<MemoryItem[]> {
     const prefix = checkNamespace(namespacePrefix, 'namespacePrefix');
-    const limit = options.limit ?? 10;
-    const offset = options.offset ?? 0;
+    const parsed = searchOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new InvalidInputError(`invalid search options: ${describeZodError(parsed.error)}`);
+    const { limit, offset } = parsed.data;
     const namespaces = await this.listNamespaces(prefix);
     if (!namespaces.some((ns) => joinNamespace(ns) === joinNamespace(prefix))) namespaces.unshift(prefix);
     const items: MemoryItem[] = [];

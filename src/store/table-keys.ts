@@ -7,24 +7,30 @@
  */
 import { NAMESPACE_SEPARATOR } from '../schemas';
 
+/** Sort key of every batch receipt. */
 export const RECEIPT_SORT_KEY = 'receipt';
 
+/** Joins labels with U+001F (forbidden inside labels, so the join is reversible). */
 export function joinNamespace(namespace: readonly string[]): string {
   return namespace.join(NAMESPACE_SEPARATOR);
 }
 
+/** Inverse of {@link joinNamespace}. */
 export function splitNamespace(joined: string): string[] {
   return joined.split(NAMESPACE_SEPARATOR);
 }
 
+/** Partition key of a namespace's memories. */
 export function memoryPartitionKey(namespace: readonly string[]): string {
   return `ns#${joinNamespace(namespace)}`;
 }
 
+/** Key of a namespace's entry in the namespace index (one partition per first label). */
 export function namespaceIndexKey(namespace: readonly string[]): { pk: string; sk: string } {
   return { pk: `nsidx#${namespace[0] ?? ''}`, sk: joinNamespace(namespace) };
 }
 
+/** Key of a batch's receipt. */
 export function receiptKey(batchId: string): { pk: string; sk: string } {
   return { pk: `batch#${batchId}`, sk: RECEIPT_SORT_KEY };
 }

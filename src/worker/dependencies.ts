@@ -9,11 +9,13 @@ import { BatchWriter } from '../store/batch-writer';
 import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
 import { DynamoMemoryStore } from '../store/memory-store';
 
+/** The activities' dependencies plus the raw clients, for callers that also need them (e.g. ensureTable). */
 export interface WiredDependencies extends ActivityDependencies {
   dynamo: DynamoClients;
   anthropic: Anthropic;
 }
 
+/** Builds DynamoDB and Claude clients from configuration; throws `ConfigurationError` without an API key. */
 export function createDependencies(config: AppConfig): WiredDependencies {
   if (!config.anthropicApiKey) {
     throw new ConfigurationError('ANTHROPIC_API_KEY: required by the worker to call Claude');

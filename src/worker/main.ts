@@ -3,7 +3,6 @@
  * thread workflows and extraction activities until SIGINT/SIGTERM, then drains for the shutdown grace.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { existsSync } from 'node:fs';
 import { loadConfig } from '../config';
 import { ConfigurationError } from '../errors';
 import { ensureTable } from '../store/ensure-table';
@@ -18,14 +17,13 @@ async function main(): Promise<void> {
     await ensureTable(deps.dynamo.client, config.tableName);
   }
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const bundle = process.env['WORKFLOW_BUNDLE_PATH'];
   try {
     const worker = await createMemoryWorker({
       ...deps,
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      workflowBundlePath: bundle && existsSync(bundle) ? bundle : undefined,
+      workflowBundlePath: config.workflowBundlePath,
     });
     await worker.run();
   } finally {

@@ -3,19 +3,21 @@
  * `nowMs`), so it is unit-tested without a server and deterministic inside the workflow sandbox.
  */
 import type {
-  AddMessagesPayload,
   CarriedThreadState,
   ExtractionRequest,
   ExtractionResult,
+  PendingMessage,
   ThreadStateView,
   ThreadTotals,
 } from '../contract';
 import {
   DEFAULT_AFTER_SECONDS,
   FAILED_EXTRACTION_RETRY_AFTER_SECONDS,
-  MAX_PENDING_CHARS,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_FAILURES,
   PROCESSED_MESSAGE_IDS_KEPT,
 } from '../defaults';
+import { isAddMessagesPayload, utf8Bytes } from './signal-payload';
 
 /** A batch handed to the extraction activity; its messages stay pending until the batch succeeds. */
 export interface PendingBatch extends ExtractionRequest {
@@ -32,7 +34,25 @@ function emptyTotals(): ThreadTotals {
     memoriesInserted: 0,
     memoriesUpdated: 0,
     memoriesDeleted: 0,
+    messagesParked: 0,
+    invalidSignalsIgnored: 0,
     usage: { inputTokens: 0, outputTokens: 0 },
+  };
+}
+
+function freshState(): CarriedThreadState {
+  return {
+    pending: [],
+    processedIds: [],
+    totals: emptyTotals(),
+    nextBatchSeq: 1,
+    afterSeconds: DEFAULT_AFTER_SECONDS,
+    lastMessageAtMs: null,
+    lastFailure: null,
+    lastFailureAtMs: null,
+    failedBatch: null,
+    lastParked: null,
+    lastExtractionAt: null,
   };
 }
 
@@ -40,6 +60,18 @@ function sameNamespace(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((label, i) => label === b[i]);
 }
 
+/** Text size of messages, as counted against {@link MAX_BATCH_BYTES}. */
+function textBytes(messages: readonly PendingMessage[]): number {
+  return messages.reduce((sum, m) => sum + utf8Bytes(m.content), 0);
+}
+
+/**
+ * One thread's pending messages, debounce clock, failure record and totals.
+ * @example
+ * const state = new ThreadState('thread-1');
+ * state.receive({ messages, afterSeconds: 30, namespace: ['memories'] }, Date.now());
+ * const due = state.dueAtMs(); // 30 s after the last message
+ */
 export class ThreadState {
   private readonly state: CarriedThreadState;
   private inFlight: PendingBatch | null = null;
@@ -50,27 +82,24 @@ export class ThreadState {
     readonly threadId: string,
     carried?: CarriedThreadState,
   ) {
+    // Spread over a fresh state so fields added since the carried state was written get their defaults.
+    const fresh = freshState();
     this.state = carried
-      ? structuredCloneJson(carried)
-      : {
-          pending: [],
-          processedIds: [],
-          totals: emptyTotals(),
-          nextBatchSeq: 1,
-          afterSeconds: DEFAULT_AFTER_SECONDS,
-          lastMessageAtMs: null,
-          lastFailure: null,
-          lastFailureAtMs: null,
-          lastExtractionAt: null,
-        };
+      ? { ...fresh, ...structuredCloneJson(carried), totals: { ...fresh.totals, ...structuredCloneJson(carried.totals) } }
+      : fresh;
   }
 
   /**
    * Records new messages and restarts the quiet period. Messages whose id is already pending or was
    * recently processed are ignored, so a re-delivered signal (a retried Lambda) is not extracted twice.
-   * @returns how many messages were accepted
+   * A malformed payload is dropped and counted in `totals.invalidSignalsIgnored`.
+   * @returns how many messages were accepted, or null when the payload was malformed
    */
-  receive(payload: AddMessagesPayload, nowMs: number): number {
+  receive(payload: unknown, nowMs: number): number | null {
+    if (!isAddMessagesPayload(payload)) {
+      this.state.totals.invalidSignalsIgnored += 1;
+      return null;
+    }
     const known = new Set([...this.state.pending.map((m) => m.id), ...this.state.processedIds]);
     let accepted = 0;
     for (const message of payload.messages) {
@@ -97,39 +126,62 @@ export class ThreadState {
   }
 
   /**
-   * When the next extraction is due: `afterSeconds` after the last message; after a failed extraction with
-   * no newer message, {@link FAILED_EXTRACTION_RETRY_AFTER_SECONDS} after the failure; at the last message
-   * (without waiting for quiet) once more than {@link MAX_PENDING_CHARS} of text is pending.
+   * When the next extraction is due:
+   * - `afterSeconds` after the last message (the debounce);
+   * - at the last message, without waiting for quiet, once more than {@link MAX_BATCH_BYTES} are pending;
+   * - when only a failed batch's messages are pending, {@link FAILED_EXTRACTION_RETRY_AFTER_SECONDS} after
+   *   the failure (any other pending message brings the retry forward to its own due time).
    */
   dueAtMs(): number | null {
-    const { pending, lastMessageAtMs, lastFailureAtMs, afterSeconds } = this.state;
+    const { pending, lastMessageAtMs, lastFailureAtMs, failedBatch, afterSeconds } = this.state;
     if (pending.length === 0 || lastMessageAtMs === null) return null;
-    if (lastFailureAtMs !== null && lastMessageAtMs <= lastFailureAtMs) {
-      return lastFailureAtMs + FAILED_EXTRACTION_RETRY_AFTER_SECONDS * 1000;
+    if (failedBatch && lastFailureAtMs !== null) {
+      const failedIds = new Set(failedBatch.messageIds);
+      if (pending.every((m) => failedIds.has(m.id))) {
+        return lastFailureAtMs + FAILED_EXTRACTION_RETRY_AFTER_SECONDS * 1000;
+      }
     }
-    if (this.pendingChars() > MAX_PENDING_CHARS) return lastMessageAtMs;
+    if (textBytes(pending) > MAX_BATCH_BYTES) return lastMessageAtMs;
     return lastMessageAtMs + afterSeconds * 1000;
   }
 
-  private pendingChars(): number {
-    return this.state.pending.reduce((sum, message) => sum + message.content.length, 0);
-  }
-
   /**
-   * Takes the oldest pending messages sharing one namespace as the next batch. They stay pending (and
-   * visible in queries) until {@link recordSuccess}. `batchScope` makes batch ids unique across workflow
-   * executions of the same thread id.
+   * Picks the next batch; its messages stay pending (and visible in queries) until {@link recordSuccess}.
+   * A failed batch is retried first with the same id and the same messages, so that an attempt which
+   * committed but failed to report is answered by its receipt rather than extracted again. Otherwise the
+   * batch is the oldest pending messages of one namespace, up to {@link MAX_BATCH_BYTES} (at least one).
+   * `batchScope` makes batch ids unique across workflow executions of the same thread id.
    */
   startBatch(batchScope: string): PendingBatch | null {
+    const failed = this.state.failedBatch;
+    if (failed) {
+      const ids = new Set(failed.messageIds);
+      const retry = this.state.pending.filter((m) => ids.has(m.id));
+      if (retry.length > 0) return this.setInFlight(failed.batchId, retry);
+      this.state.failedBatch = null;
+    }
     const first = this.state.pending[0];
     if (!first) return null;
-    const messages = this.state.pending.filter((m) => sameNamespace(m.namespace, first.namespace));
+    const messages: PendingMessage[] = [];
+    let bytes = 0;
+    for (const m of this.state.pending) {
+      if (!sameNamespace(m.namespace, first.namespace)) continue;
+      const size = utf8Bytes(m.content);
+      if (messages.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      messages.push(m);
+      bytes += size;
+    }
     const seq = this.state.nextBatchSeq;
     this.state.nextBatchSeq += 1;
+    return this.setInFlight(`${batchScope}/${seq}`, messages);
+  }
+
+  private setInFlight(batchId: string, messages: PendingMessage[]): PendingBatch {
+    const namespace = messages[0]?.namespace ?? [];
     this.inFlight = {
       threadId: this.threadId,
-      batchId: `${batchScope}/${seq}`,
-      namespace: [...first.namespace],
+      batchId,
+      namespace: [...namespace],
       messages: messages.map(({ id, role, content, timestamp }) => ({ id, role, content, timestamp })),
       messageIds: messages.map((m) => m.id),
     };
@@ -138,9 +190,7 @@ export class ThreadState {
 
   /** Marks a batch's messages processed and adds its result to the totals. */
   recordSuccess(batch: PendingBatch, result: ExtractionResult, nowMs: number): void {
-    const done = new Set(batch.messageIds);
-    this.state.pending = this.state.pending.filter((m) => !done.has(m.id));
-    this.state.processedIds = [...this.state.processedIds, ...batch.messageIds].slice(-PROCESSED_MESSAGE_IDS_KEPT);
+    this.removeFromQueue(batch.messageIds);
     const totals = this.state.totals;
     totals.messagesProcessed += batch.messageIds.length;
     totals.extractionsCompleted += 1;
@@ -152,21 +202,39 @@ export class ThreadState {
     this.state.lastExtractionAt = new Date(nowMs).toISOString();
     this.state.lastFailure = null;
     this.state.lastFailureAtMs = null;
+    this.state.failedBatch = null;
     this.inFlight = null;
   }
 
-  /** Keeps a failed batch's messages pending and records the failure where queries can see it. */
-  recordFailure(batch: PendingBatch, failure: { type: string; message: string }, nowMs: number): void {
+  /**
+   * Records a failed batch where queries can see it and keeps its messages pending for a retry with the
+   * same batch id. After {@link MAX_BATCH_FAILURES} failures the batch is parked instead.
+   * @returns true when the batch was parked
+   */
+  recordFailure(batch: PendingBatch, failure: { type: string; message: string }, nowMs: number): boolean {
+    const previous = this.state.failedBatch;
+    const failures = (previous?.batchId === batch.batchId ? previous.failures : 0) + 1;
+    const at = new Date(nowMs).toISOString();
     this.state.totals.extractionsFailed += 1;
-    this.state.lastFailure = {
-      batchId: batch.batchId,
-      at: new Date(nowMs).toISOString(),
-      type: failure.type,
-      message: failure.message,
-      messageCount: batch.messageIds.length,
-    };
+    this.state.lastFailure = { batchId: batch.batchId, at, ...failure, messageCount: batch.messageIds.length, failures };
     this.state.lastFailureAtMs = nowMs;
     this.inFlight = null;
+    if (failures < MAX_BATCH_FAILURES) {
+      this.state.failedBatch = { batchId: batch.batchId, messageIds: [...batch.messageIds], failures };
+      return false;
+    }
+    this.removeFromQueue(batch.messageIds);
+    this.state.totals.messagesParked += batch.messageIds.length;
+    this.state.lastParked = { batchId: batch.batchId, at, messageIds: [...batch.messageIds], ...failure };
+    this.state.failedBatch = null;
+    return true;
+  }
+
+  /** Takes messages out of the queue and remembers their ids, so re-deliveries are recognised. */
+  private removeFromQueue(messageIds: readonly string[]): void {
+    const done = new Set(messageIds);
+    this.state.pending = this.state.pending.filter((m) => !done.has(m.id));
+    this.state.processedIds = [...this.state.processedIds, ...messageIds].slice(-PROCESSED_MESSAGE_IDS_KEPT);
   }
 
   /** The query view. */
@@ -179,7 +247,8 @@ export class ThreadState {
       extracting: this.inFlight !== null,
       afterSeconds: this.state.afterSeconds,
       lastExtractionAt: this.state.lastExtractionAt,
-      lastFailure: this.state.lastFailure,
+      lastFailure: structuredCloneJson(this.state.lastFailure),
+      lastParked: structuredCloneJson(this.state.lastParked),
       totals: structuredCloneJson(this.state.totals),
     };
   }

@@ -19,6 +19,7 @@ import type { Activities } from '../activities/activity-types';
 import { addMessagesSignal, threadStateQuery, type ThreadWorkflowInput } from '../contract';
 import {
   EXTRACTION_MAX_ATTEMPTS,
+  EXTRACTION_RETRY_BACKOFF_COEFFICIENT,
   EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
   EXTRACTION_RETRY_MAX_INTERVAL_MS,
   EXTRACTION_TIMEOUT_MS,
@@ -31,7 +32,7 @@ const { extractMemories } = proxyActivities<Activities>({
   retry: {
     maximumAttempts: EXTRACTION_MAX_ATTEMPTS,
     initialInterval: EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
-    backoffCoefficient: 2,
+    backoffCoefficient: EXTRACTION_RETRY_BACKOFF_COEFFICIENT,
     maximumInterval: EXTRACTION_RETRY_MAX_INTERVAL_MS,
     nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   },
@@ -40,8 +41,10 @@ const { extractMemories } = proxyActivities<Activities>({
 /** One long-running workflow per conversation thread; started or signalled with `signalWithStart`. */
 export async function threadWorkflow(input: ThreadWorkflowInput): Promise<void> {
   const state = new ThreadState(input.threadId, input.carried);
-  setHandler(addMessagesSignal, (payload) => {
-    state.receive(payload, Date.now());
+  setHandler(addMessagesSignal, (payload: unknown) => {
+    if (state.receive(payload, Date.now()) === null) {
+      log.warn('dropped a malformed addMessages signal (sent around the client?)', { threadId: input.threadId });
+    }
   });
   setHandler(threadStateQuery, () => state.view());
 
@@ -62,8 +65,11 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<void> 
     } catch (err) {
       if (isCancellation(err)) throw err;
       const failure = describeFailure(err);
-      state.recordFailure(batch, failure, Date.now());
-      log.warn('memory extraction failed; messages stay pending', { batchId: batch.batchId, ...failure });
+      if (state.recordFailure(batch, failure, Date.now())) {
+        log.error('memory extraction failed too often; batch parked', { batchId: batch.batchId, messageIds: batch.messageIds, ...failure });
+      } else {
+        log.warn('memory extraction failed; messages stay pending', { batchId: batch.batchId, ...failure });
+      }
     }
   }
 

@@ -19,6 +19,7 @@ const DEFAULTS: AppConfig = {
   anthropicApiKey: undefined,
   anthropicBaseUrl: undefined,
   model: DEFAULT_MODEL,
+  workflowBundlePath: undefined,
 };
 
 /** Every variable loadConfig reads, with the config field it fills and a valid non-default value. */
@@ -96,4 +97,9 @@ test('a DynamoDB endpoint without http(s):// is rejected at startup, naming the 
 
 test('values are trimmed', () => {
   expect(loadConfig({ TEMPORAL_ADDRESS: ' localhost:7233 ' }).temporalAddress).toBe('localhost:7233');
+});
+
+test('a WORKFLOW_BUNDLE_PATH that does not exist fails at startup instead of silently bundling from source', () => {
+  expect(() => loadConfig({ WORKFLOW_BUNDLE_PATH: '/nowhere/bundle.js' })).toThrow(/WORKFLOW_BUNDLE_PATH: no file at this path/);
+  expect(loadConfig({ WORKFLOW_BUNDLE_PATH: __filename }).workflowBundlePath).toBe(__filename);
 });

@@ -57,3 +57,9 @@ test('invalid namespaces are rejected with the field named', async () => {
   await expect(store.put(['mem.ories'], 'k', memoryValue('x'))).rejects.toThrow('namespace');
   await expect(store.put(['memories'], '', memoryValue('x'))).rejects.toThrow('key');
 });
+
+test('search options are validated: a negative limit or offset names the field', async () => {
+  await expect(store.search(['memories'], { limit: -1 })).rejects.toThrow(/limit/);
+  await expect(store.search(['memories'], { offset: -1 })).rejects.toThrow(/offset/);
+  await expect(store.search(['memories'], { limit: 1.5 })).rejects.toThrow(InvalidInputError);
+});

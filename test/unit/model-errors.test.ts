@@ -5,6 +5,7 @@ import {
   InvalidInputError,
   InvalidModelOutputError,
   MemoryConflictError,
+  MemoryWriteRejectedError,
   ModelRequestError,
   ModelUnavailableError,
   NON_RETRYABLE_ERROR_TYPES,
@@ -141,6 +142,7 @@ describe('toApplicationFailure', () => {
       new ModelRequestError('x'),
       new InvalidModelOutputError('x'),
       new MemoryConflictError('x'),
+      new MemoryWriteRejectedError('x'),
     ];
     const nonRetryable = errors.filter((e) => !e.retryable).map((e) => e.name);
     expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(nonRetryable.sort());

@@ -138,3 +138,22 @@ describe('prepareSubmission accepts good input', () => {
     expect(prepareSubmission('t1', [{ role: 'user', content }], {}, fixedNow).payload.messages[0]?.content).toBe(content);
   });
 });
+
+describe('prepareSubmission key-size limits', () => {
+  it('rejects a thread id with surrounding whitespace instead of trimming it', () => {
+    expect(rejection(' t1 ', [hello]).message).toContain('threadId: threadId must not start or end with whitespace');
+  });
+
+  it('rejects a namespace longer than a DynamoDB key allows, naming the field', () => {
+    const long = ['memories', 'a'.repeat(256), 'b'.repeat(256), 'c'.repeat(256), 'd'.repeat(256)];
+    expect(rejection('t1', [hello], { namespace: long }).message).toContain('options.namespace: namespace must be at most');
+  });
+
+  it('rejects a namespace that a filled template makes too long', () => {
+    const error = rejection('t1', [hello], {
+      namespace: ['memories', '{a}', '{b}', '{c}', '{d}'],
+      config: { configurable: { a: 'a'.repeat(256), b: 'b'.repeat(256), c: 'c'.repeat(256), d: 'd'.repeat(256) } },
+    });
+    expect(error.message).toContain('options.namespace (templates filled)');
+  });
+});

@@ -1,5 +1,10 @@
 import type { AddMessagesPayload, CarriedThreadState, ExtractionResult, ThreadMessage, ThreadTotals } from '../../src/contract';
-import { DEFAULT_AFTER_SECONDS, FAILED_EXTRACTION_RETRY_AFTER_SECONDS, MAX_PENDING_CHARS } from '../../src/defaults';
+import {
+  DEFAULT_AFTER_SECONDS,
+  FAILED_EXTRACTION_RETRY_AFTER_SECONDS,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_FAILURES,
+} from '../../src/defaults';
 import { ThreadState, type PendingBatch } from '../../src/workflows/thread-state';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -36,6 +41,8 @@ function totalsWith(counts: Partial<ThreadTotals>): ThreadTotals {
     memoriesInserted: 0,
     memoriesUpdated: 0,
     memoriesDeleted: 0,
+    messagesParked: 0,
+    invalidSignalsIgnored: 0,
     usage: { inputTokens: 0, outputTokens: 0 },
     ...counts,
   };
@@ -138,11 +145,14 @@ describe('ThreadState.startBatch', () => {
     expect(second?.messageIds).toEqual(['b1']);
   });
 
-  it('gives each batch a new id, even when the same messages are retried', () => {
+  it('retries a failed batch with the same id and messages; later messages wait for the next batch', () => {
     const { state, batch } = stateWithBatch(['m1']);
     state.recordFailure(batch, { type: 'X', message: 'boom' }, T0 + 40 * SECOND);
-    expect(state.startBatch('run-b')?.batchId).toBe('run-b/2');
-    expect(state.startBatch('run-b')?.batchId).toBe('run-b/3');
+    state.receive(payload(['m2']), T0 + 50 * SECOND);
+    const retry = state.startBatch('run-b');
+    expect(retry).toMatchObject({ batchId: 'run-a/1', messageIds: ['m1'] });
+    state.recordSuccess(retry as PendingBatch, result(retry as PendingBatch), T0 + 90 * SECOND);
+    expect(state.startBatch('run-b')).toMatchObject({ batchId: 'run-b/2', messageIds: ['m2'] });
   });
 
   it('keeps batch messages pending and visible until the batch succeeds', () => {
@@ -221,6 +231,7 @@ describe('ThreadState.recordFailure', () => {
       type: 'InvalidModelOutputError',
       message: 'no tool call',
       messageCount: 2,
+      failures: 1,
     });
   });
 
@@ -235,6 +246,33 @@ describe('ThreadState.recordFailure', () => {
     const newerAt = failedAt + 60 * SECOND;
     state.receive(payload(['m3'], 10), newerAt);
     expect(state.dueAtMs()).toBe(newerAt + 10 * SECOND);
+  });
+
+  it('lets a message that arrived during the failed extraction wait only its own quiet period', () => {
+    const { state, batch } = stateWithBatch(['m1']);
+    state.receive(payload(['m2'], 10), T0 + 35 * SECOND); // while m1's extraction runs
+    state.recordFailure(batch, { type: 'X', message: 'boom' }, failedAt);
+    expect(state.dueAtMs()).toBe(T0 + 45 * SECOND);
+  });
+
+  it(`parks a batch after ${MAX_BATCH_FAILURES} failures so later messages flow again`, () => {
+    const { state, batch } = stateWithBatch(['m1', 'm2']);
+    state.receive(payload(['m3']), T0 + 1);
+    let attempt = batch;
+    for (let i = 1; i <= MAX_BATCH_FAILURES; i++) {
+      expect(attempt).toMatchObject({ batchId: 'run-a/1', messageIds: ['m1', 'm2'] });
+      const parked = state.recordFailure(attempt, { type: 'ModelRequestError', message: 'prompt too long' }, failedAt + i);
+      expect(parked).toBe(i === MAX_BATCH_FAILURES);
+      if (!parked) attempt = state.startBatch('run-a') as PendingBatch;
+    }
+    const view = state.view();
+    expect(view.pendingCount).toBe(1);
+    expect(view.totals).toMatchObject({ messagesParked: 2, extractionsFailed: MAX_BATCH_FAILURES });
+    expect(view.lastParked).toMatchObject({ batchId: 'run-a/1', messageIds: ['m1', 'm2'], type: 'ModelRequestError' });
+    expect(view.lastFailure?.failures).toBe(MAX_BATCH_FAILURES);
+    expect(state.startBatch('run-a')?.messageIds).toEqual(['m3']);
+    // A re-delivered parked message is recognised, not queued again.
+    expect(state.receive(payload(['m1']), failedAt + 100)).toBe(0);
   });
 
   it('keeps the failure delay when only a duplicate arrives', () => {
@@ -255,6 +293,7 @@ describe('ThreadState.view', () => {
       afterSeconds: DEFAULT_AFTER_SECONDS,
       lastExtractionAt: null,
       lastFailure: null,
+      lastParked: null,
     });
     expect(totals).toEqual(totalsWith({}));
   });
@@ -273,6 +312,13 @@ describe('ThreadState.view', () => {
     const state = new ThreadState('thread-1');
     state.view().totals.messagesReceived = 99;
     expect(state.view().totals.messagesReceived).toBe(0);
+  });
+
+  it('returns a copy of the last failure', () => {
+    const { state, batch } = stateWithBatch(['m1']);
+    state.recordFailure(batch, { type: 'X', message: 'boom' }, T0);
+    (state.view().lastFailure as { message: string }).message = 'changed';
+    expect(state.view().lastFailure?.message).toBe('boom');
   });
 });
 
@@ -314,21 +360,47 @@ describe('ThreadState.toCarried', () => {
   });
 });
 
-describe('ThreadState pending cap', () => {
-  function big(id: string, chars: number): AddMessagesPayload {
-    return { messages: [{ ...message(id), content: 'x'.repeat(chars) }], afterSeconds: 30, namespace: ['memories'] };
+describe('ThreadState batch size cap', () => {
+  function big(id: string, text: string): AddMessagesPayload {
+    return { messages: [{ ...message(id), content: text }], afterSeconds: 30, namespace: ['memories'] };
   }
 
-  it('waits for quiet while the pending text is under MAX_PENDING_CHARS', () => {
+  it('waits for quiet while the pending text is at most MAX_BATCH_BYTES', () => {
     const state = new ThreadState('thread-1');
-    state.receive(big('a', MAX_PENDING_CHARS), T0);
+    state.receive(big('a', 'x'.repeat(MAX_BATCH_BYTES)), T0);
     expect(state.dueAtMs()).toBe(T0 + 30_000);
   });
 
-  it('is due at once when more than MAX_PENDING_CHARS of text is pending', () => {
+  it('is due at once when more than MAX_BATCH_BYTES of text is pending, counting UTF-8 bytes', () => {
     const state = new ThreadState('thread-1');
-    state.receive(big('a', MAX_PENDING_CHARS), T0);
-    state.receive(big('b', 1), T0 + 5);
+    state.receive(big('a', '猫'.repeat(MAX_BATCH_BYTES / 2)), T0); // fewer characters than the cap, 3 bytes each
+    state.receive(big('b', 'x'), T0 + 5);
     expect(state.dueAtMs()).toBe(T0 + 5);
+  });
+
+  it('splits the pending messages into batches of at most MAX_BATCH_BYTES, oldest first', () => {
+    const state = new ThreadState('thread-1');
+    const third = 'x'.repeat(MAX_BATCH_BYTES / 3);
+    for (const id of ['a', 'b', 'c', 'd']) state.receive(big(id, third), T0);
+    const first = state.startBatch('run') as PendingBatch;
+    expect(first.messageIds).toEqual(['a', 'b', 'c']);
+    state.recordSuccess(first, result(first), T0 + 1);
+    expect(state.startBatch('run')?.messageIds).toEqual(['d']);
+  });
+});
+
+describe('ThreadState malformed signals', () => {
+  it.each([
+    ['null', null],
+    ['no messages', { afterSeconds: 1, namespace: ['memories'] }],
+    ['a message without content', { messages: [{ id: 'x', role: 'user', timestamp: 't' }], afterSeconds: 1, namespace: ['m'] }],
+    ['a bad role', { messages: [{ ...message('x'), role: 'robot' }], afterSeconds: 1, namespace: ['m'] }],
+    ['a negative afterSeconds', { ...payload(['x']), afterSeconds: -1 }],
+    ['an empty namespace', { ...payload(['x']), namespace: [] }],
+  ])('drops %s and counts it, leaving the state as it was', (_name, bad) => {
+    const state = new ThreadState('thread-1');
+    expect(state.receive(bad, T0)).toBeNull();
+    expect(state.view()).toMatchObject({ pendingCount: 0, totals: { invalidSignalsIgnored: 1, messagesReceived: 0 } });
+    expect(state.generation).toBe(0);
   });
 });

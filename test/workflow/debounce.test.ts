@@ -110,13 +110,22 @@ test('an invalid tool payload writes nothing, keeps the messages pending and sho
   expect(h.fake.requests).toHaveLength(3);
   expect(await h.memory.search(namespace)).toEqual([]);
 
-  // The next message retries the pending one with it; a valid reply then clears the failure.
-  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User has a cat named Tom' }] } });
+  // The next message brings the retry forward: first the failed batch again, with the same batch id and
+  // the same message (so a commit that failed to report is never repeated), then the new message.
+  h.fake.reset();
+  h.fake.script(
+    { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User has a cat named Tom' }] } },
+    { kind: 'tool', input: { operations: [{ action: 'insert', content: "User's cat is grey" }] } },
+  );
   await h.memory.submit(threadId, [{ role: 'user', content: 'He is grey.' }], { afterSeconds: 0.2, namespace });
-  const recovered = await completed(threadId, 1);
+  const recovered = await completed(threadId, 2);
   expect(recovered?.lastFailure).toBeNull();
   expect(recovered?.totals.messagesProcessed).toBe(2);
-  const retried = newMessagesOf(h.fake.requests[3]);
+  expect(h.fake.requests).toHaveLength(2);
+  const retried = newMessagesOf(h.fake.requests[0]);
   expect(retried).toContain('My cat is called Tom.');
-  expect(retried).toContain('He is grey.');
+  expect(retried).not.toContain('He is grey.');
+  expect(newMessagesOf(h.fake.requests[1])).toContain('He is grey.');
+  const contents = (await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort();
+  expect(contents).toEqual(['User has a cat named Tom', "User's cat is grey"]);
 });

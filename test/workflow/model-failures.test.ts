@@ -1,4 +1,5 @@
 /** How model API failures travel: Temporal's retry policy owns retries; hopeless requests stop at once. */
+import { EXTRACTION_MAX_ATTEMPTS } from '../../src/defaults';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';
 
@@ -17,7 +18,7 @@ async function submitAndWait(threadId: string, done: (totals: { extractionsCompl
   );
 }
 
-test('429 with retry-after, then 529, then 500 are retried by the activity policy until the reply succeeds', async () => {
+test('a 429 with retry-after, then a 529, are retried by the activity policy until the reply succeeds', async () => {
   const threadId = uniqueId('transient');
   h.fake.script(
     { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
@@ -31,6 +32,16 @@ test('429 with retry-after, then 529, then 500 are retried by the activity polic
   expect((await h.memory.search(['memories', threadId])).map((item) => item.value.content)).toEqual([
     { content: 'User drinks tea' },
   ]);
+});
+
+test('a 500 on every attempt fails the batch after EXTRACTION_MAX_ATTEMPTS and keeps it pending', async () => {
+  const threadId = uniqueId('server-error');
+  const down = { kind: 'status', status: 500, message: 'Internal server error' } as const;
+  h.fake.script(...Array.from({ length: EXTRACTION_MAX_ATTEMPTS }, () => down));
+  const state = await submitAndWait(threadId, (t) => t.extractionsFailed === 1);
+  expect(h.fake.requests).toHaveLength(EXTRACTION_MAX_ATTEMPTS);
+  expect(state?.pendingCount).toBe(1);
+  expect(state?.lastFailure).toMatchObject({ type: 'ModelUnavailableError', failures: 1 });
 });
 
 test('a 400 from the model API is not retried; the failure is recorded and the messages stay pending', async () => {
