@@ -1,6 +1,6 @@
 /** `submit` against the real dev server: validation before signalling, dedupe, namespaces, unknown threads. */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { threadWorkflowId } from '../../src/contract';
+import { addMessagesSignal, threadWorkflowId, type AddMessagesPayload } from '../../src/contract';
 import { InvalidInputError } from '../../src/errors';
 import { promptText, type RecordedRequest } from '../../src/local/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
@@ -75,4 +75,20 @@ test('namespace templates are filled from config, and each namespace gets its ow
   // A prefix search finds both users' namespaces through the namespace index.
   const everyone = (await h.memory.search(['memories'], { limit: 1000 })).filter((item) => item.namespace[1]?.endsWith(threadId));
   expect(everyone.map((item) => memoryText(item.value)).sort()).toEqual(['Alice likes jazz', 'Bob likes metal']);
+});
+
+test('a malformed signal sent around the client is dropped and the thread keeps working', async () => {
+  const threadId = uniqueId('malformed');
+  const namespace = ['memories', threadId];
+  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User sails' }] } });
+  await h.memory.submit(threadId, [{ role: 'user', content: 'I sail.' }], { afterSeconds: 1, namespace });
+  await h.temporal.workflow
+    .getHandle(threadWorkflowId(threadId))
+    .signal(addMessagesSignal, { messages: 'not a list' } as unknown as AddMessagesPayload);
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s !== null && s.totals.extractionsCompleted === 1,
+  );
+  expect(state?.totals).toMatchObject({ invalidSignalsIgnored: 1, messagesProcessed: 1 });
+  expect((await h.memory.search(namespace)).map((item) => memoryText(item.value))).toEqual(['User sails']);
 });
