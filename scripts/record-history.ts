@@ -17,7 +17,7 @@ import { startDynamoDbLocal } from '../src/local/dynamodb-local';
 import { projectRoot } from '../src/local/project-paths';
 import { startTemporalDevServer } from '../src/local/temporal-dev-server';
 import { startMemoryHarness } from '../test/support/memory-harness';
-import { eventually } from '../test/support/test-env';
+import { eventually, settled } from '../test/support/test-env';
 
 export const RECORDED_THREAD_ID = 'replay-thread';
 
@@ -29,11 +29,7 @@ async function main(): Promise<void> {
   try {
     const namespace = ['memories', 'replay'];
     const options = { afterSeconds: 0.5, namespace };
-    const state = (n: number) =>
-      eventually(
-        () => h.memory.state(RECORDED_THREAD_ID),
-        (s) => s !== null && s.totals.extractionsCompleted === n && s.pendingCount === 0,
-      );
+    const state = (n: number) => settled(h.memory, RECORDED_THREAD_ID, n);
     h.fake.script(RECORDED_SEED_REPLY);
     await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm1', role: 'user', content: 'I like dogs.' }], options);
     await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm2', role: 'user', content: "My dog's name is Fido." }], options);

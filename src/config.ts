@@ -14,10 +14,6 @@ import {
 } from './defaults';
 import { ConfigurationError } from './errors';
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
 /** `localhost:8000` parses as a URL with scheme `localhost:`; insist on http(s) so that mistake fails here. */
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
@@ -26,11 +22,11 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_TEMPORAL_NAMESPACE),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  DYNAMODB_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  DYNAMODB_ENDPOINT: httpUrl.optional(),
   AWS_REGION: z.string().min(1).default(DEFAULT_AWS_REGION),
   MEMORY_TABLE_NAME: z.string().min(3).max(255).default(DEFAULT_TABLE_NAME),
-  ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_BASE_URL: optionalString.pipe(httpUrl.optional()),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: httpUrl.optional(),
   ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_MODEL),
   WORKFLOW_BUNDLE_PATH: z
     .string()

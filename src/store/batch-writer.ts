@@ -31,7 +31,7 @@ export interface BatchToApply {
 }
 
 /** Key of the n-th inserted memory of a batch: a UUID-shaped hash, stable for the same batch and position. */
-export function insertedMemoryKey(batchId: string, index: number): string {
+function insertedMemoryKey(batchId: string, index: number): string {
   const hex = createHash('sha256').update(`${batchId}\u0000${index}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

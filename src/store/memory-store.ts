@@ -36,7 +36,7 @@ export interface StoredMemoryRecord extends MemoryItem {
   batchId?: string;
 }
 
-export function toMemoryItem(record: Record<string, unknown>): MemoryItem {
+function toMemoryItem(record: Record<string, unknown>): MemoryItem {
   const r = record as unknown as StoredMemoryRecord;
   return { namespace: r.namespace, key: r.key, value: r.value, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }

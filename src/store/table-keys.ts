@@ -8,7 +8,7 @@
 import { NAMESPACE_SEPARATOR } from '../schemas';
 
 /** Sort key of every batch receipt. */
-export const RECEIPT_SORT_KEY = 'receipt';
+const RECEIPT_SORT_KEY = 'receipt';
 
 /** Joins labels with U+001F (forbidden inside labels, so the join is reversible). */
 export function joinNamespace(namespace: readonly string[]): string {

@@ -1,5 +1,6 @@
 /** Connections to the servers globalSetup started, and small helpers shared by test files. */
 import { randomUUID } from 'node:crypto';
+import type { MemoryClient } from '../../src/client/memory-client';
 import { ensureTable } from '../../src/store/ensure-table';
 import { createDynamoClients, type DynamoClients } from '../../src/store/dynamo-clients';
 
@@ -71,4 +72,12 @@ export function useHarness<T extends Harness>(start: () => Promise<T>): T {
     harness.fake.reset();
   });
   return harness;
+}
+
+/** Waits until a thread has completed exactly `extractions` extractions and has nothing pending. */
+export function settled(memory: MemoryClient, threadId: string, extractions: number) {
+  return eventually(
+    () => memory.state(threadId),
+    (s) => s !== null && s.totals.extractionsCompleted === extractions && s.pendingCount === 0,
+  );
 }

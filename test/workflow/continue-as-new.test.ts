@@ -5,7 +5,7 @@
  */
 import { threadWorkflowId } from '../../src/contract';
 import { useMemoryHarness } from '../support/memory-harness';
-import { eventually, uniqueId } from '../support/test-env';
+import { settled, uniqueId } from '../support/test-env';
 
 const h = useMemoryHarness('can');
 
@@ -25,10 +25,7 @@ test('state survives several continue-as-new runs', async () => {
         namespace,
       });
     }
-    await eventually(
-      () => h.memory.state(threadId),
-      (s) => s !== null && s.totals.extractionsCompleted === round + 1 && s.pendingCount === 0,
-    );
+    await settled(h.memory, threadId, round + 1);
   }
   // A message id from the first run is still recognised as processed after continue-as-new.
   await h.memory.submit(threadId, [{ id: 'm0', role: 'user', content: 'round 0' }], { afterSeconds: 0.1, namespace });
@@ -61,10 +58,7 @@ test('a thread that never goes quiet rolls over to a new run while waiting, and 
     if (i === 0) firstRunId = receipt.runId;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const state = await eventually(
-    () => h.memory.state(threadId),
-    (s) => s !== null && s.totals.extractionsCompleted === 1 && s.pendingCount === 0,
-  );
+  const state = await settled(h.memory, threadId, 1);
   expect(state?.totals).toMatchObject({ messagesReceived: count, messagesProcessed: count });
   expect(h.fake.requests).toHaveLength(1);
   // The first run handed over to a new run before it ever scheduled an extraction.

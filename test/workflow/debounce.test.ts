@@ -3,7 +3,7 @@ import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply
 import { promptText, type RecordedRequest } from '../../src/local/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
-import { eventually, uniqueId } from '../support/test-env';
+import { eventually, settled, uniqueId } from '../support/test-env';
 
 const h = useMemoryHarness('debounce');
 
@@ -11,13 +11,6 @@ const h = useMemoryHarness('debounce');
 function newMessagesOf(request: RecordedRequest | undefined): string {
   const text = promptText(request as RecordedRequest);
   return text.slice(text.indexOf('<new_messages>'), text.indexOf('</new_messages>'));
-}
-
-function completed(threadId: string, count: number) {
-  return eventually(
-    () => h.memory.state(threadId),
-    (s) => s !== null && s.totals.extractionsCompleted >= count && s.pendingCount === 0,
-  );
 }
 
 test('one message becomes memories in DynamoDB after the quiet period', async () => {
@@ -30,7 +23,7 @@ test('one message becomes memories in DynamoDB after the quiet period', async ()
     namespace,
   });
 
-  const state = await completed(threadId, 1);
+  const state = await settled(h.memory, threadId, 1);
   expect(Date.now() - submittedAt).toBeGreaterThanOrEqual(500);
   expect(state?.totals).toMatchObject({
     messagesProcessed: 1,
@@ -61,7 +54,7 @@ test('five messages 100 ms apart inside a 1 s window make exactly one extraction
     });
     if (i < 5) await new Promise((r) => setTimeout(r, 100));
   }
-  const state = await completed(threadId, 1);
+  const state = await settled(h.memory, threadId, 1);
   expect(state?.totals).toMatchObject({ messagesReceived: 5, messagesProcessed: 5, extractionsCompleted: 1 });
   expect(h.fake.requests).toHaveLength(1);
   const prompt = newMessagesOf(h.fake.requests[0]);
@@ -73,11 +66,11 @@ test('a message after an extraction makes a second extraction with only the new 
   const namespace = ['memories', threadId];
   h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User likes dogs' }] } });
   await h.memory.submit(threadId, [{ role: 'user', content: 'I like dogs.' }], { afterSeconds: 0.3, namespace });
-  await completed(threadId, 1);
+  await settled(h.memory, threadId, 1);
 
   h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User lives in Lisbon' }] } });
   await h.memory.submit(threadId, [{ role: 'user', content: 'I moved to Lisbon.' }], { afterSeconds: 0.3, namespace });
-  const state = await completed(threadId, 2);
+  const state = await settled(h.memory, threadId, 2);
 
   expect(state?.totals).toMatchObject({ messagesProcessed: 2, extractionsCompleted: 2, memoriesInserted: 2 });
   expect(h.fake.requests).toHaveLength(2);
@@ -118,7 +111,7 @@ test('an invalid tool payload writes nothing, keeps the messages pending and sho
     { kind: 'tool', input: { operations: [{ action: 'insert', content: "User's cat is grey" }] } },
   );
   await h.memory.submit(threadId, [{ role: 'user', content: 'He is grey.' }], { afterSeconds: 0.2, namespace });
-  const recovered = await completed(threadId, 2);
+  const recovered = await settled(h.memory, threadId, 2);
   expect(recovered?.lastFailure).toBeNull();
   expect(recovered?.totals.messagesProcessed).toBe(2);
   expect(h.fake.requests).toHaveLength(2);

@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../src/errors';
 import { promptText, type RecordedRequest } from '../../src/local/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
-import { eventually, uniqueId } from '../support/test-env';
+import { eventually, settled, uniqueId } from '../support/test-env';
 
 const h = useMemoryHarness('submit');
 
@@ -39,10 +39,7 @@ test('a re-delivered message (same id) is extracted once', async () => {
   const message = { id: 'msg-1', role: 'user' as const, content: 'I am vegetarian.' };
   await h.memory.submit(threadId, [message], options);
   await h.memory.submit(threadId, [message], options); // e.g. a Lambda retry
-  const state = await eventually(
-    () => h.memory.state(threadId),
-    (s) => s !== null && s.totals.extractionsCompleted === 1 && s.pendingCount === 0,
-  );
+  const state = await settled(h.memory, threadId, 1);
   expect(state?.totals).toMatchObject({ messagesReceived: 1, duplicateMessagesIgnored: 1, messagesProcessed: 1 });
   expect(promptText(h.fake.requests[0] as RecordedRequest).match(/I am vegetarian\./g)).toHaveLength(1);
 });
@@ -64,10 +61,7 @@ test('namespace templates are filled from config, and each namespace gets its ow
     namespace,
     config: { configurable: { user_id: `bob-${threadId}` } },
   });
-  await eventually(
-    () => h.memory.state(threadId),
-    (s) => s !== null && s.totals.extractionsCompleted === 2 && s.pendingCount === 0,
-  );
+  await settled(h.memory, threadId, 2);
   const alice = (await h.memory.search(['memories', `alice-${threadId}`])).map((item) => memoryText(item.value));
   const bob = (await h.memory.search(['memories', `bob-${threadId}`])).map((item) => memoryText(item.value));
   expect(alice).toEqual(['Alice likes jazz']);
