@@ -1,65 +1,127 @@
 /**
- * Records the thread workflow's history for replay tests: runs a real scenario on a fresh dev server,
- * DynamoDB Local and the fake Messages API (a burst of two messages and one extraction; a message whose
- * first activity attempt gets a 529 and its retry succeeds; a message whose batch fails all attempts, then
- * is retried with the same batch id when the next message arrives, followed by that message's own batch;
- * one malformed signal), then writes the history as JSON under test/replay/histories/.
- * Keep older histories: every committed history must keep replaying (guard changes with `patched()`).
+ * Records the thread workflow's histories for replay tests: runs real scenarios on a fresh dev server
+ * (continue-as-new suggested at 40 events), DynamoDB Local and the fake Messages API, then writes each
+ * run's history as JSON under test/replay/histories/<version>-<scenario>[-run<n>].json.
  *
- *   npm run record-history
+ * Scenarios: burst + debounce; flush; continue-as-new (while waiting, and with an extraction in flight);
+ * retry + dead letter + re-drive; idle close. Keep older histories: every committed history must keep
+ * replaying (guard workflow changes with `patched()`), and record new ones for each released version.
+ *
+ *   npm run record-history            # writes the v1 files
+ *   npm run record-history -- v2      # after a workflow change: writes v2 files beside them
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addMessagesSignal, threadWorkflowId, type AddMessagesPayload } from '../src/contract';
+import { threadWorkflowId } from '../src/contract';
 import { RECORDED_SEED_REPLY } from '../src/demo/recorded-reply';
+import type { ScriptedReply } from '../src/local/fake-messages-api';
 import { startDynamoDbLocal } from '../src/local/dynamodb-local';
 import { projectRoot } from '../src/local/project-paths';
 import { startTemporalDevServer } from '../src/local/temporal-dev-server';
-import { startMemoryHarness } from '../test/support/memory-harness';
-import { eventually, settled } from '../test/support/test-env';
+import { chainHistories } from '../test/support/history';
+import { startMemoryHarness, type MemoryHarness } from '../test/support/memory-harness';
+import { TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS, eventually, settled } from '../test/support/test-env';
 
-export const RECORDED_THREAD_ID = 'replay-thread';
+const insert = (content: string): ScriptedReply => ({ kind: 'tool', input: { operations: [{ action: 'insert', content }] } });
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Each scenario drives one thread and returns the run id its history starts from. */
+const SCENARIOS: Record<string, (h: MemoryHarness, threadId: string) => Promise<string>> = {
+  async 'burst-debounce'(h, threadId) {
+    const options = { afterSeconds: 0.5, namespace: ['memories', 'replay-burst'] };
+    h.fake.script(RECORDED_SEED_REPLY, insert('User lives in Lisbon'));
+    const first = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I like dogs.' }], options);
+    await pause(100);
+    await h.memory.submit(threadId, [{ id: 'm2', role: 'user', content: "My dog's name is Fido." }], options);
+    await h.memory.submit(threadId, [{ id: 'm2', role: 'user', content: "My dog's name is Fido." }], options); // a retried submit
+    await settled(h.memory, threadId, 1);
+    await h.memory.submit(threadId, [{ id: 'm3', role: 'user', content: 'I moved to Lisbon.' }], options);
+    await settled(h.memory, threadId, 2);
+    return first.runId;
+  },
+  async flush(h, threadId) {
+    h.fake.script(insert('User is leaving for Japan'));
+    const first = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I leave for Japan tomorrow.' }], {
+      afterSeconds: 3600,
+      namespace: ['memories', 'replay-flush'],
+    });
+    await h.memory.flush(threadId);
+    await h.memory.flush(threadId); // nothing left: returns at once
+    return first.runId;
+  },
+  async 'continue-as-new'(h, threadId) {
+    const namespace = ['memories', 'replay-can'];
+    h.fake.script(insert('User talks a lot'));
+    let firstRunId = '';
+    for (let i = 0; i < 12; i++) {
+      const receipt = await h.memory.submit(threadId, [{ id: `c${i}`, role: 'user', content: `chatter ${i}` }], { afterSeconds: 1.5, namespace });
+      firstRunId ||= receipt.runId;
+      await pause(100);
+    }
+    await settled(h.memory, threadId, 1);
+    // An extraction in flight while 40 messages arrive: cancelled, carried into the next run, committed once.
+    h.fake.script({ kind: 'slow', delayMs: 20_000, reply: insert('never used') }, insert('User is patient'), insert('User sends many messages'));
+    await h.memory.submit(threadId, [{ id: 'p0', role: 'user', content: 'I am patient.' }], { afterSeconds: 0.1, namespace });
+    await eventually(() => h.fake.requests.length, (n) => n === 2);
+    for (let i = 0; i < 40; i++) {
+      await h.memory.submit(threadId, [{ id: `p${i + 1}`, role: 'user', content: `message ${i}` }], { afterSeconds: 3, maxWaitSeconds: 60, namespace });
+    }
+    await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesProcessed === 12 + 41 && s.pendingCount === 0, { timeoutMs: 60_000 });
+    return firstRunId;
+  },
+  async 'retry-dead-letter'(h, threadId) {
+    const namespace = ['memories', 'replay-dead'];
+    const options = { afterSeconds: 0.3, namespace };
+    h.fake.script({ kind: 'status', status: 529, message: 'overloaded' }, insert('User drinks tea'));
+    const first = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I drink tea.' }], options);
+    await settled(h.memory, threadId, 1);
+    h.fake.script({ kind: 'status', status: 400, message: 'bad request' }, insert('User has a cat named Tom'));
+    await h.memory.submit(threadId, [{ id: 'm2', role: 'user', content: 'My cat is Tom.' }], options);
+    await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+    await h.memory.redrive(threadId);
+    await eventually(() => h.memory.deadLetters(threadId), (letters) => letters[0]?.status === 'redriven');
+    return first.runId;
+  },
+  async 'idle-close'(h, threadId) {
+    h.fake.script(insert('User knits'));
+    const first = await h.clientWith({ idleCloseSeconds: 2 }).submit(threadId, [{ id: 'm1', role: 'user', content: 'I knit.' }], {
+      afterSeconds: 0.3,
+      namespace: ['memories', 'replay-idle'],
+    });
+    await eventually(
+      () => h.temporal.workflow.getHandle(threadWorkflowId(threadId), first.runId).describe(),
+      (d) => d.status.name === 'COMPLETED',
+    );
+    return first.runId;
+  },
+};
 
 async function main(): Promise<void> {
-  const [temporal, dynamo] = await Promise.all([startTemporalDevServer(), startDynamoDbLocal()]);
+  const version = process.argv[2] ?? 'v1';
+  const [temporal, dynamo] = await Promise.all([
+    startTemporalDevServer({ extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS}`] }),
+    startDynamoDbLocal(),
+  ]);
   process.env['TEST_TEMPORAL_ADDRESS'] = temporal.address;
   process.env['TEST_DYNAMODB_ENDPOINT'] = dynamo.endpoint;
   const h = await startMemoryHarness('record');
+  const folder = join(projectRoot(), 'test', 'replay', 'histories');
+  mkdirSync(folder, { recursive: true });
   try {
-    const namespace = ['memories', 'replay'];
-    const options = { afterSeconds: 0.5, namespace };
-    const state = (n: number) => settled(h.memory, RECORDED_THREAD_ID, n);
-    h.fake.script(RECORDED_SEED_REPLY);
-    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm1', role: 'user', content: 'I like dogs.' }], options);
-    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm2', role: 'user', content: "My dog's name is Fido." }], options);
-    await state(1);
-    h.fake.script(
-      { kind: 'status', status: 529, message: 'overloaded' },
-      { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User lives in Lisbon' }] } },
-    );
-    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm3', role: 'user', content: 'I moved to Lisbon.' }], options);
-    await state(2);
-    const invalid = { kind: 'tool', input: { operations: [{ action: 'insert' }] } } as const;
-    h.fake.script(invalid, invalid, invalid);
-    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm4', role: 'user', content: 'My cat is Tom.' }], options);
-    await eventually(
-      () => h.memory.state(RECORDED_THREAD_ID),
-      (s) => s !== null && s.totals.extractionsFailed === 1,
-    );
-    await h.temporal.workflow.getHandle(threadWorkflowId(RECORDED_THREAD_ID)).signal(addMessagesSignal, {
-      malformed: true,
-    } as unknown as AddMessagesPayload);
-    h.fake.script(
-      { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User has a cat named Tom' }] } },
-      { kind: 'tool', input: { operations: [] } },
-    );
-    await h.memory.submit(RECORDED_THREAD_ID, [{ id: 'm5', role: 'user', content: 'Nice weather.' }], options);
-    await state(4);
-    const history = await h.temporal.workflow.getHandle(threadWorkflowId(RECORDED_THREAD_ID)).fetchHistory();
-    const file = join(projectRoot(), 'test', 'replay', 'histories', 'thread-failure-and-retry.json');
-    writeFileSync(file, historyToJSON(history));
-    console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+    for (const [scenario, run] of Object.entries(SCENARIOS)) {
+      const threadId = `replay-${scenario}`;
+      h.fake.reset();
+      const firstRunId = await run(h, threadId);
+      if (h.fake.unexpected.length > 0) throw new Error(`${scenario}: the model was called more often than scripted`);
+      const histories = await chainHistories(h.temporal, threadId, firstRunId);
+      histories.forEach((history, i) => {
+        const suffix = histories.length > 1 ? `-run${i + 1}` : '';
+        const file = join(folder, `${version}-${scenario}${suffix}.json`);
+        writeFileSync(file, `${historyToJSON(history)}\n`);
+        console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+      });
+    }
   } finally {
     await h.stop();
     await Promise.all([temporal.stop(), dynamo.stop()]);

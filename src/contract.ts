@@ -1,17 +1,20 @@
 /**
  * The contract between callers (Lambda handlers, the client) and the thread workflow: its type name,
- * signal, query, task queue and payload types. Both sides import this one module.
+ * signals, query, update, task queue and payload types. Both sides import this one module.
+ *
+ * Conversation content never travels through Temporal: `submit` writes messages to the thread's inbox in
+ * DynamoDB, then signals only references (sequence numbers and counts). Activities read the content.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { MessageRole } from './schemas';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { THREAD_WORKFLOW_ID_PREFIX } from './defaults';
+import type { MessageRole } from './schemas';
 
 export { DEFAULT_TASK_QUEUE } from './defaults';
 
 /** Registered name of the thread workflow; clients start it by name so they never load workflow code. */
 export const THREAD_WORKFLOW_TYPE = 'threadWorkflow';
 
-/** A message as the workflow keeps it: every field filled in and validated by the client. */
+/** A message as stored in the inbox and shown to the model: every field filled in and validated by the client. */
 export interface ThreadMessage {
   id: string;
   role: MessageRole;
@@ -20,24 +23,36 @@ export interface ThreadMessage {
   timestamp: string;
 }
 
-/** Payload of {@link addMessagesSignal}: new messages plus the options of the `submit` call that sent them. */
-export interface AddMessagesPayload {
-  messages: ThreadMessage[];
-  /** Quiet period after this submit; the latest submit's value wins, as in LangMem's executor. */
-  afterSeconds: number;
-  /** Resolved namespace (templates already filled in) the memories of these messages go to. */
-  namespace: string[];
+/** Per-thread settings, fixed when the thread's workflow starts (from `MemoryClient` options). */
+export interface ThreadSettings {
+  /** A thread with nothing pending for this long completes; the next submit starts it again. @default DEFAULT_IDLE_CLOSE_SECONDS */
+  idleCloseSeconds: number;
+  /** How long one batch is retried before it becomes a dead letter. @default DEFAULT_RETRY_WINDOW_SECONDS */
+  retryWindowSeconds: number;
 }
 
 /** Input of the thread workflow; `carried` is set only by continue-as-new. */
 export interface ThreadWorkflowInput {
   threadId: string;
+  settings?: Partial<ThreadSettings>;
   carried?: CarriedThreadState;
 }
 
-/** A message waiting for extraction, with the namespace its memories belong to. */
-export interface PendingMessage extends ThreadMessage {
-  namespace: string[];
+/**
+ * Payload of {@link messagesAddedSignal}: references to messages already written to the thread's inbox.
+ * No content, no namespace: a signal sent around the client can only wake the thread, never inject text.
+ */
+export interface MessagesAddedPayload {
+  /** Highest inbox sequence number among the submitted messages (new or already stored). */
+  lastSeq: number;
+  /** Messages this submit stored for the first time. */
+  newMessages: number;
+  /** Messages this submit found already stored (same namespace and id): not extracted again. */
+  duplicates: number;
+  /** Quiet period after this submit (s); the latest submit's value wins, as in LangMem's executor. */
+  afterSeconds: number;
+  /** Longest a message waits for the thread to go quiet (s); the latest submit's value wins. */
+  maxWaitSeconds: number;
 }
 
 /** Token usage of extractions, as reported by the model. */
@@ -46,114 +61,203 @@ export interface TokenUsage {
   outputTokens: number;
 }
 
-/** Running totals of a thread. */
-export interface ThreadTotals {
-  messagesReceived: number;
-  duplicateMessagesIgnored: number;
-  messagesProcessed: number;
-  extractionsCompleted: number;
-  extractionsFailed: number;
-  memoriesInserted: number;
-  memoriesUpdated: number;
-  memoriesDeleted: number;
-  /** Messages of parked batches (see {@link ParkedBatchInfo}). */
-  messagesParked: number;
-  /** Signals dropped because their payload was malformed (sent around the client). */
-  invalidSignalsIgnored: number;
-  usage: TokenUsage;
-}
-
-/** The last failed extraction, kept until the next success so failures are visible, never swallowed. */
-export interface ExtractionFailureInfo {
-  batchId: string;
-  /** ISO-8601 time the failure was recorded. */
-  at: string;
-  /** Error type, e.g. `InvalidModelOutputError`. */
-  type: string;
-  message: string;
-  messageCount: number;
-  /** How many times this batch has failed (each time after all activity attempts). */
-  failures: number;
-}
-
 /**
- * A batch given up on after MAX_BATCH_FAILURES failures: its messages left the queue so later ones flow
- * again. The ids are the dead-letter record: the caller still holds the messages and can re-submit them
- * with new ids.
+ * One batch: the messages of one namespace in an inbox range, or a dead letter being re-driven. Its id is
+ * derived from what it contains (thread, inbox epoch, namespace, sequence range and message ids), so a
+ * reset, a replay or a re-created thread can never be answered by another batch's receipt.
  */
-export interface ParkedBatchInfo {
-  batchId: string;
-  /** ISO-8601 time the batch was parked. */
-  at: string;
-  messageIds: string[];
-  type: string;
-  message: string;
-}
-
-/** A batch that failed and will be retried with the same id and messages, so a commit is never repeated. */
-export interface FailedBatchRecord {
-  batchId: string;
-  messageIds: string[];
-  failures: number;
-}
-
-/** Plain-JSON state carried across continue-as-new (no Map or Set: they don't survive the JSON converter). */
-export interface CarriedThreadState {
-  pending: PendingMessage[];
-  processedIds: string[];
-  totals: ThreadTotals;
-  nextBatchSeq: number;
-  afterSeconds: number;
-  lastMessageAtMs: number | null;
-  lastFailure: ExtractionFailureInfo | null;
-  lastFailureAtMs: number | null;
-  failedBatch: FailedBatchRecord | null;
-  lastParked: ParkedBatchInfo | null;
-  lastExtractionAt: string | null;
-}
-
-/** What {@link threadStateQuery} returns. */
-export interface ThreadStateView {
+export interface BatchRef {
+  kind: 'inbox' | 'redrive';
   threadId: string;
-  pendingCount: number;
-  /** ISO-8601 time the next extraction is due, or null when nothing is pending. */
-  nextExtractionAt: string | null;
-  /** True while an extraction activity is running. */
-  extracting: boolean;
-  afterSeconds: number;
-  lastExtractionAt: string | null;
-  lastFailure: ExtractionFailureInfo | null;
-  /** The most recently parked batch, if any (kept until the thread's state is reset). */
-  lastParked: ParkedBatchInfo | null;
-  totals: ThreadTotals;
-}
-
-/** Input of the extraction activity. */
-export interface ExtractionRequest {
-  threadId: string;
-  /** Stable across retries of this extraction and unique across the thread's history: the idempotency key. */
   batchId: string;
   namespace: string[];
-  messages: ThreadMessage[];
+  /** The namespace cursor this batch starts after; committing moves the cursor to `toSeq` only from here. */
+  afterSeq: number;
+  /** Inbox sequence numbers of the batch's first and last message. */
+  fromSeq: number;
+  toSeq: number;
+  messageCount: number;
+  /** Serialized size of the batch's messages as the prompt carries them (bytes). */
+  bytes: number;
+  /** Hash of the batch's message ids, checked against the inbox before extracting. */
+  idsDigest: string;
+  /** For re-drives: the dead letter and which re-drive round this is. */
+  redrive?: { deadLetterBatchId: string; round: number };
 }
 
-/** What one extraction changed. */
+/** Input of the planning step: the next batch among messages signalled up to `upToSeq`, re-drives first. */
+export interface PlanRequest {
+  threadId: string;
+  upToSeq: number;
+}
+
+/** What one extraction activity did. */
 export interface ExtractionResult {
   batchId: string;
+  /**
+   * `extracted`: this attempt called the model and committed. `already-applied`: an earlier attempt (or an
+   * earlier run, before a reset) committed this batch; its receipt's result is returned. `stale`: the inbox
+   * moved on since the batch was planned; nothing was done and the thread plans again.
+   */
+  status: 'extracted' | 'already-applied' | 'stale';
   inserted: string[];
   updated: string[];
   deleted: string[];
   usage: TokenUsage;
   model: string;
-  /** True when this batch had already been applied by an earlier attempt and nothing was written again. */
-  alreadyApplied: boolean;
 }
 
-/** Signal carrying new messages; each one restarts the thread's quiet-period timer. */
-export const addMessagesSignal = defineSignal<[AddMessagesPayload]>('addMessages');
+/** A failure as the thread records it. */
+export interface FailureInfo {
+  /** Error type of the last attempt, e.g. `ModelAccessError`, `ActivityTimeout`. */
+  type: string;
+  message: string;
+  /** Why no further attempt was made: the error is final, or the next attempt would start after the retry window. */
+  reason?: 'non-retryable' | 'retry-window-used-up';
+}
+
+/** Input of the dead-letter step. */
+export interface DeadLetterRequest {
+  ref: BatchRef;
+  failure: FailureInfo;
+  /** ISO-8601 times (workflow time) of the batch's first attempt and of its failure for good. */
+  firstAttemptAt: string;
+  deadAt: string;
+}
+
+/**
+ * What the dead-letter step did: `dead-lettered` (recorded, the inbox cursor moved past the batch),
+ * `already-applied` (the batch had committed after all), `reopened` (a re-drive failed; its dead letter is
+ * open again), `stale` (the inbox moved on since the batch was planned; the thread plans again).
+ */
+export interface DeadLetterResult {
+  status: 'dead-lettered' | 'already-applied' | 'reopened' | 'stale';
+  /** For `already-applied`: the committed batch's recorded result. */
+  result?: ExtractionResult;
+}
+
+/** One batch as the thread saw it end. */
+export interface BatchOutcome {
+  batchId: string;
+  kind: BatchRef['kind'];
+  namespace: string[];
+  messageCount: number;
+  status: 'extracted' | 'already-applied' | 'dead-lettered' | 'reopened';
+  inserted: string[];
+  updated: string[];
+  deleted: string[];
+  /** ISO-8601 time the batch ended. */
+  at: string;
+  error?: FailureInfo;
+}
+
+/** The last batch that failed for good, kept until a later batch succeeds. */
+export interface FailureRecord extends FailureInfo {
+  batchId: string;
+  /** ISO-8601 time. */
+  at: string;
+  messageCount: number;
+}
+
+/** Running totals of a thread (since its workflow last started; an idle close starts them again). */
+export interface ThreadTotals {
+  messagesReceived: number;
+  duplicateMessagesIgnored: number;
+  /** Inbox messages whose batch committed. */
+  messagesProcessed: number;
+  /** Inbox messages whose batch became a dead letter. */
+  messagesDeadLettered: number;
+  /** Messages of dead letters that were re-driven successfully. */
+  messagesRedriven: number;
+  extractionsCompleted: number;
+  batchesDeadLettered: number;
+  memoriesInserted: number;
+  memoriesUpdated: number;
+  memoriesDeleted: number;
+  /** Signals dropped because their payload broke the contract (sent around the client). */
+  invalidSignalsIgnored: number;
+  usage: TokenUsage;
+}
+
+/** Plain-JSON state carried across continue-as-new. A fixed size, whatever the backlog. */
+export interface CarriedThreadState {
+  /** Highest inbox sequence number signalled. */
+  signalledSeq: number;
+  /** Every message signalled up to here has been through a batch (committed or dead-lettered). */
+  drainedSeq: number;
+  /** Set while a drain is in progress: it covers messages signalled up to here. */
+  drainCutoff: number | null;
+  /** Messages signalled up to the drain cutoff and not yet through a batch (0 once the drain ends). */
+  pendingTaken: number;
+  /** Messages signalled after the last drain began. */
+  pendingUntaken: number;
+  afterSeconds: number;
+  maxWaitSeconds: number;
+  lastMessageAtMs: number | null;
+  /** Arrival of the oldest message not yet taken by a drain: the max-wait clock. */
+  firstUnbatchedAtMs: number | null;
+  redriveRequested: boolean;
+  /** Since when the thread has had nothing to do: the idle-close clock. */
+  idleSinceMs: number;
+  /**
+   * The batch being extracted when the run continued as new: the new run extracts it first (so a commit
+   * made by the cancelled attempt is counted, from its receipt) and keeps its retry window.
+   */
+  currentBatch: { ref: BatchRef; firstAttemptAtMs: number } | null;
+  lastExtractionAt: string | null;
+  lastBatch: BatchOutcome | null;
+  lastFailure: FailureRecord | null;
+  totals: ThreadTotals;
+}
+
+/** What {@link threadStateQuery} returns. */
+export interface ThreadStateView {
+  threadId: string;
+  /** Messages signalled and not yet through a batch. */
+  pendingCount: number;
+  /** ISO-8601 time the next extraction is due, or null when nothing is pending. */
+  nextExtractionAt: string | null;
+  /** The batch being extracted (its attempts may be retrying), or null. */
+  extracting: { batchId: string; kind: BatchRef['kind']; namespace: string[]; messageCount: number; since: string } | null;
+  afterSeconds: number;
+  maxWaitSeconds: number;
+  settings: ThreadSettings;
+  lastExtractionAt: string | null;
+  lastBatch: BatchOutcome | null;
+  lastFailure: FailureRecord | null;
+  totals: ThreadTotals;
+}
+
+/** Arguments of {@link flushUpdate}. */
+export interface FlushRequest {
+  /** Longest wait for the extractions (s); what finished by then is returned with `complete: false`. @default DEFAULT_FLUSH_WAIT_SECONDS */
+  timeoutSeconds?: number;
+}
+
+/** What a flush extracted: every batch that ended while it waited (the first FLUSH_OUTCOMES_KEPT in full). */
+export interface FlushResult {
+  /** True when everything submitted before the flush has been through a batch. */
+  complete: boolean;
+  batches: BatchOutcome[];
+  batchCount: number;
+  messagesProcessed: number;
+  messagesDeadLettered: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+/** Signal: messages were added to the thread's inbox; each one restarts the quiet-period timer. */
+export const messagesAddedSignal = defineSignal<[MessagesAddedPayload]>('messagesAdded');
+
+/** Signal: dead letters of this thread were marked for re-drive in DynamoDB; extract them now. */
+export const redriveRequestedSignal = defineSignal<[]>('redriveRequested');
 
 /** Query returning the thread's {@link ThreadStateView}. */
 export const threadStateQuery = defineQuery<ThreadStateView>('threadState');
+
+/** Update: extract everything submitted so far now, and return what changed (e.g. at session end). */
+export const flushUpdate = defineUpdate<FlushResult, [FlushRequest]>('flush');
 
 /** Workflow id of a thread: one workflow per thread id. */
 export function threadWorkflowId(threadId: string): string {

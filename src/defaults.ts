@@ -1,13 +1,91 @@
 /**
  * Every default of the memory manager, in one place, each named with its unit and a one-line reason.
  * Options objects elsewhere refer back here in their `@default` tags.
+ *
+ * The first section is **replay-sensitive**: the thread workflow's commands (timers, activity schedules)
+ * depend on these values, and the thread workflow is shipped. Changing one changes what new workflow tasks
+ * do; guard the change with `patched()` in the workflow and record a new history (see README "Versioning").
+ * Everything after it is operational: it shapes activities, validation or local tooling, never the order
+ * of workflow commands, and may change freely.
  */
 
-/** Quiet period before a thread's pending messages are extracted; LangMem's ReflectionExecutor default is 0 s, but a real debounce needs a window. */
+// ───────────────────────────── replay-sensitive (thread workflow) ─────────────────────────────
+
+/** Quiet period before a thread's pending messages are extracted (s); LangMem's executor default is 0 s, but a real debounce needs a window. */
 export const DEFAULT_AFTER_SECONDS = 60;
 
-/** Longest quiet period a caller may ask for (one week): longer waits are better served by a schedule. */
+/** Max-wait default, as a multiple of the quiet period: a thread that never goes quiet is still extracted at least this often. */
+export const DEFAULT_MAX_WAIT_FACTOR = 10;
+
+/** A thread with nothing pending for this long completes its workflow (s); the next submit starts it again. */
+export const DEFAULT_IDLE_CLOSE_SECONDS = 60 * 60;
+
+/**
+ * How long one batch's extraction is retried before it becomes a dead letter (s): the activity's
+ * schedule-to-close bound. Long enough to ride out a model outage or a rotated key without anyone
+ * re-driving anything; short enough that a poison batch does not hold its thread back for a day.
+ */
+export const DEFAULT_RETRY_WINDOW_SECONDS = 6 * 60 * 60;
+
+/** First retry delay of a failed extraction attempt (ms); the delay doubles up to the maximum below. */
+export const EXTRACTION_RETRY_INITIAL_INTERVAL_MS = 2_000;
+
+/** Growth of the retry delay between extraction attempts (2 s, 4 s, 8 s, ...). */
+export const EXTRACTION_RETRY_BACKOFF_COEFFICIENT = 2;
+
+/** Longest delay between extraction attempts (ms): during a long outage the model is tried every 10 minutes. */
+export const EXTRACTION_RETRY_MAX_INTERVAL_MS = 10 * 60_000;
+
+/** Start-to-close timeout of one extraction attempt (ms): model call plus DynamoDB reads and one transaction. */
+export const EXTRACTION_TIMEOUT_MS = 120_000;
+
+/** Heartbeat timeout of an extraction attempt (ms): a killed worker's batch is retried elsewhere after this, not after the 2-minute attempt timeout. */
+export const EXTRACTION_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/**
+ * An extraction in progress is cancelled for continue-as-new only once the history is this many times
+ * as long as when Temporal first suggested continuing (a retrying batch must not run the run into
+ * Temporal's limits; a short model call is not worth cancelling).
+ */
+export const FORCED_ROLLOVER_FACTOR = 2;
+
+/** Start-to-close timeout of the small DynamoDB steps run as local activities: planning a batch, recording a dead letter (ms). */
+export const BOOKKEEPING_TIMEOUT_MS = 30_000;
+
+/** Longest delay between retries of those bookkeeping steps (ms) while DynamoDB is unreachable; they retry until it answers. */
+export const BOOKKEEPING_RETRY_MAX_INTERVAL_MS = 60_000;
+
+/** Longest time a `flush` update waits for its extractions before returning what finished so far (s). */
+export const MAX_FLUSH_WAIT_SECONDS = 15 * 60;
+
+/** How long a `flush` waits when the caller does not say (s). */
+export const DEFAULT_FLUSH_WAIT_SECONDS = 60;
+
+/** Batch outcomes one `flush` returns in full; later ones are only counted (keeps the update result small). */
+export const FLUSH_OUTCOMES_KEPT = 20;
+
+/** Longest failure message kept in the thread's state (characters); keeps the state a fixed size. */
+export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
+
+// ───────────────────────────── operational ─────────────────────────────
+
+/** Longest quiet period (and max-wait) a caller may ask for (s, one week): longer waits are better served by a schedule. */
 export const MAX_AFTER_SECONDS = 7 * 24 * 60 * 60;
+
+/** Shortest retry window a client may configure (s). */
+export const MIN_RETRY_WINDOW_SECONDS = 1;
+
+/** Longest retry window a client may configure (s, one week). */
+export const MAX_RETRY_WINDOW_SECONDS = 7 * 24 * 60 * 60;
+
+/** Longest idle-close period a client may configure (s, thirty days). */
+export const MAX_IDLE_CLOSE_SECONDS = 30 * 24 * 60 * 60;
+
+/** Attempts after which an invalid model reply stops being retried (the batch becomes a dead letter): output that fails this often will keep failing. */
+export const INVALID_OUTPUT_MAX_ATTEMPTS = 3;
+
+/** Interval of extraction heartbeats (ms); well under the heartbeat timeout. */
+export const EXTRACTION_HEARTBEAT_INTERVAL_MS = 2_000;
 
 /** Task queue shared by the client, the worker and the workflow. */
 export const DEFAULT_TASK_QUEUE = 'memory-manager';
@@ -21,7 +99,7 @@ export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 /** Prefix of every thread workflow id, so thread workflows are easy to find in the Temporal UI. */
 export const THREAD_WORKFLOW_ID_PREFIX = 'memory-thread:';
 
-/** DynamoDB table holding memories, batch receipts and the namespace index. */
+/** DynamoDB table holding memories, thread inboxes, batch receipts, dead letters and the namespace index. */
 export const DEFAULT_TABLE_NAME = 'langmem-memories';
 
 /** Region used when AWS_REGION is unset; DynamoDB Local accepts any. */
@@ -39,29 +117,14 @@ export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 /** Per-request timeout of the Anthropic client (ms); shorter than the activity's start-to-close timeout. */
 export const MODEL_REQUEST_TIMEOUT_MS = 90_000;
 
-/** Start-to-close timeout of one extraction attempt (ms): model call plus DynamoDB reads and one transaction. */
-export const EXTRACTION_TIMEOUT_MS = 120_000;
-
-/** Attempts Temporal makes at one extraction before the workflow records the failure and keeps the messages pending. */
-export const EXTRACTION_MAX_ATTEMPTS = 3;
-
-/** First retry delay of a failed extraction attempt (ms). */
-export const EXTRACTION_RETRY_INITIAL_INTERVAL_MS = 1_000;
-
-/** Growth of the retry delay between extraction attempts (1 s, 2 s, 4 s, ...). */
-export const EXTRACTION_RETRY_BACKOFF_COEFFICIENT = 2;
-
-/** Longest retry delay between extraction attempts (ms). */
-export const EXTRACTION_RETRY_MAX_INTERVAL_MS = 60_000;
-
-/** Quiet period before a failed batch is tried again on its own (s), when no new message arrives first. */
-export const FAILED_EXTRACTION_RETRY_AFTER_SECONDS = 15 * 60;
-
 /** Most existing memories shown to the model per extraction; bounds prompt size. */
 export const MAX_EXISTING_MEMORIES = 200;
 
-/** Most operations accepted from one model reply; DynamoDB transactions hold 100 items, two go to the batch receipt and the namespace index. */
-export const MAX_OPERATIONS_PER_EXTRACTION = 98;
+/**
+ * Most operations accepted from one model reply. A DynamoDB transaction holds 100 items; three go to the
+ * batch receipt, the namespace index and the inbox cursor (or the dead letter, for a re-drive).
+ */
+export const MAX_OPERATIONS_PER_EXTRACTION = 97;
 
 /** Longest message content accepted by `submit` (characters). */
 export const MAX_MESSAGE_CONTENT_CHARS = 32_000;
@@ -69,30 +132,31 @@ export const MAX_MESSAGE_CONTENT_CHARS = 32_000;
 /** Most messages in one `submit` call. */
 export const MAX_MESSAGES_PER_SUBMIT = 100;
 
-/** Largest serialized `submit` payload (bytes); Temporal warns above 256 KiB per payload and rejects above 2 MiB. */
+/** Largest serialized `submit` (bytes): the messages are written to DynamoDB in transactions capped at 4 MB. */
 export const MAX_SUBMIT_PAYLOAD_BYTES = 256 * 1024;
+
+/** Messages written per DynamoDB transaction by `submit`: two items each (body, dedupe key) plus the inbox head and the namespace cursor. */
+export const INBOX_WRITE_CHUNK = 48;
+
+/** Attempts `submit` makes when concurrent submits to the same thread race for sequence numbers (optimistic concurrency, not failure retries). */
+export const INBOX_APPEND_MAX_ATTEMPTS = 30;
+
+/** Upper bound of the random pause after losing such a race, per attempt so far (ms). */
+export const INBOX_APPEND_BACKOFF_MS = 10;
 
 /** Longest memory content accepted from the model (characters); DynamoDB items cap at 400 KB. */
 export const MAX_MEMORY_CONTENT_CHARS = 8_000;
 
 /**
- * Largest batch of message text sent to one extraction (UTF-8 bytes, about 50k–100k tokens); a thread with
- * more than this pending extracts at once instead of waiting for quiet. Keeps prompts inside the model's
- * context and the activity input and continue-as-new state far below Temporal's 2 MB payload limit.
+ * Largest batch sent to one extraction: the messages' serialized size as the prompt carries them (UTF-8
+ * bytes of their JSON, about 50k–100k tokens). Backlog beyond it drains in consecutive batches.
  */
 export const MAX_BATCH_BYTES = 200_000;
 
-/**
- * Workflow-level failures (each after all activity attempts) after which a batch is parked: its messages
- * leave the queue, their ids stay in the thread's state as a dead-letter record, and later messages flow
- * again. With the 15-minute retry period this is about two hours of trying.
- */
-export const MAX_BATCH_FAILURES = 8;
+/** Most messages in one batch, whatever their size (a prompt of thousands of one-word messages helps nobody). */
+export const MAX_BATCH_MESSAGES = 1_000;
 
-/** Message ids remembered after processing so a re-delivered signal is not extracted twice. */
-export const PROCESSED_MESSAGE_IDS_KEPT = 1_000;
-
-/** Days a batch receipt (the idempotency record of one extraction) is kept before DynamoDB TTL removes it. */
+/** Days a batch receipt (the result of one committed extraction, for retries that lost the reply) is kept. */
 export const BATCH_RECEIPT_TTL_DAYS = 30;
 
 /** How long local servers (Temporal dev server, DynamoDB Local) may take to come up (ms) on a slow 2-core machine. */
@@ -113,13 +177,13 @@ export const MAX_NAMESPACE_LABEL_CHARS = 256;
 /** Most labels in a namespace tuple. */
 export const MAX_NAMESPACE_LABELS = 10;
 
-/** Longest namespace once joined (UTF-8 bytes): it is a DynamoDB sort key (limit 1,024 bytes) in the namespace index. */
+/** Longest namespace once joined (UTF-8 bytes): it is part of DynamoDB sort keys (limit 1,024 bytes). */
 export const MAX_NAMESPACE_BYTES = 1_000;
 
 /** Longest message id (characters). */
 export const MAX_MESSAGE_ID_CHARS = 256;
 
-/** Longest thread id (characters); it becomes part of a Temporal workflow id. */
+/** Longest thread id (characters); it becomes part of a Temporal workflow id and of DynamoDB keys. */
 export const MAX_THREAD_ID_CHARS = 200;
 
 /** How long the demo waits for its extraction (ms); a live model call takes seconds. */

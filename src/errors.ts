@@ -4,10 +4,13 @@
  * the workflow's failure record can tell them apart. Pure: safe to import from workflow code.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { INVALID_OUTPUT_MAX_ATTEMPTS } from './defaults';
 
 /** Base class: every error of this package has a stable `name` and says whether a retry can succeed. */
 export abstract class MemoryManagerError extends Error {
   abstract readonly retryable: boolean;
+  /** For retryable errors that stop being worth retrying: the attempt from which they are final. */
+  readonly finalFromAttempt: number | undefined = undefined;
   /** A delay the failing side asked for (e.g. a 429's retry-after), in ms. */
   readonly retryAfterMs: number | undefined;
 
@@ -28,22 +31,33 @@ export class ConfigurationError extends MemoryManagerError {
   readonly retryable = false;
 }
 
-/** The model API is rate-limited, overloaded, failing or unreachable (429, 529, 5xx, network). Retryable. */
+/** The model API is rate-limited, overloaded, failing or unreachable (408, 409, 429, 5xx, 529, network). Retryable. */
 export class ModelUnavailableError extends MemoryManagerError {
   readonly retryable = true;
 }
 
-/** The model API refused the request itself (400, 401, 403, 404): retrying the same request cannot help. */
+/**
+ * The model API refused our credentials or does not know the model (401, 403, 404). Retryable through the
+ * retry window: this is a configuration outage (a rotated key, a retired model name) that an operator
+ * fixes, after which the waiting batches go through on their own instead of piling up as dead letters.
+ */
+export class ModelAccessError extends MemoryManagerError {
+  readonly retryable = true;
+}
+
+/** The model API refused the request itself (400, 413, 422, other 4xx): retrying the same request cannot help. */
 export class ModelRequestError extends MemoryManagerError {
   readonly retryable = false;
 }
 
 /**
- * The model's reply did not contain a valid `manage_memories` call. Retryable: model output varies between
- * samples, so a fresh attempt may succeed; after the last attempt the workflow keeps the messages pending.
+ * The model's reply did not contain a valid `manage_memories` call. Retried, because model output varies
+ * between samples, but only up to INVALID_OUTPUT_MAX_ATTEMPTS: a batch the model keeps answering wrongly
+ * becomes a dead letter instead of holding its thread back for the whole retry window.
  */
 export class InvalidModelOutputError extends MemoryManagerError {
   readonly retryable = true;
+  override readonly finalFromAttempt = INVALID_OUTPUT_MAX_ATTEMPTS;
 }
 
 /**
@@ -59,23 +73,45 @@ export class MemoryWriteRejectedError extends MemoryManagerError {
   readonly retryable = false;
 }
 
+/**
+ * A batch id answered for other messages than the batch holds (a receipt with another ids digest, or an
+ * inbox range whose messages changed). Never retryable: the batch becomes a dead letter for a human.
+ */
+export class BatchIdentityError extends MemoryManagerError {
+  readonly retryable = false;
+}
+
+/**
+ * `submit` lost the race for the thread's inbox sequence numbers INBOX_APPEND_MAX_ATTEMPTS times (many
+ * concurrent submits to one thread). Nothing was signalled for the messages not yet stored; the caller
+ * retries the submit, which is safe: stored messages are recognised by id.
+ */
+export class InboxConflictError extends MemoryManagerError {
+  readonly retryable = true;
+}
+
 /** Failure types Temporal must not retry; listed in the extraction activity's retry policy. */
 export const NON_RETRYABLE_ERROR_TYPES = [
   'InvalidInputError',
   'ConfigurationError',
   'ModelRequestError',
   'MemoryWriteRejectedError',
+  'BatchIdentityError',
 ] as const;
 
-/** Converts any error thrown by an activity into an `ApplicationFailure` with explicit retry behaviour. */
-export function toApplicationFailure(err: unknown): ApplicationFailure {
+/**
+ * Converts any error thrown by an activity into an `ApplicationFailure` with explicit retry behaviour.
+ * `attempt` is the activity's attempt number (errors with `finalFromAttempt` become non-retryable there).
+ */
+export function toApplicationFailure(err: unknown, attempt = 1): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof MemoryManagerError) {
+    const final = !err.retryable || (err.finalFromAttempt !== undefined && attempt >= err.finalFromAttempt);
     return ApplicationFailure.create({
       type: err.name,
-      message: err.message,
-      nonRetryable: !err.retryable,
-      nextRetryDelay: err.retryable && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
+      message: final && err.retryable ? `${err.message} (attempt ${attempt}; not retried further)` : err.message,
+      nonRetryable: final,
+      nextRetryDelay: !final && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
       cause: err.cause instanceof Error ? err.cause : undefined,
     });
   }

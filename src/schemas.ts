@@ -1,47 +1,55 @@
 /**
- * zod schemas for every external input: what callers pass to `submit`, and what the model returns.
- * Types are inferred from them, so validation and types cannot drift apart. Workflow code imports
- * the types only (`import type`), which keeps zod out of the workflow bundle.
+ * zod schemas for every external input: what callers pass to `submit` and to the client, and what the
+ * model returns. Types are inferred from them, so validation and types cannot drift apart. The rules
+ * themselves live in `rules.ts`, which the workflow also uses for signals sent around the client; workflow
+ * code imports only types from here, which keeps zod out of the workflow bundle.
  */
 import { z } from 'zod';
 import {
   DEFAULT_AFTER_SECONDS,
   DEFAULT_NAMESPACE,
-  MAX_AFTER_SECONDS,
   MAX_MEMORY_CONTENT_CHARS,
   MAX_MESSAGE_CONTENT_CHARS,
   MAX_MESSAGE_ID_CHARS,
   MAX_MESSAGES_PER_SUBMIT,
-  MAX_NAMESPACE_BYTES,
-  MAX_NAMESPACE_LABEL_CHARS,
-  MAX_NAMESPACE_LABELS,
   MAX_OPERATIONS_PER_EXTRACTION,
   MAX_THREAD_ID_CHARS,
 } from './defaults';
+import {
+  afterSecondsProblem,
+  flushWaitSecondsProblem,
+  idleCloseSecondsProblem,
+  maxWaitSecondsProblem,
+  namespaceLabelProblem,
+  namespaceTupleProblem,
+  retryWindowSecondsProblem,
+} from './rules';
 
-/** Separator of namespace labels inside DynamoDB keys; forbidden inside labels. */
-export const NAMESPACE_SEPARATOR = '\u001f';
+export { NAMESPACE_SEPARATOR } from './rules';
+
+/** Adds one of the shared rules (`rules.ts`) to a schema as a custom issue. */
+function withRule<T extends z.ZodType>(schema: T, problem: (value: unknown) => string | null): T {
+  return schema.superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+}
 
 /**
  * One label of a namespace tuple. As in LangGraph's store, a label is non-empty and has no `.`;
  * it may be a template such as `{user_id}`, filled from `config.configurable` at submit time.
  */
-export const namespaceLabelSchema = z
-  .string()
-  .min(1, 'namespace labels must not be empty')
-  .max(MAX_NAMESPACE_LABEL_CHARS)
-  .refine((label) => !label.includes('.'), 'namespace labels must not contain "."')
-  .refine((label) => !label.includes(NAMESPACE_SEPARATOR), 'namespace labels must not contain U+001F');
+export const namespaceLabelSchema = withRule(z.string(), namespaceLabelProblem);
 
-/** A namespace tuple such as `["memories"]` or `["memories", "{user_id}"]`. */
-export const namespaceSchema = z
-  .array(namespaceLabelSchema)
-  .min(1, 'namespace needs at least one label')
-  .max(MAX_NAMESPACE_LABELS)
-  .refine(
-    (labels) => Buffer.byteLength(labels.join(NAMESPACE_SEPARATOR), 'utf8') <= MAX_NAMESPACE_BYTES,
-    `namespace must be at most ${MAX_NAMESPACE_BYTES} bytes once joined (it is a DynamoDB key)`,
-  );
+/** A namespace tuple such as `["memories"]` or `["memories", "{user_id}"]`; errors name the bad label's index. */
+export const namespaceSchema = z.array(namespaceLabelSchema).superRefine((labels, ctx) => {
+  const message = namespaceTupleProblem(labels);
+  if (message) ctx.addIssue({ code: 'custom', message });
+});
+
+/** A quiet period or max-wait, in seconds. */
+const afterSecondsSchema = withRule(z.number(), afterSecondsProblem);
+const maxWaitSecondsSchema = withRule(z.number(), maxWaitSecondsProblem);
 
 /** Roles a conversation message may have; tool traffic is not memory material. */
 export const messageRoleSchema = z.enum(['user', 'assistant', 'system']);
@@ -73,10 +81,15 @@ export const runConfigSchema = z.object({
   configurable: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
 });
 
-/** Options of `submit`, mirroring LangMem's `ReflectionExecutor.submit(payload, after_seconds=...)`. */
+/**
+ * Options of `submit`, mirroring LangMem's `ReflectionExecutor.submit(payload, after_seconds=...)`.
+ * `maxWaitSeconds` defaults to DEFAULT_MAX_WAIT_FACTOR × `afterSeconds` (filled in by `prepareSubmission`).
+ */
 export const submitOptionsSchema = z.object({
   /** @default DEFAULT_AFTER_SECONDS */
-  afterSeconds: z.number().min(0).max(MAX_AFTER_SECONDS).default(DEFAULT_AFTER_SECONDS),
+  afterSeconds: afterSecondsSchema.default(DEFAULT_AFTER_SECONDS),
+  /** @default DEFAULT_MAX_WAIT_FACTOR × afterSeconds */
+  maxWaitSeconds: maxWaitSecondsSchema.optional(),
   /** @default ["memories"] */
   namespace: namespaceSchema.default([...DEFAULT_NAMESPACE]),
   config: runConfigSchema.default({ configurable: {} }),
@@ -96,11 +109,26 @@ export const submitInputSchema = z.object({
   }),
 });
 
+/** Per-thread settings a `MemoryClient` passes to the threads it starts. */
+export const threadSettingsSchema = z.object({
+  /** @default DEFAULT_IDLE_CLOSE_SECONDS */
+  idleCloseSeconds: withRule(z.number(), idleCloseSecondsProblem).optional(),
+  /** @default DEFAULT_RETRY_WINDOW_SECONDS */
+  retryWindowSeconds: withRule(z.number(), retryWindowSecondsProblem).optional(),
+});
+
+/** Arguments of `flush`. */
+export const flushRequestSchema = z.object({
+  /** @default DEFAULT_FLUSH_WAIT_SECONDS */
+  timeoutSeconds: withRule(z.number(), flushWaitSecondsProblem).optional(),
+});
+
 export type MessageRole = z.infer<typeof messageRoleSchema>;
 export type MessageInput = z.input<typeof messageInputSchema>;
 export type SubmitOptionsInput = z.input<typeof submitOptionsSchema>;
 export type SubmitInput = z.output<typeof submitInputSchema>;
 export type RunConfig = z.input<typeof runConfigSchema>;
+export type ThreadSettingsInput = z.input<typeof threadSettingsSchema>;
 
 /** What the model may ask for, one operation at a time (the `manage_memories` tool's input). */
 export const memoryOperationSchema = z.discriminatedUnion('action', [

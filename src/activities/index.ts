@@ -1,3 +1,4 @@
 /** Public surface of the activities. */
-export { createActivities, type ActivityDependencies } from './extract-memories';
+export { createActivities } from './create-activities';
+export type { ActivityDependencies } from './dependencies';
 export type { Activities } from './activity-types';

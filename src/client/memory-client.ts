@@ -1,18 +1,37 @@
 /**
  * The caller-facing API, the TypeScript twin of LangMem's `ReflectionExecutor.submit` plus store search:
- * `submit` signals (or starts) the thread's workflow, `search` reads memories, `state` queries a thread.
+ * `submit` stores messages in the thread's inbox and signals (or starts) the thread's workflow; `flush`
+ * extracts now; `state` reads a thread; `deadLetters` / `redrive` handle batches that failed for good;
+ * `search` reads memories.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   DEFAULT_TASK_QUEUE,
   THREAD_WORKFLOW_TYPE,
-  addMessagesSignal,
+  flushUpdate,
+  messagesAddedSignal,
+  redriveRequestedSignal,
   threadStateQuery,
   threadWorkflowId,
+  type FlushRequest,
+  type FlushResult,
+  type MessagesAddedPayload,
+  type ThreadSettings,
   type ThreadStateView,
   type ThreadWorkflowInput,
 } from '../contract';
-import type { MessageInput, SubmitOptionsInput } from '../schemas';
+import { InvalidInputError } from '../errors';
+import {
+  describeZodError,
+  flushRequestSchema,
+  threadIdSchema,
+  threadSettingsSchema,
+  type MessageInput,
+  type SubmitOptionsInput,
+  type ThreadSettingsInput,
+} from '../schemas';
+import { DeadLetterStore, type DeadLetter, type DeadLetterStatus } from '../store/dead-letters';
+import { MessageInbox } from '../store/message-inbox';
 import type { DynamoMemoryStore, SearchOptions } from '../store/memory-store';
 import type { MemoryItem } from '../store/memory-types';
 import { prepareSubmission } from './prepare-submission';
@@ -21,9 +40,12 @@ import { prepareSubmission } from './prepare-submission';
 export interface MemoryClientOptions {
   /** A connected Temporal client (create one per process, not per call). */
   temporal: Client;
+  /** The memory store; the thread inboxes and dead letters live in the same table. */
   store: DynamoMemoryStore;
   /** @default DEFAULT_TASK_QUEUE */
   taskQueue?: string;
+  /** Settings of the threads this client starts (idle close, retry window); running threads keep theirs. */
+  thread?: ThreadSettingsInput;
 }
 
 /** What `submit` did. */
@@ -33,6 +55,38 @@ export interface SubmitReceipt {
   runId: string;
   /** Ids of the submitted messages (generated ones included); pass stable ids to make retries dedupe. */
   messageIds: string[];
+  /** Messages stored for the first time. */
+  newMessages: number;
+  /** Messages already stored under the same namespace and id: not extracted again. */
+  duplicates: number;
+}
+
+/** An extraction attempt that failed and will be retried, as Temporal reports it. */
+export interface RetryInfo {
+  attempt: number;
+  lastFailure: { type: string; message: string } | null;
+  /** ISO-8601 time of the next attempt, when Temporal knows it. */
+  nextAttemptAt: string | null;
+}
+
+/** A thread as `state()` reports it: the workflow's view plus what Temporal knows about retries. */
+export interface ThreadStatus extends ThreadStateView {
+  /** Temporal's status of the thread's workflow: `RUNNING`, or `COMPLETED` after an idle close. */
+  workflowStatus: string;
+  /** The current batch's retrying extraction, or null. */
+  retrying: RetryInfo | null;
+}
+
+/** What `redrive` asked for. */
+export interface RedriveReceipt {
+  /** The dead letters now marked for re-drive (the thread extracts them next, without waiting for quiet). */
+  requested: DeadLetter[];
+}
+
+function parseThreadId(threadId: string): string {
+  const parsed = threadIdSchema.safeParse(threadId);
+  if (!parsed.success) throw new InvalidInputError(`threadId: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
 }
 
 /**
@@ -42,36 +96,114 @@ export interface SubmitReceipt {
  *   afterSeconds: 0.5,
  *   namespace: ['memories'],
  * });
+ * await memory.flush('thread-1'); // optional: extract now instead of after the quiet period
  * const memories = await memory.search(['memories']);
  */
 export class MemoryClient {
   private readonly taskQueue: string;
+  private readonly settings: Partial<ThreadSettings>;
+  /** The thread inboxes (claim-checked message content). */
+  readonly inbox: MessageInbox;
+  /** Dead letters of all threads. */
+  readonly deadLetterStore: DeadLetterStore;
 
   constructor(private readonly options: MemoryClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+    const settings = threadSettingsSchema.safeParse(options.thread ?? {});
+    if (!settings.success) throw new InvalidInputError(`invalid thread settings: ${describeZodError(settings.error)}`);
+    this.settings = settings.data;
+    this.inbox = new MessageInbox(options.store.doc, options.store.tableName);
+    this.deadLetterStore = new DeadLetterStore(options.store.doc, options.store.tableName);
   }
 
   /**
-   * Adds messages to a thread and restarts its quiet-period timer; starts the thread's workflow when it
-   * isn't running. Returns once the signal is durably recorded by Temporal, not after extraction.
+   * Stores messages in the thread's inbox (DynamoDB), then signals the thread's workflow with references
+   * only, starting it when it isn't running. Each message restarts the thread's quiet period. Returns once
+   * both are durable, not after extraction. Safe to retry: messages already stored (same namespace and
+   * id) are reported as duplicates and never extracted twice.
    */
   async submit(threadId: string, messages: readonly MessageInput[], options?: SubmitOptionsInput): Promise<SubmitReceipt> {
     const prepared = prepareSubmission(threadId, messages, options);
-    const handle = await this.options.temporal.workflow.signalWithStart<
-      (input: ThreadWorkflowInput) => Promise<void>,
-      [typeof prepared.payload]
-    >(THREAD_WORKFLOW_TYPE, {
-      workflowId: prepared.workflowId,
-      taskQueue: this.taskQueue,
-      args: [{ threadId: prepared.threadId }],
-      signal: addMessagesSignal,
-      signalArgs: [prepared.payload],
-    });
+    const appended = await this.inbox.append(prepared.threadId, prepared.namespace, prepared.messages);
+    // Signalled even when every message was a duplicate: the first submit may have died before its signal.
+    const payload: MessagesAddedPayload = {
+      lastSeq: appended.lastSeq,
+      newMessages: appended.newMessages,
+      duplicates: appended.duplicates,
+      afterSeconds: prepared.afterSeconds,
+      maxWaitSeconds: prepared.maxWaitSeconds,
+    };
+    const handle = await this.signalWithStart(prepared.threadId, messagesAddedSignal.name, [payload]);
     return {
       workflowId: prepared.workflowId,
-      runId: handle.signaledRunId,
-      messageIds: prepared.payload.messages.map((m) => m.id),
+      runId: handle,
+      messageIds: prepared.messages.map((m) => m.id),
+      newMessages: appended.newMessages,
+      duplicates: appended.duplicates,
     };
+  }
+
+  /**
+   * Extracts everything submitted to the thread so far, now, and returns what changed (e.g. at the end of
+   * a session). Waits at most `timeoutSeconds`; what has not finished by then is reported with
+   * `complete: false` and still extracts in the background. A thread that isn't running has nothing to flush.
+   */
+  async flush(threadId: string, request: FlushRequest = {}): Promise<FlushResult> {
+    const id = parseThreadId(threadId);
+    const parsed = flushRequestSchema.safeParse(request);
+    if (!parsed.success) throw new InvalidInputError(`invalid flush request: ${describeZodError(parsed.error)}`);
+    const handle = this.options.temporal.workflow.getHandle(threadWorkflowId(id));
+    try {
+      const description = await handle.describe();
+      if (description.status.name !== 'RUNNING') return emptyFlush();
+      return await handle.executeUpdate(flushUpdate, { args: [parsed.data] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return emptyFlush();
+      throw err;
+    }
+  }
+
+  /** The thread's state, totals and retry status, or null when the thread has never been submitted to. */
+  async state(threadId: string): Promise<ThreadStatus | null> {
+    const handle = this.options.temporal.workflow.getHandle(threadWorkflowId(parseThreadId(threadId)));
+    try {
+      const [view, description] = await Promise.all([handle.query(threadStateQuery), handle.describe()]);
+      const pending = (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'extractBatch');
+      const failure = pending?.lastFailure;
+      const retrying: RetryInfo | null =
+        pending && (pending.attempt ?? 1) > 1
+          ? {
+              attempt: pending.attempt ?? 1,
+              lastFailure: failure
+                ? { type: failure.applicationFailureInfo?.type ?? 'Failure', message: failure.message ?? '' }
+                : null,
+              nextAttemptAt: pending.nextAttemptScheduleTime?.seconds
+                ? new Date(Number(pending.nextAttemptScheduleTime.seconds) * 1000).toISOString()
+                : null,
+            }
+          : null;
+      return { ...view, workflowStatus: description.status.name, retrying };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** The thread's dead letters (batches that failed for good), optionally only those with one status. */
+  async deadLetters(threadId: string, status?: DeadLetterStatus): Promise<DeadLetter[]> {
+    return this.deadLetterStore.list(parseThreadId(threadId), status);
+  }
+
+  /**
+   * Re-drives the thread's open dead letters (or only `batchId`): marks them in DynamoDB, then wakes the
+   * thread, which extracts their original messages next. Safe to repeat.
+   */
+  async redrive(threadId: string, batchId?: string): Promise<RedriveReceipt> {
+    const id = parseThreadId(threadId);
+    const requested = await this.deadLetterStore.requestRedrive(id, batchId);
+    // Woken even when nothing new was marked: an earlier request may have died before its signal.
+    await this.signalWithStart(id, redriveRequestedSignal.name, []);
+    return { requested };
   }
 
   /** Memories under a namespace prefix, newest first (LangGraph `store.search`). */
@@ -79,13 +211,20 @@ export class MemoryClient {
     return this.options.store.search(namespacePrefix, options);
   }
 
-  /** The thread's debounce state and totals, or null when the thread has never been submitted. */
-  async state(threadId: string): Promise<ThreadStateView | null> {
-    try {
-      return await this.options.temporal.workflow.getHandle(threadWorkflowId(threadId)).query(threadStateQuery);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
+  /** Signals the thread's workflow, starting it (with this client's settings) when it isn't running. */
+  private async signalWithStart(threadId: string, signal: string, args: unknown[]): Promise<string> {
+    const input: ThreadWorkflowInput = { threadId, settings: this.settings };
+    const handle = await this.options.temporal.workflow.signalWithStart(THREAD_WORKFLOW_TYPE, {
+      workflowId: threadWorkflowId(threadId),
+      taskQueue: this.taskQueue,
+      args: [input],
+      signal,
+      signalArgs: args,
+    });
+    return handle.signaledRunId;
   }
+}
+
+function emptyFlush(): FlushResult {
+  return { complete: true, batches: [], batchCount: 0, messagesProcessed: 0, messagesDeadLettered: 0, inserted: 0, updated: 0, deleted: 0 };
 }

@@ -1,20 +1,25 @@
 /**
- * Validates a `submit` call and turns it into the signal payload, without any I/O: the shared core of the
- * client and of Lambda handlers. Invalid input throws `InvalidInputError` naming each bad field, before
- * anything is signalled.
+ * Validates a `submit` call and fills in what the caller may leave out, without any I/O: the shared core
+ * of the client and of Lambda handlers. Invalid input throws `InvalidInputError` naming each bad field,
+ * before anything is stored or signalled.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddMessagesPayload } from '../contract';
+import type { ThreadMessage } from '../contract';
 import { threadWorkflowId } from '../contract';
-import { MAX_SUBMIT_PAYLOAD_BYTES } from '../defaults';
+import { DEFAULT_MAX_WAIT_FACTOR, MAX_AFTER_SECONDS, MAX_SUBMIT_PAYLOAD_BYTES } from '../defaults';
 import { InvalidInputError } from '../errors';
 import { describeZodError, namespaceLabelSchema, namespaceSchema, submitInputSchema, type MessageInput, type SubmitOptionsInput } from '../schemas';
 
-/** A validated submission: which workflow to signal and with what. */
+/** A validated submission: which thread, which namespace, which messages, which timing. */
 export interface PreparedSubmission {
   threadId: string;
   workflowId: string;
-  payload: AddMessagesPayload;
+  /** Resolved namespace (templates filled in). */
+  namespace: string[];
+  /** Messages with ids and timestamps filled in. */
+  messages: ThreadMessage[];
+  afterSeconds: number;
+  maxWaitSeconds: number;
 }
 
 const TEMPLATE = /^\{([A-Za-z0-9_-]+)\}$/;
@@ -36,17 +41,18 @@ export function resolveNamespace(namespace: readonly string[], configurable: Rec
     }
     const filled = namespaceLabelSchema.safeParse(String(value));
     if (!filled.success) {
-      throw new InvalidInputError(`options.config.configurable.${name}: ${describeZodError(filled.error)}`);
+      throw new InvalidInputError(`options.config.configurable.${name}: ${filled.error.issues.map((issue) => issue.message).join('; ')}`);
     }
     return filled.data;
   });
 }
 
 /**
- * Validates one `submit` call and builds its signal payload (ids and timestamps filled in, namespace
- * templates resolved). Throws `InvalidInputError` naming every bad field; never does I/O.
+ * Validates one `submit` call (ids and timestamps filled in, namespace templates resolved, max-wait
+ * defaulted to DEFAULT_MAX_WAIT_FACTOR × afterSeconds). Throws `InvalidInputError` naming every bad field;
+ * never does I/O.
  * @example
- * const { workflowId, payload } = prepareSubmission('thread-1', [{ role: 'user', content: 'hi' }], { afterSeconds: 5 });
+ * const { namespace, messages } = prepareSubmission('thread-1', [{ role: 'user', content: 'hi' }], { afterSeconds: 5 });
  */
 export function prepareSubmission(
   threadId: string,
@@ -58,7 +64,15 @@ export function prepareSubmission(
   if (!parsed.success) throw new InvalidInputError(`invalid submit input: ${describeZodError(parsed.error)}`);
   const input = parsed.data;
   const nowIso = now().toISOString();
-  const payload: AddMessagesPayload = {
+  const namespace = resolveNamespace(input.options.namespace, input.options.config.configurable);
+  const filled = namespaceSchema.safeParse(namespace);
+  if (!filled.success) {
+    throw new InvalidInputError(`invalid submit input: options.namespace (templates filled): ${describeZodError(filled.error)}`);
+  }
+  const prepared: PreparedSubmission = {
+    threadId: input.threadId,
+    workflowId: threadWorkflowId(input.threadId),
+    namespace,
     messages: input.messages.map((m) => ({
       id: m.id ?? randomUUID(),
       role: m.role,
@@ -66,17 +80,13 @@ export function prepareSubmission(
       timestamp: m.timestamp ?? nowIso,
     })),
     afterSeconds: input.options.afterSeconds,
-    namespace: resolveNamespace(input.options.namespace, input.options.config.configurable),
+    maxWaitSeconds: input.options.maxWaitSeconds ?? Math.min(MAX_AFTER_SECONDS, input.options.afterSeconds * DEFAULT_MAX_WAIT_FACTOR),
   };
-  const filled = namespaceSchema.safeParse(payload.namespace);
-  if (!filled.success) {
-    throw new InvalidInputError(`invalid submit input: options.namespace (templates filled): ${describeZodError(filled.error)}`);
-  }
-  const bytes = Buffer.byteLength(JSON.stringify(payload), 'utf8');
+  const bytes = Buffer.byteLength(JSON.stringify({ namespace, messages: prepared.messages }), 'utf8');
   if (bytes > MAX_SUBMIT_PAYLOAD_BYTES) {
     throw new InvalidInputError(
       `messages: submission is ${bytes} bytes, more than ${MAX_SUBMIT_PAYLOAD_BYTES}; split it into several submit calls`,
     );
   }
-  return { threadId: input.threadId, workflowId: threadWorkflowId(input.threadId), payload };
+  return prepared;
 }

@@ -1,7 +1,7 @@
 /**
  * A fake Anthropic Messages API on 127.0.0.1 for tests and the key-less demo: the real `@anthropic-ai/sdk`
- * talks to it through `baseURL`. Each request takes the next scripted reply: a `manage_memories` tool call,
- * plain text, an error status, or a reply computed from the request. When the script runs out it answers
+ * talks to it through `baseURL`. Each request takes the next scripted reply: a `manage_memories` tool call
+ * (or several), plain text, an error status, a slow reply, or a reply computed from the request. When the script runs out it answers
  * 500 and records the request in `unexpected`, so a test that calls the model more than it planned fails.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +21,10 @@ export interface RecordedRequest {
 /** One scripted reply. */
 export type ScriptedReply =
   | { kind: 'tool'; input: unknown; usage?: { input_tokens: number; output_tokens: number } }
+  /** Several `manage_memories` calls in one reply (what `disable_parallel_tool_use` should prevent). */
+  | { kind: 'tools'; inputs: unknown[] }
+  /** The wrapped reply, after a delay (a slow model call; the caller may give up or die meanwhile). */
+  | { kind: 'slow'; delayMs: number; reply: ScriptedReply }
   | { kind: 'text'; text: string }
   | { kind: 'status'; status: number; errorType?: string; message?: string; headers?: Record<string, string> }
   | { kind: 'respond'; respond: (request: RecordedRequest) => ScriptedReply | Promise<ScriptedReply> };
@@ -34,6 +38,20 @@ const ERROR_TYPES: Record<number, string> = {
   500: 'api_error',
   529: 'overloaded_error',
 };
+
+type FinalReply = Exclude<ScriptedReply, { kind: 'respond' } | { kind: 'slow' }>;
+
+/** Follows computed and delayed replies down to the one to send; a delay ends early when the caller hangs up. */
+async function resolveReply(reply: ScriptedReply, request: RecordedRequest, hungUp: Promise<void>): Promise<FinalReply> {
+  if (reply.kind === 'respond') return resolveReply(await reply.respond(request), request, hungUp);
+  if (reply.kind === 'slow') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, reply.delayMs))), hungUp]);
+    clearTimeout(timer);
+    return resolveReply(reply.reply, request, hungUp);
+  }
+  return reply;
+}
 
 /** The text of the user turn of a recorded request (the extraction prompt). */
 export function promptText(request: RecordedRequest): string {
@@ -102,13 +120,16 @@ export class FakeMessagesApi {
     }
     const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedRequest;
     this.requests.push(request);
-    let reply = this.queue.shift();
-    if (!reply) {
+    const scripted = this.queue.shift();
+    if (!scripted) {
       this.unexpected.push(request);
       this.send(res, 500, { type: 'error', error: { type: 'api_error', message: 'fake Messages API: script exhausted' } });
       return;
     }
-    while (reply.kind === 'respond') reply = await reply.respond(request);
+    const hungUp = new Promise<void>((resolve) => res.once('close', () => resolve()));
+    const reply = await resolveReply(scripted, request, hungUp);
+    // The caller gave up (timeout, cancellation) or died while we waited: nobody to answer.
+    if (res.destroyed || req.socket.destroyed) return;
     this.counter += 1;
     const id = `msg_fake_${this.counter}`;
     switch (reply.kind) {
@@ -127,17 +148,11 @@ export class FakeMessagesApi {
         this.send(res, 200, this.message(id, request.model, [{ type: 'text', text: reply.text }], 'end_turn'));
         return;
       case 'tool':
-        this.send(
-          res,
-          200,
-          this.message(
-            id,
-            request.model,
-            [{ type: 'tool_use', id: `toolu_fake_${this.counter}`, name: MEMORY_TOOL_NAME, input: reply.input }],
-            'tool_use',
-            reply.usage,
-          ),
-        );
+      case 'tools': {
+        const inputs = reply.kind === 'tool' ? [reply.input] : reply.inputs;
+        const blocks = inputs.map((input, i) => ({ type: 'tool_use', id: `toolu_fake_${this.counter}_${i}`, name: MEMORY_TOOL_NAME, input }));
+        this.send(res, 200, this.message(id, request.model, blocks, 'tool_use', reply.kind === 'tool' ? reply.usage : undefined));
+      }
     }
   }
 

@@ -25,6 +25,8 @@ export interface LocalTemporal {
 export interface TemporalDevServerOptions {
   /** SQLite file for persistence across restarts; in-memory when unset. */
   dbFile?: string;
+  /** Frontend port (e.g. to restart a server where its clients expect it); a free port when unset. */
+  port?: number;
   /** Serve the Web UI on a free port. @default false */
   ui?: boolean;
   /** Extra `server start-dev` arguments, e.g. dynamic config values. */
@@ -46,7 +48,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     return { address: env.address, namespace, stop: () => env.teardown() };
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const uiPort = options.ui ? await freePort() : undefined;
   const args = [
     'server',

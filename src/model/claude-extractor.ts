@@ -21,7 +21,13 @@ export interface ExtractionProposal {
 
 /** Anything that turns messages plus existing memories into operations; Claude in production. */
 export interface MemoryExtractor {
-  extract(messages: readonly ThreadMessage[], existing: readonly MemoryItem[]): Promise<ExtractionProposal>;
+  extract(messages: readonly ThreadMessage[], existing: readonly MemoryItem[], options?: ExtractOptions): Promise<ExtractionProposal>;
+}
+
+/** Per-call options of {@link MemoryExtractor.extract}. */
+export interface ExtractOptions {
+  /** Aborts the model call (the activity's cancellation signal). */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link ClaudeExtractor}. */
@@ -44,17 +50,21 @@ export class ClaudeExtractor implements MemoryExtractor {
     private readonly options: ClaudeExtractorOptions,
   ) {}
 
-  async extract(messages: readonly ThreadMessage[], existing: readonly MemoryItem[]): Promise<ExtractionProposal> {
+  async extract(messages: readonly ThreadMessage[], existing: readonly MemoryItem[], options: ExtractOptions = {}): Promise<ExtractionProposal> {
     let response: Anthropic.Message;
     try {
-      response = await this.anthropic.messages.create({
-        model: this.options.model,
-        max_tokens: this.options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
-        system: MEMORY_SYSTEM_PROMPT,
-        tools: [MEMORY_TOOL],
-        tool_choice: { type: 'tool', name: MEMORY_TOOL_NAME },
-        messages: [{ role: 'user', content: buildExtractionPrompt(messages, existing) }],
-      });
+      response = await this.anthropic.messages.create(
+        {
+          model: this.options.model,
+          max_tokens: this.options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+          system: MEMORY_SYSTEM_PROMPT,
+          tools: [MEMORY_TOOL],
+          // One call per reply: a reply is applied whole or not at all (see parseOperations for the rest).
+          tool_choice: { type: 'tool', name: MEMORY_TOOL_NAME, disable_parallel_tool_use: true },
+          messages: [{ role: 'user', content: buildExtractionPrompt(messages, existing) }],
+        },
+        { signal: options.signal },
+      );
     } catch (err) {
       throw mapModelError(err);
     }
@@ -63,17 +73,23 @@ export class ClaudeExtractor implements MemoryExtractor {
   }
 }
 
-/** Finds the tool call, validates its input and checks every referenced id is a memory the model was shown. */
+/**
+ * Finds the tool call, validates its input and checks every referenced id is a memory the model was shown.
+ * The request disables parallel tool use, but a reply that still carries several `manage_memories` calls
+ * is merged into one list and validated as one (operation cap, no memory touched twice): it is applied
+ * whole or fails whole, never partly.
+ */
 export function parseOperations(response: Anthropic.Message, existing: readonly MemoryItem[]): MemoryOperation[] {
-  const call = response.content.find(
+  const calls = response.content.filter(
     (block): block is Anthropic.ToolUseBlock => block.type === 'tool_use' && block.name === MEMORY_TOOL_NAME,
   );
-  if (!call) {
+  if (calls.length === 0) {
     throw new InvalidModelOutputError(
       `model reply has no ${MEMORY_TOOL_NAME} tool call (stop_reason: ${response.stop_reason ?? 'none'})`,
     );
   }
-  const parsed = memoryToolInputSchema.safeParse(call.input);
+  const merged = calls.length === 1 ? calls[0]?.input : { operations: calls.flatMap((call) => operationsOf(call.input)) };
+  const parsed = memoryToolInputSchema.safeParse(merged);
   if (!parsed.success) {
     throw new InvalidModelOutputError(`invalid ${MEMORY_TOOL_NAME} input: ${describeZodError(parsed.error)}`);
   }
@@ -83,4 +99,10 @@ export function parseOperations(response: Anthropic.Message, existing: readonly 
   );
   if (unknown.length > 0) throw new InvalidModelOutputError(`invalid ${MEMORY_TOOL_NAME} input: ${unknown.join('; ')}`);
   return parsed.data.operations;
+}
+
+/** The `operations` of one tool call's input, or a marker that fails validation when the input has none. */
+function operationsOf(input: unknown): unknown[] {
+  const operations = (input as { operations?: unknown } | null)?.operations;
+  return Array.isArray(operations) ? (operations as unknown[]) : [{ invalid: `a ${MEMORY_TOOL_NAME} call without an operations list` }];
 }

@@ -1,6 +1,6 @@
 /** Maps the Anthropic SDK's typed errors onto this package's error family, with explicit retry behaviour. */
 import { APIError } from '@anthropic-ai/sdk';
-import { ModelRequestError, ModelUnavailableError } from '../errors';
+import { ModelAccessError, ModelRequestError, ModelUnavailableError } from '../errors';
 
 /** Statuses worth retrying: timeouts, conflicts, rate limits, server errors and 529 overloaded. */
 function isTransientStatus(status: number): boolean {
@@ -19,7 +19,10 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Returns the domain error for an error thrown by `messages.create`; unknown errors pass through. */
+/**
+ * Returns the domain error for an error thrown by `messages.create`; unknown errors pass through.
+ * 401/403/404 are configuration outages (retried through the retry window), other 4xx are final.
+ */
 export function mapModelError(err: unknown): unknown {
   if (!(err instanceof APIError)) return err;
   const apiError = err as APIError;
@@ -32,6 +35,11 @@ export function mapModelError(err: unknown): unknown {
     return new ModelUnavailableError(`model API answered ${status}: ${err.message}`, {
       cause: err,
       retryAfterMs: retryAfterMs(headers),
+    });
+  }
+  if (status === 401 || status === 403 || status === 404) {
+    return new ModelAccessError(`model API refused access (${status}; check the API key and the model name): ${err.message}`, {
+      cause: err,
     });
   }
   return new ModelRequestError(`model API rejected the request (${status}): ${err.message}`, { cause: err });

@@ -1,31 +1,35 @@
 /**
- * Applies one extraction's operations to DynamoDB in a single transaction together with a batch receipt.
- * The receipt (conditional on not existing) makes a retried activity idempotent: if an earlier attempt
- * committed and then crashed before reporting, the retry finds the receipt and returns its result without
- * calling the model or writing again. Updates are conditional on the version the model saw (`updatedAt`),
- * so a concurrent change surfaces as a `MemoryConflictError` instead of being overwritten.
+ * Commits one extraction in a single DynamoDB transaction: the memory operations, the batch receipt and
+ * the batch's progress marker — the namespace cursor moving from `afterSeq` to `toSeq` (inbox batches) or
+ * the dead letter turning `redriven` (re-drives). That transaction is the only place where messages become
+ * processed, so they are marked processed exactly when, and only if, their memories are written.
+ *
+ * Conditions make every retry safe: the receipt must not exist yet; the cursor must still be where the
+ * batch was planned; updates and deletes must find the memory as the model saw it (`updatedAt`), so a
+ * concurrent change surfaces as a `MemoryConflictError` instead of being overwritten. An attempt that
+ * committed and crashed before reporting is answered by its receipt on the next attempt.
  */
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ExtractionResult } from '../contract';
+import type { BatchRef, DeadLetterResult, ExtractionResult, FailureInfo } from '../contract';
 import { BATCH_RECEIPT_TTL_DAYS } from '../defaults';
-import { MemoryConflictError, MemoryWriteRejectedError } from '../errors';
+import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../errors';
 import type { MemoryOperation } from '../schemas';
+import { DeadLetterStore } from './dead-letters';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';
 import { memoryValue } from './memory-types';
-import { memoryPartitionKey, namespaceIndexKey, receiptKey } from './table-keys';
+import { cursorKey, deadLetterKey, memoryPartitionKey, namespaceIndexKey, receiptKey } from './table-keys';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** One extraction ready to be written. */
 export interface BatchToApply {
-  batchId: string;
-  threadId: string;
-  namespace: string[];
+  ref: BatchRef;
   operations: MemoryOperation[];
   /** The memories the model was shown, by key: updates are checked against their `updatedAt`. */
   existing: ReadonlyMap<string, MemoryItem>;
-  /** Result to record in the receipt (inserted/updated/deleted are filled in here). */
   usage: ExtractionResult['usage'];
   model: string;
 }
@@ -37,44 +41,88 @@ function insertedMemoryKey(batchId: string, index: number): string {
 }
 
 /**
- * Writes extraction batches atomically and idempotently.
+ * Writes extraction batches and dead letters atomically and idempotently.
  * @example
  * const batches = new BatchWriter(doc, 'langmem-memories');
- * const result = (await batches.findReceipt(batchId)) ?? (await batches.apply(batch));
+ * const result = await batches.apply({ ref, operations, existing, usage, model });
  */
 export class BatchWriter {
+  private readonly deadLetters: DeadLetterStore;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  /** The result recorded by an earlier successful attempt of this batch, or null. */
-  async findReceipt(batchId: string): Promise<ExtractionResult | null> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: receiptKey(batchId), ConsistentRead: true }),
-    );
-    if (!out.Item) return null;
-    return { ...(out.Item['result'] as Omit<ExtractionResult, 'alreadyApplied'>), alreadyApplied: true };
+  ) {
+    this.deadLetters = new DeadLetterStore(doc, tableName);
   }
 
-  /** Writes every operation and the receipt atomically; returns what changed. */
+  /**
+   * The result recorded when this batch committed, or null. A receipt whose messages differ from the
+   * batch's is a `BatchIdentityError`: an id must never answer for other messages.
+   */
+  async findReceipt(ref: Pick<BatchRef, 'batchId' | 'idsDigest'>): Promise<ExtractionResult | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: receiptKey(ref.batchId), ConsistentRead: true }));
+    if (!out.Item) return null;
+    if (out.Item['idsDigest'] !== ref.idsDigest) {
+      throw new BatchIdentityError(`receipt of batch ${ref.batchId} records other messages (${String(out.Item['idsDigest'])} ≠ ${ref.idsDigest})`);
+    }
+    return { ...(out.Item['result'] as Omit<ExtractionResult, 'status'>), status: 'already-applied' };
+  }
+
+  /** The condition that marks the batch's messages processed (see the module comment). */
+  private progressItem(ref: BatchRef, nowIso: string): TransactItem {
+    if (ref.kind === 'redrive' && ref.redrive) {
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: deadLetterKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId),
+          UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveBatchId = :batchId',
+          ConditionExpression: '#status = :requested AND redrives = :round',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':redriven': 'redriven',
+            ':requested': 'redrive-requested',
+            ':round': ref.redrive.round,
+            ':now': nowIso,
+            ':batchId': ref.batchId,
+          },
+        },
+      };
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: cursorKey(ref.threadId, ref.namespace),
+        UpdateExpression: 'SET doneSeq = :to',
+        ConditionExpression: 'doneSeq = :after',
+        ExpressionAttributeValues: { ':to': ref.toSeq, ':after': ref.afterSeq },
+      },
+    };
+  }
+
+  /**
+   * Writes every operation, the receipt and the progress marker atomically; returns what changed, the
+   * recorded result when the batch had already committed, or `stale` when the inbox moved on since the
+   * batch was planned (nothing written).
+   */
   async apply(batch: BatchToApply): Promise<ExtractionResult> {
+    const { ref } = batch;
     const nowIso = this.now().toISOString();
-    const pk = memoryPartitionKey(batch.namespace);
+    const pk = memoryPartitionKey(ref.namespace);
     const result: ExtractionResult = {
-      batchId: batch.batchId,
+      batchId: ref.batchId,
+      status: 'extracted',
       inserted: [],
       updated: [],
       deleted: [],
       usage: batch.usage,
       model: batch.model,
-      alreadyApplied: false,
     };
-    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [];
+    const items: TransactItem[] = [];
     batch.operations.forEach((op, index) => {
       if (op.action === 'insert') {
-        const key = insertedMemoryKey(batch.batchId, index);
+        const key = insertedMemoryKey(ref.batchId, index);
         result.inserted.push(key);
         items.push({
           Put: {
@@ -82,19 +130,18 @@ export class BatchWriter {
             Item: {
               pk,
               sk: key,
-              namespace: batch.namespace,
+              namespace: ref.namespace,
               key,
               value: memoryValue(op.content),
               createdAt: nowIso,
               updatedAt: nowIso,
-              threadId: batch.threadId,
-              batchId: batch.batchId,
+              threadId: ref.threadId,
+              batchId: ref.batchId,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         });
       } else if (op.action === 'update') {
-        const seen = batch.existing.get(op.id);
         result.updated.push(op.id);
         items.push({
           Update: {
@@ -106,9 +153,9 @@ export class BatchWriter {
             ExpressionAttributeValues: {
               ':value': memoryValue(op.content),
               ':now': nowIso,
-              ':threadId': batch.threadId,
-              ':batchId': batch.batchId,
-              ':seen': seen?.updatedAt ?? '',
+              ':threadId': ref.threadId,
+              ':batchId': ref.batchId,
+              ':seen': batch.existing.get(op.id)?.updatedAt ?? '',
             },
           },
         });
@@ -126,17 +173,30 @@ export class BatchWriter {
       }
     });
     if (result.inserted.length > 0) {
-      items.push({ Put: { TableName: this.tableName, Item: { ...namespaceIndexKey(batch.namespace), namespace: batch.namespace } } });
+      items.push({ Put: { TableName: this.tableName, Item: { ...namespaceIndexKey(ref.namespace), namespace: ref.namespace } } });
     }
-    const { alreadyApplied: _flag, ...recorded } = result;
+    const { status: _status, ...recorded } = result;
     const expiresAt = Math.floor(this.now().getTime() / 1000) + BATCH_RECEIPT_TTL_DAYS * 24 * 60 * 60;
+    const receiptIndex = items.length;
     items.push({
       Put: {
         TableName: this.tableName,
-        Item: { ...receiptKey(batch.batchId), result: recorded, appliedAt: nowIso, [TTL_ATTRIBUTE]: expiresAt },
+        Item: {
+          ...receiptKey(ref.batchId),
+          result: recorded,
+          threadId: ref.threadId,
+          namespace: ref.namespace,
+          fromSeq: ref.fromSeq,
+          toSeq: ref.toSeq,
+          idsDigest: ref.idsDigest,
+          appliedAt: nowIso,
+          [TTL_ATTRIBUTE]: expiresAt,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
+    const progressIndex = items.length;
+    items.push(this.progressItem(ref, nowIso));
 
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
@@ -144,21 +204,92 @@ export class BatchWriter {
     } catch (err) {
       if (err instanceof TransactionCanceledException) {
         const reasons = err.CancellationReasons ?? [];
-        if (reasons[items.length - 1]?.Code === 'ConditionalCheckFailed') {
-          const earlier = await this.findReceipt(batch.batchId);
+        if (reasons[receiptIndex]?.Code === 'ConditionalCheckFailed') {
+          const earlier = await this.findReceipt(ref);
           if (earlier) return earlier;
         }
+        if (reasons[progressIndex]?.Code === 'ConditionalCheckFailed' && !reasons.some((r, i) => i < receiptIndex && r.Code === 'ValidationError')) {
+          return { ...result, status: 'stale', inserted: [], updated: [], deleted: [] };
+        }
       }
-      throw classifyWriteError(err, batch, items.length);
+      throw classifyWriteError(err, ref.batchId, batch.operations, items.length);
     }
+  }
+
+  /**
+   * Records a batch that failed for good. An inbox batch becomes a dead letter and the namespace cursor
+   * moves past it in the same transaction, so the thread's later messages flow again; a failed re-drive
+   * re-opens its dead letter with the new error. Safe to repeat.
+   */
+  async deadLetter(
+    ref: BatchRef,
+    messageIds: readonly string[],
+    failure: FailureInfo,
+    times: { firstAttemptAt: string; deadAt: string },
+  ): Promise<DeadLetterResult> {
+    const nowIso = times.deadAt;
+    if (ref.kind === 'redrive' && ref.redrive) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: deadLetterKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId),
+                  UpdateExpression: 'SET #status = :open, lastRedriveError = :error, lastRedriveFailedAt = :now',
+                  ConditionExpression: '#status = :requested AND redrives = :round',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':open': 'open',
+                    ':requested': 'redrive-requested',
+                    ':round': ref.redrive.round,
+                    ':error': failure,
+                    ':now': nowIso,
+                  },
+                },
+              },
+            ],
+          }),
+        );
+        return { status: 'reopened' };
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        return this.afterLostRace(ref);
+      }
+    }
+    const letter = this.deadLetters.item(ref, messageIds, failure, times.firstAttemptAt, nowIso);
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: letter, ConditionExpression: 'attribute_not_exists(pk)' } },
+            this.progressItem(ref, nowIso),
+          ],
+        }),
+      );
+      return { status: 'dead-lettered' };
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      // A repeat of this step finds its own dead letter already written.
+      if (err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return { status: 'dead-lettered' };
+      return this.afterLostRace(ref);
+    }
+  }
+
+  /** The progress marker had moved: the batch committed after all (receipt), or the plan is stale. */
+  private async afterLostRace(ref: BatchRef): Promise<DeadLetterResult> {
+    const committed = await this.findReceipt(ref);
+    return committed ? { status: 'already-applied', result: committed } : { status: 'stale' };
   }
 }
 
-/** Names the n-th item of a batch transaction: an operation, then the namespace index, then the receipt. */
-function describeItem(batch: BatchToApply, index: number, itemCount: number): string {
-  const op = batch.operations[index];
+/** Names the n-th item of a batch transaction: operations, the namespace index, the receipt, the progress marker. */
+function describeItem(operations: readonly MemoryOperation[], index: number, itemCount: number): string {
+  const op = operations[index];
   if (op) return op.action === 'insert' ? `operations.${index} (insert)` : `operations.${index} (${op.action} ${op.id})`;
-  return index === itemCount - 1 ? 'batch receipt' : 'namespace index';
+  if (index === itemCount - 1) return 'progress marker (cursor or dead letter)';
+  return index === itemCount - 2 ? 'batch receipt' : 'namespace index';
 }
 
 /**
@@ -166,22 +297,22 @@ function describeItem(batch: BatchToApply, index: number, itemCount: number): st
  * non-retryable `MemoryWriteRejectedError`; failed conditions and transaction conflicts are a retryable
  * `MemoryConflictError` (the next attempt re-reads, or finds the receipt a concurrent attempt wrote).
  */
-function classifyWriteError(err: unknown, batch: BatchToApply, itemCount: number): unknown {
+function classifyWriteError(err: unknown, batchId: string, operations: readonly MemoryOperation[], itemCount: number): unknown {
   if (err instanceof TransactionCanceledException) {
-    const reasons = (err.CancellationReasons ?? []).map((reason, i) => ({ ...reason, item: describeItem(batch, i, itemCount) }));
+    const reasons = (err.CancellationReasons ?? []).map((reason, i) => ({ ...reason, item: describeItem(operations, i, itemCount) }));
     const rejected = reasons.filter((r) => r.Code === 'ValidationError');
     if (rejected.length > 0) {
       const detail = rejected.map((r) => `${r.item}: ${r.Message ?? 'rejected'}`).join('; ');
-      return new MemoryWriteRejectedError(`DynamoDB rejected batch ${batch.batchId}: ${detail}`, { cause: err });
+      return new MemoryWriteRejectedError(`DynamoDB rejected batch ${batchId}: ${detail}`, { cause: err });
     }
     const conflicted = reasons.filter((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
     if (conflicted.length > 0) {
       const detail = conflicted.map((r) => `${r.item} (${r.Code})`).join(', ');
-      return new MemoryConflictError(`memories changed while extracting batch ${batch.batchId}: ${detail}`, { cause: err });
+      return new MemoryConflictError(`memories changed while extracting batch ${batchId}: ${detail}`, { cause: err });
     }
   }
   if (err instanceof Error && err.name === 'ValidationException') {
-    return new MemoryWriteRejectedError(`DynamoDB rejected batch ${batch.batchId}: ${err.message}`, { cause: err });
+    return new MemoryWriteRejectedError(`DynamoDB rejected batch ${batchId}: ${err.message}`, { cause: err });
   }
   return err;
 }

@@ -2,17 +2,13 @@
  * Memories in DynamoDB, with LangGraph's store semantics: items addressed by (namespace tuple, key),
  * `get`, `put`, `delete`, `search(namespacePrefix)` and `listNamespaces`.
  */
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from '../defaults';
 import { NAMESPACE_SEPARATOR, describeZodError, namespaceSchema } from '../schemas';
 import { InvalidInputError } from '../errors';
 import { newestFirst, type MemoryItem, type MemoryValue } from './memory-types';
+import { queryAll } from './query-pages';
 import { memoryPartitionKey, namespaceIndexKey, splitNamespace, joinNamespace } from './table-keys';
 
 const searchOptionsSchema = z.object({
@@ -139,21 +135,11 @@ export class DynamoMemoryStore {
 
   /** All items of one partition, following pagination; strongly consistent so writes are seen at once. */
   private async queryPartition(pk: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+    return queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    });
   }
 }

@@ -5,8 +5,11 @@ import type { AppConfig } from '../config';
 import { ConfigurationError } from '../errors';
 import { createAnthropicClient } from '../model/anthropic-client';
 import { ClaudeExtractor } from '../model/claude-extractor';
+import { BatchPlanner } from '../store/batch-planner';
 import { BatchWriter } from '../store/batch-writer';
+import { DeadLetterStore } from '../store/dead-letters';
 import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
+import { MessageInbox } from '../store/message-inbox';
 import { DynamoMemoryStore } from '../store/memory-store';
 
 /** The activities' dependencies plus the raw clients, for callers that also need them (e.g. ensureTable). */
@@ -25,8 +28,20 @@ export function createDependencies(config: AppConfig): WiredDependencies {
   return {
     dynamo,
     anthropic,
-    store: new DynamoMemoryStore(dynamo.doc, config.tableName),
-    batches: new BatchWriter(dynamo.doc, config.tableName),
+    ...createStores(dynamo, config.tableName),
     extractor: new ClaudeExtractor(anthropic, { model: config.model }),
+  };
+}
+
+/** The DynamoDB-backed parts of the activities' dependencies, over one table. */
+export function createStores(dynamo: Pick<DynamoClients, 'doc'>, tableName: string): Omit<ActivityDependencies, 'extractor'> {
+  const inbox = new MessageInbox(dynamo.doc, tableName);
+  const deadLetters = new DeadLetterStore(dynamo.doc, tableName);
+  return {
+    store: new DynamoMemoryStore(dynamo.doc, tableName),
+    inbox,
+    deadLetters,
+    planner: new BatchPlanner(inbox, deadLetters),
+    batches: new BatchWriter(dynamo.doc, tableName),
   };
 }

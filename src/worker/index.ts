@@ -1,3 +1,3 @@
 /** Public surface of the worker side. */
 export { createMemoryWorker, WORKFLOWS_PATH, type MemoryWorkerOptions } from './create-worker';
-export { createDependencies, type WiredDependencies } from './dependencies';
+export { createDependencies, createStores, type WiredDependencies } from './dependencies';

@@ -1,45 +1,54 @@
 /**
- * Checks of signal payloads inside the workflow. The client validates with zod, but a signal can also come
- * from the Temporal CLI, the UI or an outdated client; a malformed one must be dropped, not crash the
- * signal handler (which would fail every workflow task of the thread from then on). Hand-written because
- * zod stays out of the workflow bundle.
+ * Checks of what reaches the workflow from outside: signal payloads, update arguments and start settings.
+ * The client validates with zod, but a signal can also come from the Temporal CLI, the UI or an outdated
+ * client; a malformed one must be dropped, not crash the handler (which would fail every workflow task of
+ * the thread from then on). The rules are the client's own (`rules.ts`), shared without zod.
  */
-import type { AddMessagesPayload, ThreadMessage } from '../contract';
+import type { FlushRequest, MessagesAddedPayload, ThreadSettings } from '../contract';
+import { DEFAULT_IDLE_CLOSE_SECONDS, DEFAULT_RETRY_WINDOW_SECONDS } from '../defaults';
+import {
+  afterSecondsProblem,
+  countProblem,
+  flushWaitSecondsProblem,
+  idleCloseSecondsProblem,
+  maxWaitSecondsProblem,
+  retryWindowSecondsProblem,
+} from '../rules';
 
-const ROLES = new Set(['user', 'assistant', 'system']);
-
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
 }
 
-function isThreadMessage(value: unknown): value is ThreadMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  return isNonEmptyString(m['id']) && ROLES.has(m['role'] as string) && isNonEmptyString(m['content']) && isNonEmptyString(m['timestamp']);
-}
-
-/** True when `value` has the shape of an {@link AddMessagesPayload}. */
-export function isAddMessagesPayload(value: unknown): value is AddMessagesPayload {
-  if (typeof value !== 'object' || value === null) return false;
-  const p = value as Record<string, unknown>;
+/** The first problem with a {@link MessagesAddedPayload}, or null when it keeps the contract. */
+export function messagesAddedProblem(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null) return 'payload must be an object';
   return (
-    Array.isArray(p['messages']) &&
-    p['messages'].every(isThreadMessage) &&
-    typeof p['afterSeconds'] === 'number' &&
-    Number.isFinite(p['afterSeconds']) &&
-    p['afterSeconds'] >= 0 &&
-    Array.isArray(p['namespace']) &&
-    p['namespace'].length > 0 &&
-    p['namespace'].every(isNonEmptyString)
+    countProblem(field(payload, 'lastSeq'), 'lastSeq') ??
+    countProblem(field(payload, 'newMessages'), 'newMessages') ??
+    countProblem(field(payload, 'duplicates'), 'duplicates') ??
+    afterSecondsProblem(field(payload, 'afterSeconds')) ??
+    maxWaitSecondsProblem(field(payload, 'maxWaitSeconds'))
   );
 }
 
-/** Size of a string in UTF-8 bytes, without TextEncoder (so it runs the same everywhere). */
-export function utf8Bytes(text: string): number {
-  let bytes = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-  }
-  return bytes;
+/** True when `payload` keeps the contract of {@link MessagesAddedPayload}. */
+export function isMessagesAddedPayload(payload: unknown): payload is MessagesAddedPayload {
+  return messagesAddedProblem(payload) === null;
+}
+
+/** The first problem with flush arguments, or null. Used as the update's validator (rejected before history). */
+export function flushRequestProblem(request: unknown): string | null {
+  if (typeof request !== 'object' || request === null) return 'flush arguments must be an object';
+  const timeout = (request as FlushRequest).timeoutSeconds;
+  return timeout === undefined ? null : flushWaitSecondsProblem(timeout);
+}
+
+/** Start settings with defaults filled in; invalid values fall back to the default rather than wedge the thread. */
+export function resolveSettings(settings: Partial<ThreadSettings> | undefined): ThreadSettings {
+  const idle = settings?.idleCloseSeconds;
+  const window = settings?.retryWindowSeconds;
+  return {
+    idleCloseSeconds: idle !== undefined && idleCloseSecondsProblem(idle) === null ? idle : DEFAULT_IDLE_CLOSE_SECONDS,
+    retryWindowSeconds: window !== undefined && retryWindowSecondsProblem(window) === null ? window : DEFAULT_RETRY_WINDOW_SECONDS,
+  };
 }

@@ -1,264 +1,331 @@
 /**
- * The debounce state of one thread, as a pure class: no Temporal APIs, no clock of its own (callers pass
- * `nowMs`), so it is unit-tested without a server and deterministic inside the workflow sandbox.
+ * The state of one thread, as a pure class: no Temporal APIs, no clock of its own (callers pass `nowMs`),
+ * so it is unit-tested without a server and deterministic inside the workflow sandbox.
+ *
+ * It holds references and counters only, never message content: a fixed size whatever the backlog. The
+ * messages themselves wait in the thread's inbox in DynamoDB, numbered by a per-thread sequence; the
+ * thread remembers how far it has been signalled (`signalledSeq`) and how far it has drained
+ * (`drainedSeq`). Which messages are processed is decided by the namespace cursors in DynamoDB, moved in
+ * the same transaction that writes a batch's memories — the one place that decides it.
  */
 import type {
+  BatchOutcome,
+  BatchRef,
   CarriedThreadState,
-  ExtractionRequest,
+  DeadLetterResult,
   ExtractionResult,
-  PendingMessage,
+  FailureInfo,
+  ThreadSettings,
   ThreadStateView,
   ThreadTotals,
 } from '../contract';
-import {
-  DEFAULT_AFTER_SECONDS,
-  FAILED_EXTRACTION_RETRY_AFTER_SECONDS,
-  MAX_BATCH_BYTES,
-  MAX_BATCH_FAILURES,
-  PROCESSED_MESSAGE_IDS_KEPT,
-} from '../defaults';
-import { isAddMessagesPayload, utf8Bytes } from './signal-payload';
+import { DEFAULT_AFTER_SECONDS, DEFAULT_MAX_WAIT_FACTOR, MAX_FAILURE_MESSAGE_CHARS } from '../defaults';
+import { isMessagesAddedPayload } from './signal-payload';
 
-/** A batch handed to the extraction activity; its messages stay pending until the batch succeeds. */
-export interface PendingBatch extends ExtractionRequest {
-  messageIds: string[];
-}
+/** What {@link ThreadState.receive} made of a signal. */
+export type ReceiveOutcome = 'accepted' | 'duplicate' | 'invalid';
 
 function emptyTotals(): ThreadTotals {
   return {
     messagesReceived: 0,
     duplicateMessagesIgnored: 0,
     messagesProcessed: 0,
+    messagesDeadLettered: 0,
+    messagesRedriven: 0,
     extractionsCompleted: 0,
-    extractionsFailed: 0,
+    batchesDeadLettered: 0,
     memoriesInserted: 0,
     memoriesUpdated: 0,
     memoriesDeleted: 0,
-    messagesParked: 0,
     invalidSignalsIgnored: 0,
     usage: { inputTokens: 0, outputTokens: 0 },
   };
 }
 
-function freshState(): CarriedThreadState {
+function freshState(nowMs: number): CarriedThreadState {
   return {
-    pending: [],
-    processedIds: [],
-    totals: emptyTotals(),
-    nextBatchSeq: 1,
+    signalledSeq: 0,
+    drainedSeq: 0,
+    drainCutoff: null,
+    pendingTaken: 0,
+    pendingUntaken: 0,
     afterSeconds: DEFAULT_AFTER_SECONDS,
+    maxWaitSeconds: DEFAULT_AFTER_SECONDS * DEFAULT_MAX_WAIT_FACTOR,
     lastMessageAtMs: null,
-    lastFailure: null,
-    lastFailureAtMs: null,
-    failedBatch: null,
-    lastParked: null,
+    firstUnbatchedAtMs: null,
+    redriveRequested: false,
+    idleSinceMs: nowMs,
+    currentBatch: null,
     lastExtractionAt: null,
+    lastBatch: null,
+    lastFailure: null,
+    totals: emptyTotals(),
   };
 }
 
-function sameNamespace(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((label, i) => label === b[i]);
+function clip(text: string): string {
+  return text.length <= MAX_FAILURE_MESSAGE_CHARS ? text : `${text.slice(0, MAX_FAILURE_MESSAGE_CHARS - 1)}…`;
 }
 
-/** Text size of messages, as counted against {@link MAX_BATCH_BYTES}. */
-function textBytes(messages: readonly PendingMessage[]): number {
-  return messages.reduce((sum, m) => sum + utf8Bytes(m.content), 0);
+function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /**
- * One thread's pending messages, debounce clock, failure record and totals.
+ * One thread's debounce clock, drain progress and totals.
  * @example
- * const state = new ThreadState('thread-1');
- * state.receive({ messages, afterSeconds: 30, namespace: ['memories'] }, Date.now());
- * const due = state.dueAtMs(); // 30 s after the last message
+ * const state = new ThreadState('thread-1', settings, undefined, Date.now());
+ * state.receive({ lastSeq: 3, newMessages: 3, duplicates: 0, afterSeconds: 30, maxWaitSeconds: 300 }, Date.now());
+ * const due = state.dueAtMs(); // 30 s after the last message, at most 300 s after the first
  */
 export class ThreadState {
-  private readonly state: CarriedThreadState;
-  private inFlight: PendingBatch | null = null;
-  /** Bumped on every accepted message, so a waiting loop can tell "a message arrived" from "time passed". */
-  generation = 0;
+  private readonly s: CarriedThreadState;
+  /** Flush updates waiting right now (not carried: continue-as-new waits until they have returned). */
+  flushWaiting = 0;
+  /** Highest sequence number a waiting flush needs drained (not carried, as above). */
+  private flushTargetSeq = 0;
+  /** The batch being extracted, for the query view. */
+  private inFlight: { ref: BatchRef; sinceMs: number } | null = null;
 
   constructor(
     readonly threadId: string,
-    carried?: CarriedThreadState,
+    readonly settings: ThreadSettings,
+    carried: CarriedThreadState | undefined,
+    nowMs: number,
   ) {
     // Spread over a fresh state so fields added since the carried state was written get their defaults.
-    const fresh = freshState();
-    this.state = carried
-      ? { ...fresh, ...structuredCloneJson(carried), totals: { ...fresh.totals, ...structuredCloneJson(carried.totals) } }
-      : fresh;
+    const fresh = freshState(nowMs);
+    this.s = carried ? { ...fresh, ...cloneJson(carried), totals: { ...fresh.totals, ...cloneJson(carried.totals) } } : fresh;
   }
 
   /**
-   * Records new messages and restarts the quiet period. Messages whose id is already pending or was
-   * recently processed are ignored, so a re-delivered signal (a retried Lambda) is not extracted twice.
-   * A malformed payload is dropped and counted in `totals.invalidSignalsIgnored`.
-   * @returns how many messages were accepted, or null when the payload was malformed
+   * Records a messages-added signal. A payload that breaks the contract is counted and dropped. Every
+   * signal that brings new messages restarts the quiet period and adopts its `afterSeconds` and
+   * `maxWaitSeconds` (the latest submit wins); a signal of duplicates only changes nothing but a counter.
    */
-  receive(payload: unknown, nowMs: number): number | null {
-    if (!isAddMessagesPayload(payload)) {
-      this.state.totals.invalidSignalsIgnored += 1;
-      return null;
+  receive(payload: unknown, nowMs: number): ReceiveOutcome {
+    if (!isMessagesAddedPayload(payload)) {
+      this.s.totals.invalidSignalsIgnored += 1;
+      return 'invalid';
     }
-    const known = new Set([...this.state.pending.map((m) => m.id), ...this.state.processedIds]);
-    let accepted = 0;
-    for (const message of payload.messages) {
-      if (known.has(message.id)) {
-        this.state.totals.duplicateMessagesIgnored += 1;
-        continue;
-      }
-      known.add(message.id);
-      this.state.pending.push({ ...message, namespace: [...payload.namespace] });
-      accepted += 1;
+    const totals = this.s.totals;
+    totals.messagesReceived += payload.newMessages;
+    totals.duplicateMessagesIgnored += payload.duplicates;
+    if (payload.lastSeq <= this.takenUpTo()) {
+      // Signals of concurrent submits can arrive out of order. Sequence numbers become visible in order,
+      // so a drain that reached past this signal's messages has taken them already (or is taking them).
+      if (this.s.drainCutoff !== null) this.s.pendingTaken += payload.newMessages;
+      return payload.newMessages > 0 ? 'accepted' : 'duplicate';
     }
-    this.state.totals.messagesReceived += accepted;
-    if (accepted > 0) {
-      this.state.afterSeconds = payload.afterSeconds;
-      this.state.lastMessageAtMs = nowMs;
-      this.generation += 1;
-    }
-    return accepted;
+    // A redelivered signal whose first delivery was lost still carries news: sequence numbers never seen.
+    const news = payload.newMessages > 0 || payload.lastSeq > this.s.signalledSeq;
+    if (!news) return 'duplicate';
+    this.s.pendingUntaken += payload.newMessages;
+    this.s.signalledSeq = Math.max(this.s.signalledSeq, payload.lastSeq);
+    this.s.lastMessageAtMs = nowMs;
+    this.s.afterSeconds = payload.afterSeconds;
+    this.s.maxWaitSeconds = payload.maxWaitSeconds;
+    this.s.firstUnbatchedAtMs ??= nowMs;
+    return 'accepted';
   }
 
-  /** True when messages wait for extraction. */
-  hasPending(): boolean {
-    return this.state.pending.length > 0;
+  /** Dead letters were marked for re-drive: extract them without waiting for quiet. */
+  requestRedrive(): void {
+    this.s.redriveRequested = true;
+  }
+
+  /** A flush arrived: everything signalled so far is due now. @returns the sequence number it waits for */
+  requestFlush(): number {
+    this.flushTargetSeq = Math.max(this.flushTargetSeq, this.s.signalledSeq);
+    return this.s.signalledSeq;
+  }
+
+  /** True once every message signalled up to `target` has been through a batch. */
+  drainedThrough(target: number): boolean {
+    return this.s.drainedSeq >= target;
+  }
+
+  /** True when something waits: signalled messages not yet drained, a drain to resume, or re-drives. */
+  hasWork(): boolean {
+    return this.s.drainCutoff !== null || this.s.redriveRequested || this.s.signalledSeq > this.s.drainedSeq;
   }
 
   /**
-   * When the next extraction is due:
-   * - `afterSeconds` after the last message (the debounce);
-   * - at the last message, without waiting for quiet, once more than {@link MAX_BATCH_BYTES} are pending;
-   * - when only a failed batch's messages are pending, {@link FAILED_EXTRACTION_RETRY_AFTER_SECONDS} after
-   *   the failure (any other pending message brings the retry forward to its own due time).
+   * When the next drain is due, or null with nothing to do:
+   * - `afterSeconds` after the last message (the debounce), but no later than `maxWaitSeconds` after the
+   *   oldest message not yet taken (so a thread that never goes quiet is still extracted);
+   * - at once (0) to resume an interrupted drain, for re-drives, and for a waiting flush.
    */
   dueAtMs(): number | null {
-    const { pending, lastMessageAtMs, lastFailureAtMs, failedBatch, afterSeconds } = this.state;
-    if (pending.length === 0 || lastMessageAtMs === null) return null;
-    if (failedBatch && lastFailureAtMs !== null) {
-      const failedIds = new Set(failedBatch.messageIds);
-      if (pending.every((m) => failedIds.has(m.id))) {
-        return lastFailureAtMs + FAILED_EXTRACTION_RETRY_AFTER_SECONDS * 1000;
-      }
-    }
-    if (textBytes(pending) > MAX_BATCH_BYTES) return lastMessageAtMs;
-    return lastMessageAtMs + afterSeconds * 1000;
+    if (!this.hasWork()) return null;
+    if (this.s.drainCutoff !== null || this.s.redriveRequested || this.flushTargetSeq > this.s.drainedSeq) return 0;
+    const quiet = (this.s.lastMessageAtMs ?? 0) + this.s.afterSeconds * 1000;
+    const maxWait = (this.s.firstUnbatchedAtMs ?? this.s.lastMessageAtMs ?? 0) + this.s.maxWaitSeconds * 1000;
+    return Math.min(quiet, maxWait);
+  }
+
+  /** When the thread may close for idleness (meaningful only while {@link hasWork} is false). */
+  idleDeadlineMs(): number {
+    return this.s.idleSinceMs + this.settings.idleCloseSeconds * 1000;
   }
 
   /**
-   * Picks the next batch; its messages stay pending (and visible in queries) until {@link recordSuccess}.
-   * A failed batch is retried first with the same id and the same messages, so that an attempt which
-   * committed but failed to report is answered by its receipt rather than extracted again. Otherwise the
-   * batch is the oldest pending messages of one namespace, up to {@link MAX_BATCH_BYTES} (at least one).
-   * `batchScope` makes batch ids unique across workflow executions of the same thread id.
+   * Starts (or resumes) a drain: it covers every message signalled so far, in as many batches as needed,
+   * without waiting for new quiet periods. Messages signalled during the drain wait for their own.
+   * @returns the highest sequence number the drain covers
    */
-  startBatch(batchScope: string): PendingBatch | null {
-    const failed = this.state.failedBatch;
-    if (failed) {
-      const ids = new Set(failed.messageIds);
-      const retry = this.state.pending.filter((m) => ids.has(m.id));
-      if (retry.length > 0) return this.setInFlight(failed.batchId, retry);
-      this.state.failedBatch = null;
+  beginDrain(): number {
+    if (this.s.drainCutoff === null) {
+      this.s.drainCutoff = this.s.signalledSeq;
+      this.s.firstUnbatchedAtMs = null;
+      this.s.pendingTaken += this.s.pendingUntaken;
+      this.s.pendingUntaken = 0;
     }
-    const first = this.state.pending[0];
-    if (!first) return null;
-    const messages: PendingMessage[] = [];
-    let bytes = 0;
-    for (const m of this.state.pending) {
-      if (!sameNamespace(m.namespace, first.namespace)) continue;
-      const size = utf8Bytes(m.content);
-      if (messages.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
-      messages.push(m);
-      bytes += size;
-    }
-    const seq = this.state.nextBatchSeq;
-    this.state.nextBatchSeq += 1;
-    return this.setInFlight(`${batchScope}/${seq}`, messages);
+    this.s.redriveRequested = false;
+    return this.s.drainCutoff;
   }
 
-  private setInFlight(batchId: string, messages: PendingMessage[]): PendingBatch {
-    const namespace = messages[0]?.namespace ?? [];
-    this.inFlight = {
-      threadId: this.threadId,
-      batchId,
-      namespace: [...namespace],
-      messages: messages.map(({ id, role, content, timestamp }) => ({ id, role, content, timestamp })),
-      messageIds: messages.map((m) => m.id),
+  /** The drain found nothing more to do. */
+  finishDrain(nowMs: number): void {
+    this.s.drainedSeq = Math.max(this.s.drainedSeq, this.s.drainCutoff ?? this.s.drainedSeq);
+    this.s.drainCutoff = null;
+    // Everything up to the cutoff has been through a batch, including messages a reset run found done.
+    this.s.pendingTaken = 0;
+    if (!this.hasWork()) this.s.idleSinceMs = nowMs;
+  }
+
+  /**
+   * A batch's extraction starts. The retry window counts from the batch's first attempt, also across
+   * continue-as-new (the batch id is carried).
+   * @returns the time of the batch's first attempt
+   */
+  startBatch(ref: BatchRef, nowMs: number): number {
+    if (this.s.currentBatch?.ref.batchId !== ref.batchId) this.s.currentBatch = { ref, firstAttemptAtMs: nowMs };
+    this.inFlight = { ref, sinceMs: nowMs };
+    return this.s.currentBatch.firstAttemptAtMs;
+  }
+
+  /** A batch interrupted by continue-as-new, to extract before planning anything else; null if none. */
+  interruptedBatch(): BatchRef | null {
+    return this.inFlight === null ? (this.s.currentBatch?.ref ?? null) : null;
+  }
+
+  /** The extraction activity returned. @returns the batch's outcome, or null for a stale plan (nothing happened) */
+  recordExtraction(ref: BatchRef, result: ExtractionResult, nowMs: number): BatchOutcome | null {
+    this.endBatch();
+    if (result.status === 'stale') return null;
+    return this.recordApplied(ref, result, result.status, nowMs);
+  }
+
+  /** The batch failed for good and went through the dead-letter step. Null when the plan was stale. */
+  recordDeadLetter(ref: BatchRef, failure: FailureInfo, dead: DeadLetterResult, nowMs: number): BatchOutcome | null {
+    this.endBatch();
+    if (dead.status === 'stale') return null;
+    if (dead.status === 'already-applied') {
+      const nothing = { inserted: [], updated: [], deleted: [], usage: { inputTokens: 0, outputTokens: 0 } };
+      return this.recordApplied(ref, dead.result ?? nothing, 'already-applied', nowMs);
+    }
+    const at = new Date(nowMs).toISOString();
+    const error: FailureInfo = { ...failure, message: clip(failure.message) };
+    if (dead.status === 'dead-lettered' && ref.kind === 'inbox') {
+      this.s.totals.messagesDeadLettered += ref.messageCount;
+      this.s.totals.batchesDeadLettered += 1;
+      this.s.pendingTaken = Math.max(0, this.s.pendingTaken - ref.messageCount);
+    }
+    this.s.lastFailure = { ...error, batchId: ref.batchId, at, messageCount: ref.messageCount };
+    const outcome: BatchOutcome = {
+      batchId: ref.batchId,
+      kind: ref.kind,
+      namespace: [...ref.namespace],
+      messageCount: ref.messageCount,
+      status: dead.status,
+      inserted: [],
+      updated: [],
+      deleted: [],
+      at,
+      error,
     };
-    return this.inFlight;
+    this.s.lastBatch = outcome;
+    return outcome;
   }
 
-  /** Marks a batch's messages processed and adds its result to the totals. */
-  recordSuccess(batch: PendingBatch, result: ExtractionResult, nowMs: number): void {
-    this.removeFromQueue(batch.messageIds);
-    const totals = this.state.totals;
-    totals.messagesProcessed += batch.messageIds.length;
+  private recordApplied(
+    ref: BatchRef,
+    result: Pick<ExtractionResult, 'inserted' | 'updated' | 'deleted' | 'usage'>,
+    status: 'extracted' | 'already-applied',
+    nowMs: number,
+  ): BatchOutcome {
+    const totals = this.s.totals;
+    if (ref.kind === 'inbox') {
+      totals.messagesProcessed += ref.messageCount;
+      this.s.pendingTaken = Math.max(0, this.s.pendingTaken - ref.messageCount);
+    } else {
+      totals.messagesRedriven += ref.messageCount;
+    }
     totals.extractionsCompleted += 1;
     totals.memoriesInserted += result.inserted.length;
     totals.memoriesUpdated += result.updated.length;
     totals.memoriesDeleted += result.deleted.length;
     totals.usage.inputTokens += result.usage.inputTokens;
     totals.usage.outputTokens += result.usage.outputTokens;
-    this.state.lastExtractionAt = new Date(nowMs).toISOString();
-    this.state.lastFailure = null;
-    this.state.lastFailureAtMs = null;
-    this.state.failedBatch = null;
-    this.inFlight = null;
-  }
-
-  /**
-   * Records a failed batch where queries can see it and keeps its messages pending for a retry with the
-   * same batch id. After {@link MAX_BATCH_FAILURES} failures the batch is parked instead.
-   * @returns true when the batch was parked
-   */
-  recordFailure(batch: PendingBatch, failure: { type: string; message: string }, nowMs: number): boolean {
-    const previous = this.state.failedBatch;
-    const failures = (previous?.batchId === batch.batchId ? previous.failures : 0) + 1;
     const at = new Date(nowMs).toISOString();
-    this.state.totals.extractionsFailed += 1;
-    this.state.lastFailure = { batchId: batch.batchId, at, ...failure, messageCount: batch.messageIds.length, failures };
-    this.state.lastFailureAtMs = nowMs;
-    this.inFlight = null;
-    if (failures < MAX_BATCH_FAILURES) {
-      this.state.failedBatch = { batchId: batch.batchId, messageIds: [...batch.messageIds], failures };
-      return false;
-    }
-    this.removeFromQueue(batch.messageIds);
-    this.state.totals.messagesParked += batch.messageIds.length;
-    this.state.lastParked = { batchId: batch.batchId, at, messageIds: [...batch.messageIds], ...failure };
-    this.state.failedBatch = null;
-    return true;
+    this.s.lastExtractionAt = at;
+    this.s.lastFailure = null;
+    const outcome: BatchOutcome = {
+      batchId: ref.batchId,
+      kind: ref.kind,
+      namespace: [...ref.namespace],
+      messageCount: ref.messageCount,
+      status,
+      inserted: [...result.inserted],
+      updated: [...result.updated],
+      deleted: [...result.deleted],
+      at,
+    };
+    this.s.lastBatch = outcome;
+    return outcome;
   }
 
-  /** Takes messages out of the queue and remembers their ids, so re-deliveries are recognised. */
-  private removeFromQueue(messageIds: readonly string[]): void {
-    const done = new Set(messageIds);
-    this.state.pending = this.state.pending.filter((m) => !done.has(m.id));
-    this.state.processedIds = [...this.state.processedIds, ...messageIds].slice(-PROCESSED_MESSAGE_IDS_KEPT);
+  private endBatch(): void {
+    this.s.currentBatch = null;
+    this.inFlight = null;
+  }
+
+  /** Messages up to here are taken by a drain (finished or in progress). */
+  private takenUpTo(): number {
+    return this.s.drainCutoff ?? this.s.drainedSeq;
   }
 
   /** The query view. */
   view(): ThreadStateView {
     const due = this.dueAtMs();
+    const totals = this.s.totals;
+    const inFlight = this.inFlight;
     return {
       threadId: this.threadId,
-      pendingCount: this.state.pending.length,
+      pendingCount: this.s.pendingTaken + this.s.pendingUntaken,
       nextExtractionAt: due === null ? null : new Date(due).toISOString(),
-      extracting: this.inFlight !== null,
-      afterSeconds: this.state.afterSeconds,
-      lastExtractionAt: this.state.lastExtractionAt,
-      lastFailure: structuredCloneJson(this.state.lastFailure),
-      lastParked: structuredCloneJson(this.state.lastParked),
-      totals: structuredCloneJson(this.state.totals),
+      extracting: inFlight
+        ? {
+            batchId: inFlight.ref.batchId,
+            kind: inFlight.ref.kind,
+            namespace: [...inFlight.ref.namespace],
+            messageCount: inFlight.ref.messageCount,
+            since: new Date(inFlight.sinceMs).toISOString(),
+          }
+        : null,
+      afterSeconds: this.s.afterSeconds,
+      maxWaitSeconds: this.s.maxWaitSeconds,
+      settings: { ...this.settings },
+      lastExtractionAt: this.s.lastExtractionAt,
+      lastBatch: cloneJson(this.s.lastBatch),
+      lastFailure: cloneJson(this.s.lastFailure),
+      totals: cloneJson(totals),
     };
   }
 
   /** Plain JSON for continue-as-new. */
   toCarried(): CarriedThreadState {
-    return structuredCloneJson(this.state);
+    return cloneJson(this.s);
   }
-}
-
-function structuredCloneJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }

@@ -1,103 +1,277 @@
 /**
- * The per-thread entity workflow: the signal handler only records messages; the main loop waits until the
- * thread has been quiet for `afterSeconds` (a durable timer restarted by every message), then runs one
- * extraction activity per batch. Pure: no I/O, no Node builtins (enforced by ESLint on this folder).
+ * The per-thread entity workflow. The signal handler only records references; the main loop waits until
+ * the thread has been quiet for `afterSeconds` (or has waited `maxWaitSeconds`), then drains: it plans one
+ * batch at a time from the thread's inbox in DynamoDB and extracts it, until everything signalled before
+ * the drain began has been through a batch. Temporal's retry policy owns retries; a batch that cannot be
+ * extracted within the retry window becomes a dead letter in DynamoDB and the thread moves on. A thread
+ * with nothing to do for `idleCloseSeconds` completes.
+ *
+ * This workflow is shipped: running threads replay through it. Change it behind `patched()` and record a
+ * new history (README "Versioning"). Pure: no I/O, no Node builtins (enforced by ESLint on this folder).
  */
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/activity-types';
-import { addMessagesSignal, threadStateQuery, type ThreadWorkflowInput } from '../contract';
 import {
-  EXTRACTION_MAX_ATTEMPTS,
+  flushUpdate,
+  messagesAddedSignal,
+  redriveRequestedSignal,
+  threadStateQuery,
+  type BatchOutcome,
+  type BatchRef,
+  type FailureInfo,
+  type FlushRequest,
+  type ThreadSettings,
+  type ThreadStateView,
+  type ThreadWorkflowInput,
+} from '../contract';
+import {
+  BOOKKEEPING_RETRY_MAX_INTERVAL_MS,
+  BOOKKEEPING_TIMEOUT_MS,
+  DEFAULT_FLUSH_WAIT_SECONDS,
+  EXTRACTION_HEARTBEAT_TIMEOUT_MS,
   EXTRACTION_RETRY_BACKOFF_COEFFICIENT,
   EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
   EXTRACTION_RETRY_MAX_INTERVAL_MS,
   EXTRACTION_TIMEOUT_MS,
+  FORCED_ROLLOVER_FACTOR,
 } from '../defaults';
 import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
+import { FlushCollector } from './flush-collector';
+import { flushRequestProblem, resolveSettings } from './signal-payload';
 import { ThreadState } from './thread-state';
 
-const { extractMemories } = proxyActivities<Activities>({
-  startToCloseTimeout: EXTRACTION_TIMEOUT_MS,
-  retry: {
-    maximumAttempts: EXTRACTION_MAX_ATTEMPTS,
-    initialInterval: EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
-    backoffCoefficient: EXTRACTION_RETRY_BACKOFF_COEFFICIENT,
-    maximumInterval: EXTRACTION_RETRY_MAX_INTERVAL_MS,
-    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-  },
+/** Planning a batch and recording a dead letter: short DynamoDB steps, retried until DynamoDB answers. */
+const bookkeeping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: BOOKKEEPING_TIMEOUT_MS,
+  retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: BOOKKEEPING_RETRY_MAX_INTERVAL_MS },
 });
 
+/**
+ * The extraction activity with the one retry policy of this project: exponential backoff without an
+ * attempt limit, bounded by the batch's remaining retry window (schedule-to-close). Heartbeats let another
+ * worker take over a killed worker's attempt within seconds.
+ */
+function extraction(scheduleToCloseMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: EXTRACTION_TIMEOUT_MS,
+    heartbeatTimeout: EXTRACTION_HEARTBEAT_TIMEOUT_MS,
+    scheduleToCloseTimeout: scheduleToCloseMs,
+    retry: {
+      initialInterval: EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
+      backoffCoefficient: EXTRACTION_RETRY_BACKOFF_COEFFICIENT,
+      maximumInterval: EXTRACTION_RETRY_MAX_INTERVAL_MS,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+    },
+  });
+}
+
 /** One long-running workflow per conversation thread; started or signalled with `signalWithStart`. */
-export async function threadWorkflow(input: ThreadWorkflowInput): Promise<void> {
-  const state = new ThreadState(input.threadId, input.carried);
-  setHandler(addMessagesSignal, (payload: unknown) => {
-    if (state.receive(payload, Date.now()) === null) {
-      log.warn('dropped a malformed addMessages signal (sent around the client?)', { threadId: input.threadId });
+export async function threadWorkflow(input: ThreadWorkflowInput): Promise<ThreadStateView> {
+  const settings = resolveSettings(input.settings);
+  const state = new ThreadState(input.threadId, settings, input.carried, Date.now());
+  const flushes = new Set<FlushCollector>();
+  // Continue-as-new waits while a flush is waiting for its batches (a flush waits at most MAX_FLUSH_WAIT_SECONDS).
+  const rolloverWanted = () => workflowInfo().continueAsNewSuggested && state.flushWaiting === 0;
+  // During an extraction, only once the history has grown to FORCED_ROLLOVER_FACTOR × its length when
+  // continue-as-new was first suggested: a batch retried for hours while messages keep arriving must not
+  // reach Temporal's per-run limits, but a short model call is not worth cancelling.
+  let suggestedAtLength: number | undefined;
+  const rolloverUrgent = () => {
+    if (!rolloverWanted()) return false;
+    suggestedAtLength ??= workflowInfo().historyLength;
+    return workflowInfo().historyLength >= FORCED_ROLLOVER_FACTOR * suggestedAtLength;
+  };
+
+  setHandler(messagesAddedSignal, (payload: unknown) => {
+    if (state.receive(payload, Date.now()) === 'invalid') {
+      log.warn('dropped a malformed messagesAdded signal (sent around the client?)', { threadId: input.threadId });
     }
   });
+  setHandler(redriveRequestedSignal, () => state.requestRedrive());
   setHandler(threadStateQuery, () => state.view());
-
-  // Batch ids must be unique across every execution chain of this thread id, and stable across retries.
-  const batchScope = `${input.threadId}/${workflowInfo().firstExecutionRunId}`;
-
-  for (;;) {
-    await condition(() => state.hasPending() || workflowInfo().continueAsNewSuggested);
-    if (workflowInfo().continueAsNewSuggested) break;
-    // A thread that never goes quiet must still roll its history over (10,000 signals per run at most).
-    if ((await waitUntilQuiet(state)) === 'continue-as-new') break;
-    const batch = state.startBatch(batchScope);
-    if (!batch) continue;
-    try {
-      const { messageIds: _ids, ...request } = batch;
-      const result = await extractMemories(request);
-      state.recordSuccess(batch, result, Date.now());
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const failure = describeFailure(err);
-      if (state.recordFailure(batch, failure, Date.now())) {
-        log.error('memory extraction failed too often; batch parked', { batchId: batch.batchId, messageIds: batch.messageIds, ...failure });
-      } else {
-        log.warn('memory extraction failed; messages stay pending', { batchId: batch.batchId, ...failure });
+  setHandler(
+    flushUpdate,
+    async (request: FlushRequest) => {
+      const target = state.requestFlush();
+      const collector = new FlushCollector();
+      flushes.add(collector);
+      state.flushWaiting += 1;
+      try {
+        const timeoutMs = (request.timeoutSeconds ?? DEFAULT_FLUSH_WAIT_SECONDS) * 1000;
+        const drained = () => state.drainedThrough(target);
+        const complete = drained() || (timeoutMs > 0 && (await condition(drained, timeoutMs)));
+        return collector.finish(complete);
+      } finally {
+        state.flushWaiting -= 1;
+        flushes.delete(collector);
       }
+    },
+    {
+      validator: (request: FlushRequest) => {
+        const problem = flushRequestProblem(request);
+        if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidInputError');
+      },
+    },
+  );
+
+  const ctx: LoopContext = { threadId: input.threadId, settings, state, rolloverWanted, rolloverUrgent, flushes };
+  for (;;) {
+    if (rolloverWanted()) break;
+    if (!state.hasWork()) {
+      const remainingMs = state.idleDeadlineMs() - Date.now();
+      const woke = remainingMs > 0 && (await condition(() => state.hasWork() || rolloverWanted(), remainingMs));
+      if (!woke) {
+        await condition(allHandlersFinished);
+        if (state.hasWork()) continue;
+        log.info('thread idle; closing (the next submit starts it again)', { threadId: input.threadId });
+        return state.view();
+      }
+      if (!state.hasWork()) break;
     }
+    if ((await waitUntilDue(ctx)) === 'rollover') break;
+    if ((await drain(ctx)) === 'rollover') break;
   }
 
   await condition(allHandlersFinished);
-  await continueAsNew<typeof threadWorkflow>({ threadId: input.threadId, carried: state.toCarried() });
+  return await continueAsNew<typeof threadWorkflow>({ threadId: input.threadId, settings, carried: state.toCarried() });
+}
+
+interface LoopContext {
+  threadId: string;
+  settings: ThreadSettings;
+  state: ThreadState;
+  rolloverWanted: () => boolean;
+  rolloverUrgent: () => boolean;
+  flushes: Set<FlushCollector>;
 }
 
 /**
- * Sleeps on a durable timer until the state's due time; a new message wakes it to recompute. Returns early
- * when Temporal suggests continue-as-new: the due time is carried over, so the new run resumes the wait.
+ * Sleeps on a durable timer until the drain is due. A later message only moves the due time later, which
+ * the next turn of this loop handles when the timer fires: one timer per quiet period rather than one per
+ * message (same behaviour, fewer history events). The wait ends early when the due time moves earlier
+ * (a flush, a re-drive, a shorter `afterSeconds`) or when Temporal suggests continue-as-new (the due time
+ * is carried over, so the new run resumes the wait).
  */
-async function waitUntilQuiet(state: ThreadState): Promise<'due' | 'continue-as-new'> {
+async function waitUntilDue({ state, rolloverWanted }: LoopContext): Promise<'due' | 'rollover'> {
   for (;;) {
-    if (workflowInfo().continueAsNewSuggested) return 'continue-as-new';
+    if (rolloverWanted()) return 'rollover';
     const due = state.dueAtMs();
     if (due === null) return 'due';
     const waitMs = due - Date.now();
     if (waitMs <= 0) return 'due';
-    const generation = state.generation;
-    await condition(() => state.generation !== generation || workflowInfo().continueAsNewSuggested, waitMs);
+    await condition(() => rolloverWanted() || (state.dueAtMs() ?? 0) < due, waitMs);
   }
 }
 
-function describeFailure(err: unknown): { type: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
+/** Plans and extracts batches until everything signalled before the drain began has been through one. */
+async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
+  const { state, threadId, rolloverWanted } = ctx;
+  const upToSeq = state.beginDrain();
+  for (;;) {
+    if (rolloverWanted()) return 'rollover';
+    let ref = state.interruptedBatch();
+    if (!ref) {
+      const planned = await untilRollover(() => bookkeeping.planBatch({ threadId, upToSeq }), rolloverWanted);
+      if (planned.kind === 'rollover') return 'rollover';
+      if (planned.kind === 'error') throw planned.error;
+      ref = planned.value;
+    }
+    if (!ref) break;
+    const outcome = await runBatch(ctx, ref);
+    if (outcome === 'rollover') return 'rollover';
+    if (outcome) for (const flush of ctx.flushes) flush.add(outcome);
   }
-  if (cause instanceof Error) return { type: cause.name, message: cause.message };
-  return { type: 'UnknownError', message: String(cause) };
+  state.finishDrain(Date.now());
+  return 'done';
+}
+
+/** Extracts one batch; on a final failure records it as a dead letter. Null when the plan was stale. */
+async function runBatch(ctx: LoopContext, ref: BatchRef): Promise<BatchOutcome | null | 'rollover'> {
+  const { state, settings, rolloverUrgent } = ctx;
+  const firstAttemptAtMs = state.startBatch(ref, Date.now());
+  const remainingMs = firstAttemptAtMs + settings.retryWindowSeconds * 1000 - Date.now();
+  let failure: FailureInfo;
+  if (remainingMs > 0) {
+    const attempt = await untilRollover(() => extraction(remainingMs).extractBatch(ref), rolloverUrgent);
+    if (attempt.kind === 'rollover') return 'rollover';
+    if (attempt.kind === 'value') return state.recordExtraction(ref, attempt.value, Date.now());
+    if (isCancellation(attempt.error)) throw attempt.error;
+    failure = describeFailure(attempt.error);
+  } else {
+    // The window ran out while the thread was continuing as new between attempts.
+    failure = {
+      type: 'RetryWindowExceeded',
+      message: `no attempt succeeded within the ${settings.retryWindowSeconds} s retry window`,
+      reason: 'retry-window-used-up',
+    };
+  }
+  log.error('memory extraction failed for good; recording a dead letter', {
+    batchId: ref.batchId,
+    kind: ref.kind,
+    messageCount: ref.messageCount,
+    ...failure,
+  });
+  const dead = await bookkeeping.deadLetterBatch({
+    ref,
+    failure,
+    firstAttemptAt: new Date(firstAttemptAtMs).toISOString(),
+    deadAt: new Date(Date.now()).toISOString(),
+  });
+  return state.recordDeadLetter(ref, failure, dead, Date.now());
+}
+
+type Raced<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'rollover' };
+
+/**
+ * Runs `work` until it settles or continue-as-new is wanted, whichever comes first; the loser is
+ * cancelled. A cancelled extraction is carried into the next run, which extracts it first: if the
+ * cancelled attempt had committed meanwhile, that attempt finds the cursor moved and answers from the
+ * batch's receipt, so the commit is counted once and made once.
+ */
+async function untilRollover<T>(work: () => Promise<T>, rolloverWanted: () => boolean): Promise<Raced<T>> {
+  return CancellationScope.cancellable(async () => {
+    const settled = work().then(
+      (value): Raced<T> => ({ kind: 'value', value }),
+      (error: unknown): Raced<T> => ({ kind: 'error', error }),
+    );
+    const rollover = condition(rolloverWanted).then(
+      (): Raced<T> => ({ kind: 'rollover' }),
+      (): Raced<T> => ({ kind: 'rollover' }),
+    );
+    const first = await Promise.race([settled, rollover]);
+    CancellationScope.current().cancel();
+    return first;
+  });
+}
+
+/**
+ * The failure of an extraction whose retries are over. Temporal ends the retries either because the
+ * error is final, or because the next attempt would start after the schedule-to-close bound (the retry
+ * window); the last attempt's error is kept either way, so the dead letter says what actually went wrong.
+ */
+function describeFailure(err: unknown): FailureInfo {
+  const activity = err instanceof ActivityFailure ? err : undefined;
+  const reason = activity?.retryState === 'TIMEOUT' ? 'retry-window-used-up' : 'non-retryable';
+  const cause = activity ? activity.cause : err;
+  if (cause instanceof TimeoutFailure) {
+    const last = cause.cause instanceof ApplicationFailure ? `; last error: ${cause.cause.type ?? 'Error'}: ${cause.cause.message}` : '';
+    return { type: 'ActivityTimeout', message: `${cause.timeoutType ?? 'timeout'}: ${cause.message}${last}`, reason };
+  }
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message, reason };
+  if (cause instanceof Error) return { type: cause.name, message: cause.message, reason };
+  return { type: 'UnknownError', message: String(cause), reason };
 }

@@ -1,48 +1,83 @@
 /**
  * Replays committed workflow histories (recorded by `npm run record-history`) through the current
  * workflow code with no server: a change that breaks determinism fails here before it reaches production.
- * Every history ever committed stays here and must keep replaying.
+ * Every history ever committed stays here and must keep replaying; each released workflow version adds
+ * its own (`v1-*` is the first shipped version).
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 
 const { EventType } = temporal.api.enums.v1;
+type History = ReturnType<typeof historyFromJSON>;
 
-function loadHistory(name: string) {
-  return historyFromJSON(JSON.parse(readFileSync(join(__dirname, 'histories', name), 'utf8')));
+const folder = join(__dirname, 'histories');
+const files = readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
+
+function load(file: string): History {
+  return historyFromJSON(JSON.parse(readFileSync(join(folder, file), 'utf8')));
 }
 
-/** Each committed history, with the scenario it must contain (so a wrong recording can't pass unnoticed). */
-const HISTORIES = [
-  { file: 'thread-two-extractions.json', signals: 3, completed: 2, failed: 0 },
-  { file: 'thread-failure-and-retry.json', signals: 6, completed: 4, failed: 1 },
-];
+function count(histories: History[], type: temporal.api.enums.v1.EventType): number {
+  return histories.reduce((sum, h) => sum + (h.events ?? []).filter((e) => e.eventType === type).length, 0);
+}
 
-describe.each(HISTORIES)('$file', ({ file, signals, completed, failed }) => {
-  const history = loadHistory(file);
-  const count = (type: temporal.api.enums.v1.EventType) =>
-    (history.events ?? []).filter((event) => event.eventType === type).length;
+/** What each recorded scenario must contain (over all its runs), so a wrong recording can't pass unnoticed. */
+const SCENARIOS: Record<string, (histories: History[]) => void> = {
+  'burst-debounce': (hs) => {
+    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBeGreaterThanOrEqual(4);
+    expect(count(hs, EventType.EVENT_TYPE_TIMER_FIRED)).toBeGreaterThanOrEqual(2);
+    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(2);
+  },
+  flush: (hs) => {
+    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(2);
+    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(1);
+    expect(count(hs, EventType.EVENT_TYPE_TIMER_FIRED)).toBe(0);
+  },
+  'continue-as-new': (hs) => {
+    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)).toBe(hs.length - 1);
+    expect(hs.length).toBeGreaterThanOrEqual(3);
+    // An extraction cancelled for continue-as-new, carried into the next run.
+    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)).toBeGreaterThanOrEqual(1);
+  },
+  'retry-dead-letter': (hs) => {
+    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).toBe(1);
+    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(2);
+    const retried = hs.flatMap((h) => h.events ?? []).some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+    expect(retried).toBe(true);
+  },
+  'idle-close': (hs) => {
+    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(1);
+  },
+};
 
-  test('holds the recorded scenario: signals, debounce timers, completed and failed extractions', () => {
-    expect(count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(signals);
-    expect(count(EventType.EVENT_TYPE_TIMER_FIRED)).toBeGreaterThanOrEqual(2);
-    expect(count(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(completed);
-    expect(count(EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).toBe(failed);
+const byScenario = new Map<string, string[]>();
+for (const file of files) {
+  const scenario = file.replace(/^v\d+-/, '').replace(/(-run\d+)?\.json$/, '');
+  byScenario.set(scenario, [...(byScenario.get(scenario) ?? []), file]);
+}
+
+test('every scenario has recorded histories, and every history belongs to a scenario', () => {
+  expect([...byScenario.keys()].sort()).toEqual(Object.keys(SCENARIOS).sort());
+});
+
+describe.each([...byScenario.entries()])('%s', (scenario, scenarioFiles) => {
+  const histories = scenarioFiles.map(load);
+
+  test('holds the recorded scenario', () => {
+    SCENARIOS[scenario]?.(histories);
   });
 
-  test('replays through the current workflow code', async () => {
-    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history)).resolves.toBeUndefined();
+  test.each(scenarioFiles)('%s replays through the current workflow code', async (file) => {
+    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, load(file))).resolves.toBeUndefined();
   });
 
-  test('fails replay with a determinism error through a deliberately changed workflow', async () => {
+  test('its first run fails replay with a determinism error through a deliberately changed workflow', async () => {
     const changed = require.resolve('./fixtures/changed-workflow');
-    await expect(Worker.runReplayHistory({ workflowsPath: changed }, history)).rejects.toBeInstanceOf(
-      DeterminismViolationError,
-    );
+    await expect(Worker.runReplayHistory({ workflowsPath: changed }, histories[0] as History)).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

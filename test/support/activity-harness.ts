@@ -1,65 +1,66 @@
-/** The extraction activity wired to DynamoDB Local and the fake Messages API, run without a worker. */
+/** The activities wired to DynamoDB Local and the fake Messages API, run without a worker. */
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities';
-import type { ExtractionRequest, ExtractionResult } from '../../src/contract';
+import { createActivities, type ActivityDependencies } from '../../src/activities';
+import type { BatchRef, DeadLetterRequest, DeadLetterResult, ExtractionResult } from '../../src/contract';
 import { FakeMessagesApi } from '../../src/local/fake-messages-api';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor } from '../../src/model/claude-extractor';
-import { BatchWriter } from '../../src/store/batch-writer';
-import { DynamoMemoryStore } from '../../src/store/memory-store';
+import { createStores } from '../../src/worker/dependencies';
 import { freshTable, uniqueId, useHarness } from './test-env';
 
 export interface ActivityHarness {
   fake: FakeMessagesApi;
-  store: DynamoMemoryStore;
-  run(request: ExtractionRequest): Promise<ExtractionResult>;
-  /** Runs the activity expecting it to fail (optionally against another model URL); returns its ApplicationFailure. */
-  runFailing(request: ExtractionRequest, modelBaseURL?: string): Promise<ApplicationFailure>;
+  deps: Omit<ActivityDependencies, 'extractor'>;
+  /** Stores one message per content in a thread's inbox; returns the thread id. */
+  submit(contents: string[], namespace?: string[], threadId?: string): Promise<string>;
+  /** The next batch of a thread (everything stored counts as signalled). */
+  plan(threadId: string): Promise<BatchRef>;
+  run(ref: BatchRef, attempt?: number): Promise<ExtractionResult>;
+  /** Runs the extraction expecting it to fail (optionally against another model URL); returns its ApplicationFailure. */
+  runFailing(ref: BatchRef, options?: { modelBaseURL?: string; attempt?: number }): Promise<ApplicationFailure>;
+  deadLetter(request: DeadLetterRequest): Promise<DeadLetterResult>;
   stop(): Promise<void>;
 }
 
 export async function startActivityHarness(name: string): Promise<ActivityHarness> {
   const fake = await FakeMessagesApi.start();
   const dynamo = await freshTable(name);
-  const store = new DynamoMemoryStore(dynamo.doc, dynamo.tableName);
-  const batches = new BatchWriter(dynamo.doc, dynamo.tableName);
-  const run = (request: ExtractionRequest, baseURL = fake.baseURL) => {
-    const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL }), {
-      model: 'claude-test-model',
+  const deps = createStores(dynamo, dynamo.tableName);
+  const activities = (baseURL = fake.baseURL) =>
+    createActivities({
+      ...deps,
+      extractor: new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL }), { model: 'claude-test-model' }),
     });
-    const { extractMemories } = createActivities({ store, batches, extractor });
-    return new MockActivityEnvironment().run<[ExtractionRequest], ExtractionResult, typeof extractMemories>(
-      extractMemories,
-      request,
-    );
-  };
+  const run = (ref: BatchRef, attempt = 1, baseURL = fake.baseURL): Promise<ExtractionResult> =>
+    new MockActivityEnvironment({ attempt }).run(activities(baseURL).extractBatch, ref);
   return {
     fake,
-    store,
-    run: (request) => run(request),
-    async runFailing(request, modelBaseURL) {
-      const error: unknown = await run(request, modelBaseURL).then(
+    deps,
+    async submit(contents, namespace = ['memories', uniqueId('ns')], threadId = uniqueId('thread')) {
+      const messages = contents.map((content) => ({ id: uniqueId('m'), role: 'user' as const, content, timestamp: '2026-11-26T10:00:00.000Z' }));
+      await deps.inbox.append(threadId, namespace, messages);
+      return threadId;
+    },
+    async plan(threadId) {
+      const ref = await deps.planner.next(threadId, Number.MAX_SAFE_INTEGER);
+      if (!ref) throw new Error(`nothing to plan for ${threadId}`);
+      return ref;
+    },
+    run: (ref, attempt) => run(ref, attempt),
+    async runFailing(ref, options = {}) {
+      const error: unknown = await run(ref, options.attempt, options.modelBaseURL).then(
         () => new Error('expected the activity to fail'),
         (err: unknown) => err,
       );
       if (!(error instanceof ApplicationFailure)) throw error;
       return error;
     },
+    deadLetter: (request): Promise<DeadLetterResult> => new MockActivityEnvironment().run(activities().deadLetterBatch, request),
     async stop() {
       await fake.close();
       dynamo.client.destroy();
     },
-  };
-}
-
-/** A one-message extraction request with fresh ids. */
-export function extractionRequest(content: string, namespace = ['memories', uniqueId('ns')]): ExtractionRequest {
-  return {
-    threadId: uniqueId('thread'),
-    batchId: uniqueId('batch'),
-    namespace,
-    messages: [{ id: uniqueId('m'), role: 'user', content, timestamp: '2026-11-26T10:00:00.000Z' }],
   };
 }
 

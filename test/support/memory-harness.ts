@@ -8,9 +8,10 @@ import { MemoryClient } from '../../src/client/memory-client';
 import { FakeMessagesApi } from '../../src/local/fake-messages-api';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor } from '../../src/model/claude-extractor';
-import { BatchWriter } from '../../src/store/batch-writer';
-import { DynamoMemoryStore } from '../../src/store/memory-store';
+import type { ThreadSettingsInput } from '../../src/schemas';
+import type { DynamoMemoryStore } from '../../src/store/memory-store';
 import { createMemoryWorker } from '../../src/worker/create-worker';
+import { createStores } from '../../src/worker/dependencies';
 import { freshTable, temporalAddress, uniqueId, useHarness } from './test-env';
 
 export interface MemoryHarness {
@@ -19,7 +20,10 @@ export interface MemoryHarness {
   store: DynamoMemoryStore;
   temporal: Client;
   taskQueue: string;
+  tableName: string;
   worker: Worker;
+  /** A client for the same table and task queue with other thread settings. */
+  clientWith(thread: ThreadSettingsInput): MemoryClient;
   stop(): Promise<void>;
 }
 
@@ -29,10 +33,16 @@ export interface HarnessTemporal {
   client: Client;
 }
 
-export async function startMemoryHarness(name: string, existing?: HarnessTemporal): Promise<MemoryHarness> {
+/** Options of {@link startMemoryHarness}. */
+export interface HarnessOptions {
+  /** Thread settings of the harness's client. */
+  thread?: ThreadSettingsInput;
+}
+
+export async function startMemoryHarness(name: string, existing?: HarnessTemporal, options: HarnessOptions = {}): Promise<MemoryHarness> {
   const fake = await FakeMessagesApi.start();
   const dynamo = await freshTable(name);
-  const store = new DynamoMemoryStore(dynamo.doc, dynamo.tableName);
+  const stores = createStores(dynamo, dynamo.tableName);
   const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: fake.baseURL }), {
     model: 'claude-test-model',
   });
@@ -41,21 +51,22 @@ export async function startMemoryHarness(name: string, existing?: HarnessTempora
   const worker = await createMemoryWorker({
     connection: nativeConnection,
     taskQueue,
-    store,
-    batches: new BatchWriter(dynamo.doc, dynamo.tableName),
+    ...stores,
     extractor,
     shutdownGraceTimeMs: 1000,
   });
   const running = worker.run();
   const temporal = existing?.client ?? new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
-  const memory = new MemoryClient({ temporal, store, taskQueue });
+  const clientWith = (thread: ThreadSettingsInput) => new MemoryClient({ temporal, store: stores.store, taskQueue, thread });
   return {
     fake,
-    memory,
-    store,
+    memory: clientWith(options.thread ?? {}),
+    store: stores.store,
     temporal,
     taskQueue,
+    tableName: dynamo.tableName,
     worker,
+    clientWith,
     async stop() {
       worker.shutdown();
       await running;
@@ -70,6 +81,6 @@ export async function startMemoryHarness(name: string, existing?: HarnessTempora
 }
 
 /** One harness per test file, with the hooks of `useHarness`. */
-export function useMemoryHarness(name: string, existing?: () => HarnessTemporal): MemoryHarness {
-  return useHarness(() => startMemoryHarness(name, existing?.()));
+export function useMemoryHarness(name: string, existing?: () => HarnessTemporal, options?: HarnessOptions): MemoryHarness {
+  return useHarness(() => startMemoryHarness(name, existing?.(), options));
 }

@@ -34,7 +34,7 @@ export function uniqueId(prefix: string): string {
 
 /** Polls `read` until `done` holds or the timeout passes; returns the last value read. */
 export async function eventually<T>(
-  read: () => Promise<T>,
+  read: () => T | Promise<T>,
   done: (value: T) => boolean,
   { timeoutMs = 30_000, intervalMs = 100 } = {},
 ): Promise<T> {

@@ -1,11 +1,15 @@
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
+import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
 import {
+  BatchIdentityError,
   ConfigurationError,
+  InboxConflictError,
   InvalidInputError,
   InvalidModelOutputError,
   MemoryConflictError,
   MemoryWriteRejectedError,
+  ModelAccessError,
   ModelRequestError,
   ModelUnavailableError,
   NON_RETRYABLE_ERROR_TYPES,
@@ -61,7 +65,19 @@ describe('mapModelError', () => {
     expect((mapModelError(apiError(status, headers)) as ModelUnavailableError).retryAfterMs).toBe(expected);
   });
 
-  it.each([400, 401, 403, 404])('maps %i to a non-retryable ModelRequestError', (status) => {
+  it.each([401, 403, 404])('maps %i to a retryable ModelAccessError (a key or model name an operator fixes)', (status) => {
+    const err = apiError(status, { 'retry-after': '7' });
+    const mapped = mapModelError(err);
+    expect(mapped).toBeInstanceOf(ModelAccessError);
+    const error = mapped as ModelAccessError;
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain(String(status));
+    expect(error.cause).toBe(err);
+    // The retry policy paces an outage; a stray retry-after on a 4xx does not.
+    expect(error.retryAfterMs).toBeUndefined();
+  });
+
+  it.each([400, 402, 413, 422])('maps %i to a non-retryable ModelRequestError', (status) => {
     const err = apiError(status, { 'retry-after': '7' });
     const mapped = mapModelError(err);
     expect(mapped).toBeInstanceOf(ModelRequestError);
@@ -69,6 +85,10 @@ describe('mapModelError', () => {
     expect(error.retryable).toBe(false);
     expect(error.message).toContain(String(status));
     expect(error.cause).toBe(err);
+  });
+
+  it('maps 409 (a conflict) to a retryable ModelUnavailableError', () => {
+    expect(mapModelError(apiError(409))).toBeInstanceOf(ModelUnavailableError);
   });
 
   it('maps a connection error to ModelUnavailableError', () => {
@@ -134,18 +154,50 @@ describe('toApplicationFailure', () => {
     expect(toApplicationFailure(failure)).toBe(failure);
   });
 
-  it('lists exactly the non-retryable error classes as non-retryable types', () => {
+  it('retries a ModelAccessError (through the retry window) without a delay of its own', () => {
+    const failure = toApplicationFailure(new ModelAccessError('401'), 5);
+    expect(failure).toMatchObject({ type: 'ModelAccessError', nonRetryable: false, message: '401' });
+    expect(failure.nextRetryDelay).toBeUndefined();
+  });
+
+  it('marks a BatchIdentityError non-retryable at any attempt', () => {
+    const failure = toApplicationFailure(new BatchIdentityError('receipt records other messages'));
+    expect(failure).toMatchObject({ type: 'BatchIdentityError', nonRetryable: true, message: 'receipt records other messages' });
+  });
+
+  it(`retries an InvalidModelOutputError until attempt INVALID_OUTPUT_MAX_ATTEMPTS (${INVALID_OUTPUT_MAX_ATTEMPTS}), then stops`, () => {
+    const err = new InvalidModelOutputError('no tool call');
+    expect(toApplicationFailure(err).nonRetryable).toBe(false);
+    expect(toApplicationFailure(err, 1)).toMatchObject({ nonRetryable: false, message: 'no tool call' });
+    expect(toApplicationFailure(err, INVALID_OUTPUT_MAX_ATTEMPTS - 1).nonRetryable).toBe(false);
+    const final = toApplicationFailure(err, INVALID_OUTPUT_MAX_ATTEMPTS);
+    expect(final).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: true });
+    expect(final.message).toBe(`no tool call (attempt ${INVALID_OUTPUT_MAX_ATTEMPTS}; not retried further)`);
+    expect(toApplicationFailure(err, INVALID_OUTPUT_MAX_ATTEMPTS + 4).nonRetryable).toBe(true);
+  });
+
+  it('does not ask for a retry delay once an error has become final', () => {
+    const err = new InvalidModelOutputError('x', { retryAfterMs: 1_000 });
+    expect(toApplicationFailure(err, 1).nextRetryDelay).toBe(1_000);
+    expect(toApplicationFailure(err, INVALID_OUTPUT_MAX_ATTEMPTS).nextRetryDelay).toBeUndefined();
+  });
+
+  it('lists exactly the never-retryable error classes as non-retryable types', () => {
     const errors = [
       new InvalidInputError('x'),
       new ConfigurationError('x'),
       new ModelUnavailableError('x'),
+      new ModelAccessError('x'),
       new ModelRequestError('x'),
       new InvalidModelOutputError('x'),
       new MemoryConflictError('x'),
       new MemoryWriteRejectedError('x'),
+      new BatchIdentityError('x'),
+      new InboxConflictError('x'),
     ];
     const nonRetryable = errors.filter((e) => !e.retryable).map((e) => e.name);
     expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(nonRetryable.sort());
+    for (const e of errors) expect(toApplicationFailure(e).nonRetryable).toBe(!e.retryable);
   });
 });
 

@@ -13,8 +13,13 @@ function memory(key: string, content: string): MemoryItem {
 
 const EXISTING = [memory('mem-1', 'User likes dogs'), memory('mem-2', 'User lives in Paris')];
 
-function toolUse(input: unknown, name = MEMORY_TOOL_NAME): Anthropic.ToolUseBlock {
-  return { type: 'tool_use', id: 'toolu_1', name, input, caller: { type: 'direct' } };
+function toolUse(input: unknown, name = MEMORY_TOOL_NAME, id = 'toolu_1'): Anthropic.ToolUseBlock {
+  return { type: 'tool_use', id, name, input, caller: { type: 'direct' } };
+}
+
+/** One reply carrying a `manage_memories` call per input (what disable_parallel_tool_use should prevent). */
+function calls(...inputs: unknown[]): Anthropic.Message {
+  return reply(inputs.map((input, i) => toolUse(input, MEMORY_TOOL_NAME, `toolu_${i}`)));
 }
 
 function text(value: string): Anthropic.TextBlock {
@@ -143,7 +148,72 @@ describe('parseOperations', () => {
   it('accepts MAX_OPERATIONS_PER_EXTRACTION operations and rejects one more', () => {
     const inserts = (n: number): unknown[] => Array.from({ length: n }, (_, i) => ({ action: 'insert', content: `fact ${i}` }));
     expect(parseInput({ operations: inserts(MAX_OPERATIONS_PER_EXTRACTION) })).toHaveLength(MAX_OPERATIONS_PER_EXTRACTION);
-    expect(inputRejection({ operations: inserts(MAX_OPERATIONS_PER_EXTRACTION + 1) })).toContain('operations');
+    expect(inputRejection({ operations: inserts(MAX_OPERATIONS_PER_EXTRACTION + 1) })).toContain(`<=${MAX_OPERATIONS_PER_EXTRACTION} items`);
+  });
+});
+
+describe('parseOperations with several manage_memories calls in one reply', () => {
+  const inserts = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ action: 'insert', content: `${prefix} ${i}` }));
+
+  it('merges them into one list, in reply order', () => {
+    const response = calls(
+      { operations: [{ action: 'insert', content: 'User is called Ana' }] },
+      { operations: [{ action: 'update', id: 'mem-1', content: 'User likes dogs and cats' }] },
+      { operations: [{ action: 'delete', id: 'mem-2' }, { action: 'insert', content: 'User plays the cello' }] },
+    );
+    expect(parseOperations(response, EXISTING)).toEqual([
+      { action: 'insert', content: 'User is called Ana' },
+      { action: 'update', id: 'mem-1', content: 'User likes dogs and cats' },
+      { action: 'delete', id: 'mem-2' },
+      { action: 'insert', content: 'User plays the cello' },
+    ]);
+  });
+
+  it('ignores calls to other tools among them', () => {
+    const response = reply([
+      toolUse({ operations: [{ action: 'insert', content: 'kept' }] }, MEMORY_TOOL_NAME, 'toolu_a'),
+      toolUse({ operations: [{ action: 'insert', content: 'ignored' }] }, 'other_tool', 'toolu_b'),
+      toolUse({ operations: [] }, MEMORY_TOOL_NAME, 'toolu_c'),
+    ]);
+    expect(parseOperations(response, EXISTING)).toEqual([{ action: 'insert', content: 'kept' }]);
+  });
+
+  it('rejects the same memory touched in two calls, though each call alone is valid', () => {
+    const message = rejection(
+      calls({ operations: [{ action: 'update', id: 'mem-1', content: 'a' }] }, { operations: [{ action: 'delete', id: 'mem-1' }] }),
+    ).message;
+    expect(message).toContain('at most once');
+  });
+
+  it('applies the operation cap to the merged list', () => {
+    const half = Math.ceil((MAX_OPERATIONS_PER_EXTRACTION + 1) / 2);
+    expect(half).toBeLessThanOrEqual(MAX_OPERATIONS_PER_EXTRACTION);
+    expect(rejection(calls({ operations: inserts('a', half) }, { operations: inserts('b', half) })).message).toContain(
+      `operations: Too big: expected array to have <=${MAX_OPERATIONS_PER_EXTRACTION} items`,
+    );
+    const fits = calls({ operations: inserts('a', MAX_OPERATIONS_PER_EXTRACTION - 1) }, { operations: inserts('b', 1) });
+    expect(parseOperations(fits, EXISTING)).toHaveLength(MAX_OPERATIONS_PER_EXTRACTION);
+  });
+
+  it('rejects the whole reply when one call is invalid, naming its position in the merged list', () => {
+    const message = rejection(
+      calls({ operations: [{ action: 'insert', content: 'fine' }] }, { operations: [{ action: 'insert', content: '  ' }] }),
+    ).message;
+    expect(message).toContain('operations.1.content');
+  });
+
+  it('rejects the whole reply when one call has no operations list', () => {
+    for (const input of [{}, null, { operations: 'none' }]) {
+      const message = rejection(calls({ operations: [{ action: 'insert', content: 'fine' }] }, input)).message;
+      expect(message).toContain('operations.1');
+    }
+  });
+
+  it('names unknown ids by their position in the merged list', () => {
+    const message = rejection(
+      calls({ operations: [{ action: 'insert', content: 'fine' }] }, { operations: [{ action: 'delete', id: 'mem-404' }] }),
+    ).message;
+    expect(message).toContain('operations.1.id: no existing memory "mem-404"');
   });
 });
 

@@ -1,6 +1,8 @@
 import { prepareSubmission } from '../../src/client/prepare-submission';
 import {
   DEFAULT_AFTER_SECONDS,
+  DEFAULT_MAX_WAIT_FACTOR,
+  MAX_AFTER_SECONDS,
   MAX_MESSAGE_CONTENT_CHARS,
   MAX_MESSAGES_PER_SUBMIT,
   MAX_SUBMIT_PAYLOAD_BYTES,
@@ -67,7 +69,36 @@ describe('prepareSubmission rejects bad input, naming the field', () => {
   });
 
   it('a namespace label containing "."', () => {
-    expect(rejection('t1', [hello], { namespace: ['a.b'] }).message).toContain('options.namespace.0');
+    expect(rejection('t1', [hello], { namespace: ['a.b'] }).message).toContain('options.namespace.0: namespace labels must not contain "."');
+  });
+
+  it('a namespace label containing U+001F (the separator inside DynamoDB keys)', () => {
+    // ["a\u001fb"] would otherwise share a partition with ["a", "b"].
+    const message = rejection('t1', [hello], { namespace: ['a\u001fb'] }).message;
+    expect(message).toContain('options.namespace.0: namespace labels must not contain U+001F');
+  });
+
+  it('a template value containing U+001F', () => {
+    const options = { namespace: ['memories', '{user_id}'], config: { configurable: { user_id: 'alice\u001fbob' } } };
+    const message = rejection('t1', [hello], options).message;
+    expect(message).toContain('options.config.configurable.user_id: namespace labels must not contain U+001F');
+    expect(message).not.toContain('(root)');
+  });
+
+  it.each<[string, number]>([
+    ['an afterSeconds of 1e12', 1e12],
+    ['an afterSeconds one over MAX_AFTER_SECONDS', MAX_AFTER_SECONDS + 1],
+    ['an infinite afterSeconds', Number.POSITIVE_INFINITY],
+  ])('%s', (_label, afterSeconds) => {
+    expect(rejection('t1', [hello], { afterSeconds }).message).toContain('options.afterSeconds');
+  });
+
+  it.each<[string, number]>([
+    ['a negative maxWaitSeconds', -1],
+    ['a maxWaitSeconds of 1e12', 1e12],
+    ['a NaN maxWaitSeconds', Number.NaN],
+  ])('%s', (_label, maxWaitSeconds) => {
+    expect(rejection('t1', [hello], { maxWaitSeconds }).message).toContain('options.maxWaitSeconds');
   });
 
   it('a namespace template missing from config.configurable', () => {
@@ -93,30 +124,58 @@ describe('prepareSubmission rejects bad input, naming the field', () => {
 
 describe('prepareSubmission accepts good input', () => {
   it('fills in missing ids and timestamps', () => {
-    const { payload } = prepareSubmission('t1', [hello, { role: 'assistant', content: 'hi there' }], {}, fixedNow);
-    const [first, second] = payload.messages;
+    const { messages } = prepareSubmission('t1', [hello, { role: 'assistant', content: 'hi there' }], {}, fixedNow);
+    const [first, second] = messages;
     expect(first?.id).toMatch(UUID);
     expect(second?.id).toMatch(UUID);
     expect(first?.id).not.toBe(second?.id);
-    expect(payload.messages.map((m) => m.timestamp)).toEqual([NOW.toISOString(), NOW.toISOString()]);
+    expect(messages.map((m) => m.timestamp)).toEqual([NOW.toISOString(), NOW.toISOString()]);
   });
 
   it('keeps ids and timestamps that are given', () => {
     const given = { id: 'msg-1', role: 'system', content: 'be brief', timestamp: '2024-12-31T23:59:59+01:00' } as const;
-    const { payload } = prepareSubmission('t1', [given], {}, fixedNow);
-    expect(payload.messages).toEqual([given]);
+    expect(prepareSubmission('t1', [given], {}, fixedNow).messages).toEqual([given]);
   });
 
-  it('applies the default quiet period and namespace', () => {
+  it('returns the thread, workflow, namespace, messages and timing, and nothing else', () => {
+    const prepared = prepareSubmission('t1', [{ ...hello, id: 'm1' }], { afterSeconds: 5 }, fixedNow);
+    expect(prepared).toEqual({
+      threadId: 't1',
+      workflowId: 'memory-thread:t1',
+      namespace: ['memories'],
+      messages: [{ id: 'm1', role: 'user', content: 'hello', timestamp: NOW.toISOString() }],
+      afterSeconds: 5,
+      maxWaitSeconds: 5 * DEFAULT_MAX_WAIT_FACTOR,
+    });
+  });
+
+  it('applies the default quiet period, max-wait and namespace', () => {
     const prepared = prepareSubmission('t1', [hello], undefined, fixedNow);
-    expect(prepared.payload.afterSeconds).toBe(DEFAULT_AFTER_SECONDS);
-    expect(prepared.payload.namespace).toEqual(['memories']);
+    expect(prepared.afterSeconds).toBe(DEFAULT_AFTER_SECONDS);
+    expect(prepared.maxWaitSeconds).toBe(DEFAULT_AFTER_SECONDS * DEFAULT_MAX_WAIT_FACTOR);
+    expect(prepared.namespace).toEqual(['memories']);
   });
 
   it('keeps the given options', () => {
-    const { payload } = prepareSubmission('t1', [hello], { afterSeconds: 0, namespace: ['notes', 'work'] }, fixedNow);
-    expect(payload.afterSeconds).toBe(0);
-    expect(payload.namespace).toEqual(['notes', 'work']);
+    const prepared = prepareSubmission('t1', [hello], { afterSeconds: 0, maxWaitSeconds: 30, namespace: ['notes', 'work'] }, fixedNow);
+    expect(prepared.afterSeconds).toBe(0);
+    expect(prepared.maxWaitSeconds).toBe(30);
+    expect(prepared.namespace).toEqual(['notes', 'work']);
+  });
+
+  it('defaults max-wait to DEFAULT_MAX_WAIT_FACTOR × afterSeconds', () => {
+    expect(prepareSubmission('t1', [hello], { afterSeconds: 7 }, fixedNow).maxWaitSeconds).toBe(7 * DEFAULT_MAX_WAIT_FACTOR);
+    expect(prepareSubmission('t1', [hello], { afterSeconds: 0 }, fixedNow).maxWaitSeconds).toBe(0);
+  });
+
+  it('caps the default max-wait at MAX_AFTER_SECONDS', () => {
+    const afterSeconds = Math.ceil(MAX_AFTER_SECONDS / DEFAULT_MAX_WAIT_FACTOR) + 1;
+    expect(prepareSubmission('t1', [hello], { afterSeconds }, fixedNow).maxWaitSeconds).toBe(MAX_AFTER_SECONDS);
+    expect(prepareSubmission('t1', [hello], { afterSeconds: MAX_AFTER_SECONDS }, fixedNow).maxWaitSeconds).toBe(MAX_AFTER_SECONDS);
+  });
+
+  it('accepts a max-wait of exactly MAX_AFTER_SECONDS', () => {
+    expect(prepareSubmission('t1', [hello], { maxWaitSeconds: MAX_AFTER_SECONDS }, fixedNow).maxWaitSeconds).toBe(MAX_AFTER_SECONDS);
   });
 
   it('resolves namespace templates from config.configurable, stringifying numbers', () => {
@@ -124,7 +183,7 @@ describe('prepareSubmission accepts good input', () => {
       namespace: ['memories', '{user_id}', '{org}'],
       config: { configurable: { user_id: 'alice', org: 42 } },
     };
-    expect(prepareSubmission('t1', [hello], options, fixedNow).payload.namespace).toEqual(['memories', 'alice', '42']);
+    expect(prepareSubmission('t1', [hello], options, fixedNow).namespace).toEqual(['memories', 'alice', '42']);
   });
 
   it('derives the workflow id from the thread id', () => {
@@ -135,7 +194,7 @@ describe('prepareSubmission accepts good input', () => {
 
   it('accepts content of exactly MAX_MESSAGE_CONTENT_CHARS', () => {
     const content = 'x'.repeat(MAX_MESSAGE_CONTENT_CHARS);
-    expect(prepareSubmission('t1', [{ role: 'user', content }], {}, fixedNow).payload.messages[0]?.content).toBe(content);
+    expect(prepareSubmission('t1', [{ role: 'user', content }], {}, fixedNow).messages[0]?.content).toBe(content);
   });
 });
 

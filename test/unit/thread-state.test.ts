@@ -1,406 +1,292 @@
-import type { AddMessagesPayload, CarriedThreadState, ExtractionResult, ThreadMessage, ThreadTotals } from '../../src/contract';
-import {
-  DEFAULT_AFTER_SECONDS,
-  FAILED_EXTRACTION_RETRY_AFTER_SECONDS,
-  MAX_BATCH_BYTES,
-  MAX_BATCH_FAILURES,
-} from '../../src/defaults';
-import { ThreadState, type PendingBatch } from '../../src/workflows/thread-state';
+/** The thread's pure state: debounce clock, max-wait, drains, flush, re-drive, idle close, totals, size. */
+import type { BatchRef, CarriedThreadState, ExtractionResult, MessagesAddedPayload, ThreadSettings } from '../../src/contract';
+import { MAX_AFTER_SECONDS, MAX_FAILURE_MESSAGE_CHARS } from '../../src/defaults';
+import { FlushCollector } from '../../src/workflows/flush-collector';
+import { messagesAddedProblem, resolveSettings } from '../../src/workflows/signal-payload';
+import { ThreadState } from '../../src/workflows/thread-state';
 
-const T0 = Date.parse('2025-01-01T00:00:00.000Z');
-const SECOND = 1000;
+const SETTINGS: ThreadSettings = { idleCloseSeconds: 3600, retryWindowSeconds: 600 };
+const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 
-function message(id: string): ThreadMessage {
-  return { id, role: 'user', content: `content of ${id}`, timestamp: new Date(T0).toISOString() };
+function signal(lastSeq: number, overrides: Partial<MessagesAddedPayload> = {}): MessagesAddedPayload {
+  return { lastSeq, newMessages: 1, duplicates: 0, afterSeconds: 30, maxWaitSeconds: 300, ...overrides };
 }
 
-function payload(ids: string[], afterSeconds = 30, namespace = ['memories']): AddMessagesPayload {
-  return { messages: ids.map(message), afterSeconds, namespace };
-}
-
-function result(batch: PendingBatch, changes: Partial<ExtractionResult> = {}): ExtractionResult {
+function ref(batchId: string, overrides: Partial<BatchRef> = {}): BatchRef {
   return {
-    batchId: batch.batchId,
-    inserted: [],
+    kind: 'inbox',
+    threadId: 't',
+    batchId,
+    namespace: ['memories'],
+    afterSeq: 0,
+    fromSeq: 1,
+    toSeq: 2,
+    messageCount: 2,
+    bytes: 100,
+    idsDigest: 'd',
+    ...overrides,
+  };
+}
+
+function result(batchId: string, overrides: Partial<ExtractionResult> = {}): ExtractionResult {
+  return {
+    batchId,
+    status: 'extracted',
+    inserted: ['k1'],
     updated: [],
     deleted: [],
-    usage: { inputTokens: 0, outputTokens: 0 },
-    model: 'test-model',
-    alreadyApplied: false,
-    ...changes,
+    usage: { inputTokens: 10, outputTokens: 2 },
+    model: 'm',
+    ...overrides,
   };
 }
 
-function totalsWith(counts: Partial<ThreadTotals>): ThreadTotals {
-  return {
-    messagesReceived: 0,
-    duplicateMessagesIgnored: 0,
-    messagesProcessed: 0,
-    extractionsCompleted: 0,
-    extractionsFailed: 0,
-    memoriesInserted: 0,
-    memoriesUpdated: 0,
-    memoriesDeleted: 0,
-    messagesParked: 0,
-    invalidSignalsIgnored: 0,
-    usage: { inputTokens: 0, outputTokens: 0 },
-    ...counts,
-  };
+function fresh(): ThreadState {
+  return new ThreadState('t', SETTINGS, undefined, T0);
 }
 
-/** A thread with messages `ids` received at T0 and one batch started (not yet finished). */
-function stateWithBatch(ids: string[]): { state: ThreadState; batch: PendingBatch } {
-  const state = new ThreadState('thread-1');
-  state.receive(payload(ids), T0);
-  const batch = state.startBatch('run-a');
-  if (!batch) throw new Error('expected a batch');
-  return { state, batch };
-}
-
-describe('ThreadState.receive', () => {
-  it('accepts new messages and schedules the extraction afterSeconds after the last message', () => {
-    const state = new ThreadState('thread-1');
+describe('receiving signals', () => {
+  test('a new message starts the quiet period; each later one restarts it', () => {
+    const state = fresh();
     expect(state.dueAtMs()).toBeNull();
-    expect(state.hasPending()).toBe(false);
-
-    expect(state.receive(payload(['m1', 'm2'], 30), T0)).toBe(2);
-    expect(state.hasPending()).toBe(true);
-    expect(state.dueAtMs()).toBe(T0 + 30 * SECOND);
-  });
-
-  it('lets the latest submit decide the quiet period and restarts it', () => {
-    const state = new ThreadState('thread-1');
-    state.receive(payload(['m1'], 30), T0);
-    state.receive(payload(['m2'], 5), T0 + 10 * SECOND);
-    expect(state.dueAtMs()).toBe(T0 + 15 * SECOND);
-    expect(state.view().afterSeconds).toBe(5);
-  });
-
-  it('bumps generation once per submit that brings at least one new message', () => {
-    const state = new ThreadState('thread-1');
-    expect(state.generation).toBe(0);
-    state.receive(payload(['m1', 'm2']), T0);
-    expect(state.generation).toBe(1);
-    state.receive(payload(['m3']), T0 + SECOND);
-    expect(state.generation).toBe(2);
-    state.receive(payload(['m3']), T0 + 2 * SECOND);
-    expect(state.generation).toBe(2);
-  });
-
-  it('ignores ids that are already pending without restarting the timer', () => {
-    const state = new ThreadState('thread-1');
-    state.receive(payload(['m1'], 30), T0);
-    expect(state.receive(payload(['m1'], 300), T0 + 20 * SECOND)).toBe(0);
-
-    expect(state.dueAtMs()).toBe(T0 + 30 * SECOND);
-    expect(state.generation).toBe(1);
-    const { pendingCount, afterSeconds, totals } = state.view();
-    expect({ pendingCount, afterSeconds }).toEqual({ pendingCount: 1, afterSeconds: 30 });
-    expect(totals.messagesReceived).toBe(1);
-    expect(totals.duplicateMessagesIgnored).toBe(1);
-  });
-
-  it('ignores a repeated id inside one submit', () => {
-    const state = new ThreadState('thread-1');
-    expect(state.receive(payload(['m1', 'm1', 'm2']), T0)).toBe(2);
-    expect(state.view().totals.duplicateMessagesIgnored).toBe(1);
-  });
-
-  it('ignores ids that were already processed', () => {
-    const { state, batch } = stateWithBatch(['m1']);
-    state.recordSuccess(batch, result(batch), T0 + 40 * SECOND);
-
-    expect(state.receive(payload(['m1']), T0 + 50 * SECOND)).toBe(0);
-    expect(state.hasPending()).toBe(false);
-    expect(state.dueAtMs()).toBeNull();
-    expect(state.view().totals.duplicateMessagesIgnored).toBe(1);
-  });
-});
-
-describe('ThreadState.startBatch', () => {
-  it('returns null when nothing is pending', () => {
-    expect(new ThreadState('thread-1').startBatch('run-a')).toBeNull();
-  });
-
-  it("takes only the oldest pending namespace's messages and leaves the rest for a later batch", () => {
-    const state = new ThreadState('thread-1');
-    state.receive(payload(['a1'], 30, ['memories', 'alice']), T0);
-    state.receive(payload(['b1'], 30, ['memories', 'bob']), T0 + SECOND);
-    state.receive(payload(['a2'], 30, ['memories', 'alice']), T0 + 2 * SECOND);
-
-    const first = state.startBatch('run-a');
-    expect(first).toEqual({
-      threadId: 'thread-1',
-      batchId: 'run-a/1',
-      namespace: ['memories', 'alice'],
-      messages: [message('a1'), message('a2')],
-      messageIds: ['a1', 'a2'],
-    });
-    if (!first) throw new Error('expected a batch');
-    state.recordSuccess(first, result(first), T0 + 40 * SECOND);
-
-    const second = state.startBatch('run-a');
-    expect(second?.batchId).toBe('run-a/2');
-    expect(second?.namespace).toEqual(['memories', 'bob']);
-    expect(second?.messageIds).toEqual(['b1']);
-  });
-
-  it('retries a failed batch with the same id and messages; later messages wait for the next batch', () => {
-    const { state, batch } = stateWithBatch(['m1']);
-    state.recordFailure(batch, { type: 'X', message: 'boom' }, T0 + 40 * SECOND);
-    state.receive(payload(['m2']), T0 + 50 * SECOND);
-    const retry = state.startBatch('run-b');
-    expect(retry).toMatchObject({ batchId: 'run-a/1', messageIds: ['m1'] });
-    state.recordSuccess(retry as PendingBatch, result(retry as PendingBatch), T0 + 90 * SECOND);
-    expect(state.startBatch('run-b')).toMatchObject({ batchId: 'run-b/2', messageIds: ['m2'] });
-  });
-
-  it('keeps batch messages pending and visible until the batch succeeds', () => {
-    const { state, batch } = stateWithBatch(['m1', 'm2']);
-    expect(state.view()).toMatchObject({ pendingCount: 2, extracting: true });
-
-    state.recordSuccess(batch, result(batch), T0 + 40 * SECOND);
-    expect(state.view()).toMatchObject({ pendingCount: 0, extracting: false, nextExtractionAt: null });
-  });
-
-  it('keeps messages that arrive during an extraction pending after it succeeds', () => {
-    const { state, batch } = stateWithBatch(['m1']);
-    state.receive(payload(['m2']), T0 + 35 * SECOND);
-    state.recordSuccess(batch, result(batch), T0 + 40 * SECOND);
-
-    expect(state.view().pendingCount).toBe(1);
-    expect(state.startBatch('run-a')?.messageIds).toEqual(['m2']);
-  });
-});
-
-describe('ThreadState.recordSuccess', () => {
-  it('adds the result to the totals and records the extraction time', () => {
-    const { state, batch } = stateWithBatch(['m1', 'm2']);
-    const changes = {
-      inserted: ['k1', 'k2', 'k3'],
-      updated: ['k4'],
-      deleted: ['k5', 'k6'],
-      usage: { inputTokens: 120, outputTokens: 30 },
-    };
-    state.recordSuccess(batch, result(batch, changes), T0 + 40 * SECOND);
-
-    const view = state.view();
-    expect(view.lastExtractionAt).toBe(new Date(T0 + 40 * SECOND).toISOString());
-    expect(view.totals).toEqual(
-      totalsWith({
-        messagesReceived: 2,
-        messagesProcessed: 2,
-        extractionsCompleted: 1,
-        memoriesInserted: 3,
-        memoriesUpdated: 1,
-        memoriesDeleted: 2,
-        usage: { inputTokens: 120, outputTokens: 30 },
-      }),
-    );
-  });
-
-  it('clears the last failure', () => {
-    const { state, batch } = stateWithBatch(['m1']);
-    state.recordFailure(batch, { type: 'ModelUnavailableError', message: 'down' }, T0 + 40 * SECOND);
-    const retry = state.startBatch('run-a');
-    if (!retry) throw new Error('expected a batch');
-    state.recordSuccess(retry, result(retry), T0 + 1000 * SECOND);
-    expect(state.view().lastFailure).toBeNull();
-  });
-});
-
-describe('ThreadState.recordFailure', () => {
-  const failedAt = T0 + 40 * SECOND;
-  const retryAt = failedAt + FAILED_EXTRACTION_RETRY_AFTER_SECONDS * SECOND;
-
-  function failedState(): ThreadState {
-    const { state, batch } = stateWithBatch(['m1', 'm2']);
-    state.recordFailure(batch, { type: 'InvalidModelOutputError', message: 'no tool call' }, failedAt);
-    return state;
-  }
-
-  it('keeps the messages pending and records the failure', () => {
-    const view = failedState().view();
-    expect(view.pendingCount).toBe(2);
-    expect(view.extracting).toBe(false);
-    expect(view.totals.extractionsFailed).toBe(1);
-    expect(view.totals.messagesProcessed).toBe(0);
-    expect(view.lastFailure).toEqual({
-      batchId: 'run-a/1',
-      at: new Date(failedAt).toISOString(),
-      type: 'InvalidModelOutputError',
-      message: 'no tool call',
-      messageCount: 2,
-      failures: 1,
-    });
-  });
-
-  it('retries after FAILED_EXTRACTION_RETRY_AFTER_SECONDS when no newer message arrives', () => {
-    const state = failedState();
-    expect(state.dueAtMs()).toBe(retryAt);
-    expect(state.view().nextExtractionAt).toBe(new Date(retryAt).toISOString());
-  });
-
-  it('goes back to the normal quiet period once a newer message arrives', () => {
-    const state = failedState();
-    const newerAt = failedAt + 60 * SECOND;
-    state.receive(payload(['m3'], 10), newerAt);
-    expect(state.dueAtMs()).toBe(newerAt + 10 * SECOND);
-  });
-
-  it('lets a message that arrived during the failed extraction wait only its own quiet period', () => {
-    const { state, batch } = stateWithBatch(['m1']);
-    state.receive(payload(['m2'], 10), T0 + 35 * SECOND); // while m1's extraction runs
-    state.recordFailure(batch, { type: 'X', message: 'boom' }, failedAt);
-    expect(state.dueAtMs()).toBe(T0 + 45 * SECOND);
-  });
-
-  it(`parks a batch after ${MAX_BATCH_FAILURES} failures so later messages flow again`, () => {
-    const { state, batch } = stateWithBatch(['m1', 'm2']);
-    state.receive(payload(['m3']), T0 + 1);
-    let attempt = batch;
-    for (let i = 1; i <= MAX_BATCH_FAILURES; i++) {
-      expect(attempt).toMatchObject({ batchId: 'run-a/1', messageIds: ['m1', 'm2'] });
-      const parked = state.recordFailure(attempt, { type: 'ModelRequestError', message: 'prompt too long' }, failedAt + i);
-      expect(parked).toBe(i === MAX_BATCH_FAILURES);
-      if (!parked) attempt = state.startBatch('run-a') as PendingBatch;
-    }
-    const view = state.view();
-    expect(view.pendingCount).toBe(1);
-    expect(view.totals).toMatchObject({ messagesParked: 2, extractionsFailed: MAX_BATCH_FAILURES });
-    expect(view.lastParked).toMatchObject({ batchId: 'run-a/1', messageIds: ['m1', 'm2'], type: 'ModelRequestError' });
-    expect(view.lastFailure?.failures).toBe(MAX_BATCH_FAILURES);
-    expect(state.startBatch('run-a')?.messageIds).toEqual(['m3']);
-    // A re-delivered parked message is recognised, not queued again.
-    expect(state.receive(payload(['m1']), failedAt + 100)).toBe(0);
-  });
-
-  it('keeps the failure delay when only a duplicate arrives', () => {
-    const state = failedState();
-    state.receive(payload(['m1'], 10), failedAt + 60 * SECOND);
-    expect(state.dueAtMs()).toBe(retryAt);
-  });
-});
-
-describe('ThreadState.view', () => {
-  it('describes an idle thread', () => {
-    const { totals, ...rest } = new ThreadState('thread-1').view();
-    expect(rest).toEqual({
-      threadId: 'thread-1',
-      pendingCount: 0,
-      nextExtractionAt: null,
-      extracting: false,
-      afterSeconds: DEFAULT_AFTER_SECONDS,
-      lastExtractionAt: null,
-      lastFailure: null,
-      lastParked: null,
-    });
-    expect(totals).toEqual(totalsWith({}));
-  });
-
-  it('reports pending messages and the due time as ISO-8601', () => {
-    const state = new ThreadState('thread-1');
-    state.receive(payload(['m1', 'm2', 'm3'], 30), T0);
-    expect(state.view()).toMatchObject({
-      pendingCount: 3,
-      nextExtractionAt: '2025-01-01T00:00:30.000Z',
-      extracting: false,
-    });
-  });
-
-  it('returns a copy of the totals', () => {
-    const state = new ThreadState('thread-1');
-    state.view().totals.messagesReceived = 99;
-    expect(state.view().totals.messagesReceived).toBe(0);
-  });
-
-  it('returns a copy of the last failure', () => {
-    const { state, batch } = stateWithBatch(['m1']);
-    state.recordFailure(batch, { type: 'X', message: 'boom' }, T0);
-    (state.view().lastFailure as { message: string }).message = 'changed';
-    expect(state.view().lastFailure?.message).toBe('boom');
-  });
-});
-
-describe('ThreadState.toCarried', () => {
-  /** A thread with one processed message, two pending messages in another namespace and some totals. */
-  function busyState(): ThreadState {
-    const { state, batch } = stateWithBatch(['m1']);
-    state.recordSuccess(batch, result(batch, { inserted: ['k1'], usage: { inputTokens: 7, outputTokens: 3 } }), T0 + 40 * SECOND);
-    state.receive(payload(['m2', 'm3'], 20, ['memories', 'alice']), T0 + 50 * SECOND);
-    return state;
-  }
-
-  function roundTrip(state: ThreadState): ThreadState {
-    return new ThreadState(state.threadId, JSON.parse(JSON.stringify(state.toCarried())) as CarriedThreadState);
-  }
-
-  it('restores the same view', () => {
-    const state = busyState();
-    expect(roundTrip(state).view()).toEqual(state.view());
-  });
-
-  it('still ignores processed and pending ids after the round trip', () => {
-    const restored = roundTrip(busyState());
-    expect(restored.receive(payload(['m1', 'm2', 'm4']), T0 + 60 * SECOND)).toBe(1);
-    expect(restored.view().totals.duplicateMessagesIgnored).toBe(2);
-  });
-
-  it('continues the batch sequence and keeps pending namespaces', () => {
-    const batch = roundTrip(busyState()).startBatch('run-b');
-    expect(batch).toMatchObject({ batchId: 'run-b/2', namespace: ['memories', 'alice'], messageIds: ['m2', 'm3'] });
-  });
-
-  it('does not share state with the original', () => {
-    const state = busyState();
-    const restored = roundTrip(state);
-    restored.receive(payload(['m9']), T0 + 70 * SECOND);
-    expect(state.view().pendingCount).toBe(2);
-    expect(restored.view().pendingCount).toBe(3);
-  });
-});
-
-describe('ThreadState batch size cap', () => {
-  function big(id: string, text: string): AddMessagesPayload {
-    return { messages: [{ ...message(id), content: text }], afterSeconds: 30, namespace: ['memories'] };
-  }
-
-  it('waits for quiet while the pending text is at most MAX_BATCH_BYTES', () => {
-    const state = new ThreadState('thread-1');
-    state.receive(big('a', 'x'.repeat(MAX_BATCH_BYTES)), T0);
+    expect(state.receive(signal(1), T0)).toBe('accepted');
     expect(state.dueAtMs()).toBe(T0 + 30_000);
+    expect(state.receive(signal(2), T0 + 20_000)).toBe('accepted');
+    expect(state.dueAtMs()).toBe(T0 + 50_000);
   });
 
-  it('is due at once when more than MAX_BATCH_BYTES of text is pending, counting UTF-8 bytes', () => {
-    const state = new ThreadState('thread-1');
-    state.receive(big('a', '猫'.repeat(MAX_BATCH_BYTES / 2)), T0); // fewer characters than the cap, 3 bytes each
-    state.receive(big('b', 'x'), T0 + 5);
-    expect(state.dueAtMs()).toBe(T0 + 5);
+  test('the latest submit’s afterSeconds and maxWaitSeconds win', () => {
+    const state = fresh();
+    state.receive(signal(1, { afterSeconds: 60, maxWaitSeconds: 600 }), T0);
+    state.receive(signal(2, { afterSeconds: 5, maxWaitSeconds: 50 }), T0 + 1_000);
+    expect(state.dueAtMs()).toBe(T0 + 6_000);
+    expect(state.view()).toMatchObject({ afterSeconds: 5, maxWaitSeconds: 50 });
   });
 
-  it('splits the pending messages into batches of at most MAX_BATCH_BYTES, oldest first', () => {
-    const state = new ThreadState('thread-1');
-    const third = 'x'.repeat(MAX_BATCH_BYTES / 3);
-    for (const id of ['a', 'b', 'c', 'd']) state.receive(big(id, third), T0);
-    const first = state.startBatch('run') as PendingBatch;
-    expect(first.messageIds).toEqual(['a', 'b', 'c']);
-    state.recordSuccess(first, result(first), T0 + 1);
-    expect(state.startBatch('run')?.messageIds).toEqual(['d']);
+  test('a signal of duplicates only changes the duplicate counter, not the clock', () => {
+    const state = fresh();
+    state.receive(signal(3, { newMessages: 3 }), T0);
+    expect(state.receive(signal(3, { newMessages: 0, duplicates: 3, afterSeconds: 1 }), T0 + 10_000)).toBe('duplicate');
+    expect(state.dueAtMs()).toBe(T0 + 30_000);
+    expect(state.view().totals).toMatchObject({ messagesReceived: 3, duplicateMessagesIgnored: 3 });
+  });
+
+  test('a redelivered signal carrying unseen sequence numbers counts as news (its first delivery was lost)', () => {
+    const state = fresh();
+    expect(state.receive(signal(4, { newMessages: 0, duplicates: 2 }), T0)).toBe('accepted');
+    expect(state.hasWork()).toBe(true);
+  });
+
+  test.each([
+    ['not an object', 'hello', 'payload must be an object'],
+    ['a fractional sequence number', signal(1.5), 'lastSeq must be a non-negative integer'],
+    ['a negative count', signal(1, { newMessages: -1 }), 'newMessages must be a non-negative integer'],
+    ['afterSeconds of 1e12', signal(1, { afterSeconds: 1e12 }), `afterSeconds must be between 0 and ${MAX_AFTER_SECONDS} seconds`],
+    ['a non-finite maxWaitSeconds', signal(1, { maxWaitSeconds: Number.POSITIVE_INFINITY }), 'maxWaitSeconds must be a finite number'],
+  ])('a malformed signal (%s) is dropped and counted', (_name, payload, problem) => {
+    const state = fresh();
+    expect(messagesAddedProblem(payload)).toBe(problem);
+    expect(state.receive(payload, T0)).toBe('invalid');
+    expect(state.hasWork()).toBe(false);
+    expect(state.view().totals.invalidSignalsIgnored).toBe(1);
   });
 });
 
-describe('ThreadState malformed signals', () => {
-  it.each([
-    ['null', null],
-    ['no messages', { afterSeconds: 1, namespace: ['memories'] }],
-    ['a message without content', { messages: [{ id: 'x', role: 'user', timestamp: 't' }], afterSeconds: 1, namespace: ['m'] }],
-    ['a bad role', { messages: [{ ...message('x'), role: 'robot' }], afterSeconds: 1, namespace: ['m'] }],
-    ['a negative afterSeconds', { ...payload(['x']), afterSeconds: -1 }],
-    ['an empty namespace', { ...payload(['x']), namespace: [] }],
-  ])('drops %s and counts it, leaving the state as it was', (_name, bad) => {
-    const state = new ThreadState('thread-1');
-    expect(state.receive(bad, T0)).toBeNull();
-    expect(state.view()).toMatchObject({ pendingCount: 0, totals: { invalidSignalsIgnored: 1, messagesReceived: 0 } });
-    expect(state.generation).toBe(0);
+describe('max-wait', () => {
+  test('a thread that never goes quiet is due maxWaitSeconds after its oldest untaken message', () => {
+    const state = fresh();
+    for (let t = 0; t <= 400_000; t += 10_000) state.receive(signal(t / 10_000 + 1), T0 + t);
+    // The quiet period keeps moving (30 s after the last message); max-wait does not (300 s after the first).
+    expect(state.dueAtMs()).toBe(T0 + 300_000);
+  });
+
+  test('the max-wait clock restarts with the first message after a drain began', () => {
+    const state = fresh();
+    state.receive(signal(1), T0);
+    state.beginDrain();
+    state.receive(signal(2), T0 + 100_000);
+    state.finishDrain(T0 + 101_000);
+    state.receive(signal(3), T0 + 120_000);
+    // Oldest untaken message: seq 2 at T0+100 s; last message: T0+120 s.
+    expect(state.dueAtMs()).toBe(Math.min(T0 + 150_000, T0 + 400_000));
+  });
+});
+
+describe('drains', () => {
+  test('a drain covers what was signalled before it began; later messages wait for their own quiet period', () => {
+    const state = fresh();
+    state.receive(signal(2, { newMessages: 2 }), T0);
+    expect(state.beginDrain()).toBe(2);
+    state.receive(signal(3), T0 + 40_000);
+    expect(state.dueAtMs()).toBe(0); // the drain in progress is resumed at once (e.g. after continue-as-new)
+    state.finishDrain(T0 + 41_000);
+    expect(state.drainedThrough(2)).toBe(true);
+    expect(state.drainedThrough(3)).toBe(false);
+    expect(state.dueAtMs()).toBe(T0 + 70_000);
+  });
+
+  test('a drain carried across continue-as-new resumes with the same cutoff', () => {
+    const state = fresh();
+    state.receive(signal(5, { newMessages: 5 }), T0);
+    state.beginDrain();
+    state.receive(signal(6), T0 + 1_000);
+    const next = new ThreadState('t', SETTINGS, JSON.parse(JSON.stringify(state.toCarried())) as CarriedThreadState, T0 + 2_000);
+    expect(next.dueAtMs()).toBe(0);
+    expect(next.beginDrain()).toBe(5);
+  });
+
+  test('a flush makes everything signalled so far due now, and knows when it is drained', () => {
+    const state = fresh();
+    state.receive(signal(4, { newMessages: 4 }), T0);
+    const target = state.requestFlush();
+    expect(target).toBe(4);
+    expect(state.dueAtMs()).toBe(0);
+    state.beginDrain();
+    state.finishDrain(T0 + 1_000);
+    expect(state.drainedThrough(target)).toBe(true);
+    expect(state.dueAtMs()).toBeNull();
+  });
+
+  test('a re-drive request is work due now, even with no new message', () => {
+    const state = fresh();
+    state.requestRedrive();
+    expect(state.hasWork()).toBe(true);
+    expect(state.dueAtMs()).toBe(0);
+    state.beginDrain();
+    state.finishDrain(T0);
+    expect(state.hasWork()).toBe(false);
+  });
+});
+
+describe('batches', () => {
+  test('the retry window counts from the first attempt of a batch, also across continue-as-new', () => {
+    const state = fresh();
+    state.receive(signal(2, { newMessages: 2 }), T0);
+    expect(state.startBatch(ref('b1'), T0 + 5_000)).toBe(T0 + 5_000);
+    const next = new ThreadState('t', SETTINGS, state.toCarried(), T0 + 60_000);
+    expect(next.startBatch(ref('b1'), T0 + 60_000)).toBe(T0 + 5_000);
+    expect(next.startBatch(ref('b2'), T0 + 61_000)).toBe(T0 + 61_000);
+  });
+
+  test('an extracted batch adds to the totals and clears the last failure', () => {
+    const state = fresh();
+    state.receive(signal(2, { newMessages: 2 }), T0);
+    state.beginDrain();
+    state.startBatch(ref('b0'), T0);
+    state.recordDeadLetter(ref('b0', { messageCount: 1 }), { type: 'ModelRequestError', message: '400' }, { status: 'dead-lettered' }, T0);
+    state.startBatch(ref('b1'), T0);
+    const outcome = state.recordExtraction(ref('b1', { messageCount: 1 }), result('b1'), T0 + 1_000);
+    expect(outcome).toMatchObject({ batchId: 'b1', status: 'extracted', inserted: ['k1'], messageCount: 1 });
+    const view = state.view();
+    expect(view.lastFailure).toBeNull();
+    expect(view.extracting).toBeNull();
+    expect(view.totals).toMatchObject({
+      messagesReceived: 2,
+      messagesProcessed: 1,
+      messagesDeadLettered: 1,
+      batchesDeadLettered: 1,
+      extractionsCompleted: 1,
+      memoriesInserted: 1,
+      usage: { inputTokens: 10, outputTokens: 2 },
+    });
+    expect(view.pendingCount).toBe(0);
+  });
+
+  test('pending counts what is signalled and not yet through a batch; a drain that finds everything done clears it', () => {
+    const state = fresh();
+    state.receive(signal(5, { newMessages: 5 }), T0);
+    state.beginDrain();
+    state.receive(signal(6), T0 + 1_000);
+    expect(state.view().pendingCount).toBe(6);
+    state.startBatch(ref('b1'), T0);
+    state.recordExtraction(ref('b1', { messageCount: 2 }), result('b1'), T0);
+    expect(state.view().pendingCount).toBe(4);
+    // E.g. after a reset: the other three were committed by the run before the reset; the drain finds none.
+    state.finishDrain(T0 + 2_000);
+    expect(state.view().pendingCount).toBe(1);
+  });
+
+  test('signals arriving after a drain already took their messages (concurrent submits, out of order) leave nothing pending', () => {
+    const state = fresh();
+    // Submits got sequence numbers 1..3; the signal of 3 arrives first, so the drain covers 1..3.
+    state.receive(signal(3), T0);
+    state.beginDrain();
+    state.startBatch(ref('b1', { toSeq: 3 }), T0);
+    state.recordExtraction(ref('b1', { toSeq: 3, messageCount: 3 }), result('b1'), T0 + 500);
+    state.receive(signal(1), T0 + 600); // late: already in the batch
+    state.finishDrain(T0 + 700);
+    state.receive(signal(2), T0 + 800); // later still
+    expect(state.view().pendingCount).toBe(0);
+    expect(state.hasWork()).toBe(false);
+    expect(state.view().totals.messagesReceived).toBe(3);
+  });
+
+  test('a stale plan changes nothing', () => {
+    const state = fresh();
+    state.receive(signal(2, { newMessages: 2 }), T0);
+    state.startBatch(ref('b1'), T0);
+    expect(state.recordExtraction(ref('b1'), result('b1', { status: 'stale', inserted: [] }), T0)).toBeNull();
+    expect(state.recordDeadLetter(ref('b1'), { type: 'X', message: 'x' }, { status: 'stale' }, T0)).toBeNull();
+    expect(state.view().totals).toMatchObject({ messagesProcessed: 0, messagesDeadLettered: 0, extractionsCompleted: 0 });
+  });
+
+  test('a dead letter that turns out committed counts as processed, with the receipt’s result', () => {
+    const state = fresh();
+    state.receive(signal(2, { newMessages: 2 }), T0);
+    state.startBatch(ref('b1'), T0);
+    const outcome = state.recordDeadLetter(ref('b1'), { type: 'X', message: 'x' }, { status: 'already-applied', result: result('b1') }, T0);
+    expect(outcome).toMatchObject({ status: 'already-applied', inserted: ['k1'] });
+    expect(state.view().totals).toMatchObject({ messagesProcessed: 2, memoriesInserted: 1 });
+  });
+
+  test('re-driven messages are counted apart from inbox messages', () => {
+    const state = fresh();
+    state.startBatch(ref('r1', { kind: 'redrive' }), T0);
+    state.recordExtraction(ref('r1', { kind: 'redrive', messageCount: 3 }), result('r1'), T0);
+    expect(state.view().totals).toMatchObject({ messagesRedriven: 3, messagesProcessed: 0 });
+  });
+
+  test('long failure messages are clipped so the state keeps a fixed size', () => {
+    const state = fresh();
+    state.recordDeadLetter(ref('b1'), { type: 'X', message: 'x'.repeat(100_000) }, { status: 'dead-lettered' }, T0);
+    expect(state.view().lastFailure?.message.length).toBe(MAX_FAILURE_MESSAGE_CHARS);
+  });
+});
+
+describe('idle close and size', () => {
+  test('the idle clock starts when a drain leaves nothing to do', () => {
+    const state = fresh();
+    expect(state.idleDeadlineMs()).toBe(T0 + 3_600_000);
+    state.receive(signal(1), T0 + 10_000);
+    state.beginDrain();
+    state.finishDrain(T0 + 50_000);
+    expect(state.idleDeadlineMs()).toBe(T0 + 50_000 + 3_600_000);
+  });
+
+  test('the carried state has the same size whatever the backlog', () => {
+    const sizes = [10, 10_000, 100_000].map((pending) => {
+      const state = fresh();
+      for (let seq = 100; seq <= pending; seq += 100) state.receive(signal(seq, { newMessages: 100 }), T0 + seq);
+      return JSON.stringify(state.toCarried()).length;
+    });
+    // Only the digits of the counters grow.
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(40);
+  });
+
+  test('invalid start settings fall back to the defaults instead of wedging the thread', () => {
+    expect(resolveSettings({ idleCloseSeconds: -1, retryWindowSeconds: 0 })).toEqual(resolveSettings(undefined));
+    expect(resolveSettings({ idleCloseSeconds: 5, retryWindowSeconds: 10 })).toEqual({ idleCloseSeconds: 5, retryWindowSeconds: 10 });
+  });
+});
+
+describe('flush results', () => {
+  test('a flush returns the first batches in full and counts them all', () => {
+    const collector = new FlushCollector();
+    const base = { kind: 'inbox' as const, namespace: ['m'], messageCount: 2, updated: [], deleted: [], at: 'now' };
+    for (let i = 0; i < 25; i++) collector.add({ ...base, batchId: `b${i}`, status: 'extracted', inserted: ['k'] });
+    collector.add({ ...base, batchId: 'dead', status: 'dead-lettered', inserted: [] });
+    const flushed = collector.finish(true);
+    expect(flushed).toMatchObject({ complete: true, batchCount: 26, messagesProcessed: 50, messagesDeadLettered: 2, inserted: 25 });
+    expect(flushed.batches).toHaveLength(20);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { threadWorkflowId } from '../../src/contract';
 import { useMemoryHarness } from '../support/memory-harness';
-import { settled, uniqueId } from '../support/test-env';
+import { eventually, settled, uniqueId } from '../support/test-env';
 
 const h = useMemoryHarness('can');
 
@@ -67,3 +67,36 @@ test('a thread that never goes quiet rolls over to a new run while waiting, and 
   const scheduled = (await firstRun.fetchHistory()).events?.filter((e) => e.activityTaskScheduledEventAttributes);
   expect(scheduled).toEqual([]);
 });
+
+test('a long extraction under a stream of messages is carried into a new run and committed once', async () => {
+  const threadId = uniqueId('carried');
+  const namespace = ['memories', threadId];
+  h.fake.script(
+    // The first attempt is slow; the thread's history grows under 40 signals meanwhile, so the run
+    // cancels it and continues as new (FORCED_ROLLOVER_FACTOR), carrying the batch.
+    { kind: 'slow', delayMs: 20_000, reply: { kind: 'tool', input: { operations: [{ action: 'insert', content: 'never used' }] } } },
+    { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User is patient' }] } },
+    { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User sends many messages' }] } },
+  );
+  const first = await h.memory.submit(threadId, [{ id: 'first', role: 'user', content: 'I am patient.' }], { afterSeconds: 0.1, namespace });
+  await eventually(() => h.fake.requests.length, (n) => n === 1);
+  for (let i = 0; i < 40; i++) {
+    await h.memory.submit(threadId, [{ id: `more-${i}`, role: 'user', content: `message ${i}` }], { afterSeconds: 3, maxWaitSeconds: 60, namespace });
+  }
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.messagesProcessed === 41 && s.pendingCount === 0,
+    { timeoutMs: 60_000 },
+  );
+  expect(state?.totals.extractionsCompleted).toBe(2);
+  expect((await h.memory.search(namespace)).map((item) => item.value.content).sort((a, b) => String(a['content']).localeCompare(String(b['content'])))).toEqual([
+    { content: 'User is patient' },
+    { content: 'User sends many messages' },
+  ]);
+  // The first run asked Temporal to cancel its extraction before continuing as new.
+  const firstRun = h.temporal.workflow.getHandle(threadWorkflowId(threadId), first.runId);
+  expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+  const events = (await firstRun.fetchHistory()).events ?? [];
+  expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+  expect(h.fake.requests).toHaveLength(3);
+}, 90_000);

@@ -1,6 +1,7 @@
 /** The debounce path on the real Temporal dev server, DynamoDB Local and the fake Messages API. */
+import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply';
-import { promptText, type RecordedRequest } from '../../src/local/fake-messages-api';
+import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';
@@ -41,7 +42,7 @@ test('one message becomes memories in DynamoDB after the quiet period', async ()
   expect(items).toHaveLength(2);
   expect(h.fake.requests).toHaveLength(1);
   expect(newMessagesOf(h.fake.requests[0])).toContain(SEED_MESSAGE);
-  expect(h.fake.requests[0]?.tool_choice).toEqual({ type: 'tool', name: 'manage_memories' });
+  expect(h.fake.requests[0]?.tool_choice).toEqual({ type: 'tool', name: 'manage_memories', disable_parallel_tool_use: true });
 });
 
 test('five messages 100 ms apart inside a 1 s window make exactly one extraction', async () => {
@@ -83,42 +84,78 @@ test('a message after an extraction makes a second extraction with only the new 
   expect(contents).toEqual(['User likes dogs', 'User lives in Lisbon']);
 });
 
-test('an invalid tool payload writes nothing, keeps the messages pending and shows the failure', async () => {
+test('an invalid tool payload is retried, then becomes a dead letter; the next message flows and the letter re-drives', async () => {
   const threadId = uniqueId('invalid');
   const namespace = ['memories', threadId];
-  // Three attempts (the activity retry policy's maximum), each answered with an insert lacking content.
+  // INVALID_OUTPUT_MAX_ATTEMPTS attempts, each answered with an insert lacking content.
   const invalid = { kind: 'tool', input: { operations: [{ action: 'insert' }] } } as const;
-  h.fake.script(invalid, invalid, invalid);
+  h.fake.script(...Array.from({ length: INVALID_OUTPUT_MAX_ATTEMPTS }, () => invalid));
   await h.memory.submit(threadId, [{ role: 'user', content: 'My cat is called Tom.' }], { afterSeconds: 0.2, namespace });
 
-  const state = await eventually(
+  const failed = await eventually(
     () => h.memory.state(threadId),
-    (s) => s !== null && s.totals.extractionsFailed === 1,
+    (s) => s !== null && s.totals.batchesDeadLettered === 1,
   );
-  expect(state?.pendingCount).toBe(1);
-  expect(state?.totals.extractionsCompleted).toBe(0);
-  expect(state?.lastFailure).toMatchObject({ type: 'InvalidModelOutputError', messageCount: 1 });
-  expect(state?.lastFailure?.message).toContain('operations.0.content');
-  expect(state?.nextExtractionAt).not.toBeNull();
-  expect(h.fake.requests).toHaveLength(3);
+  expect(failed).toMatchObject({ pendingCount: 0, totals: { extractionsCompleted: 0, messagesDeadLettered: 1 } });
+  expect(failed?.lastFailure).toMatchObject({ type: 'InvalidModelOutputError', messageCount: 1 });
+  expect(failed?.lastFailure?.message).toContain('operations.0.content');
+  expect(h.fake.requests).toHaveLength(INVALID_OUTPUT_MAX_ATTEMPTS);
   expect(await h.memory.search(namespace)).toEqual([]);
+  const [letter] = await h.memory.deadLetters(threadId);
+  expect(letter).toMatchObject({ status: 'open', messageCount: 1, error: { type: 'InvalidModelOutputError' } });
 
-  // The next message brings the retry forward: first the failed batch again, with the same batch id and
-  // the same message (so a commit that failed to report is never repeated), then the new message.
+  // The thread is not held back: the next message is extracted on its own.
   h.fake.reset();
-  h.fake.script(
-    { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User has a cat named Tom' }] } },
-    { kind: 'tool', input: { operations: [{ action: 'insert', content: "User's cat is grey" }] } },
-  );
+  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: "User's cat is grey" }] } });
   await h.memory.submit(threadId, [{ role: 'user', content: 'He is grey.' }], { afterSeconds: 0.2, namespace });
-  const recovered = await settled(h.memory, threadId, 2);
-  expect(recovered?.lastFailure).toBeNull();
-  expect(recovered?.totals.messagesProcessed).toBe(2);
-  expect(h.fake.requests).toHaveLength(2);
-  const retried = newMessagesOf(h.fake.requests[0]);
-  expect(retried).toContain('My cat is called Tom.');
-  expect(retried).not.toContain('He is grey.');
-  expect(newMessagesOf(h.fake.requests[1])).toContain('He is grey.');
+  await settled(h.memory, threadId, 1);
+  expect(newMessagesOf(h.fake.requests[0])).toContain('He is grey.');
+  expect(newMessagesOf(h.fake.requests[0])).not.toContain('My cat is called Tom.');
+
+  // Re-driving the dead letter extracts its original message, once.
+  h.fake.reset();
+  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User has a cat named Tom' }] } });
+  const { requested } = await h.memory.redrive(threadId);
+  expect(requested.map((l) => l.batchId)).toEqual([letter?.batchId]);
+  await eventually(
+    () => h.memory.deadLetters(threadId),
+    (letters) => letters[0]?.status === 'redriven',
+  );
+  expect(newMessagesOf(h.fake.requests[0])).toContain('My cat is called Tom.');
   const contents = (await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort();
   expect(contents).toEqual(['User has a cat named Tom', "User's cat is grey"]);
+  expect((await h.memory.state(threadId))?.totals).toMatchObject({ messagesRedriven: 1, messagesProcessed: 1 });
+  // A second request finds nothing open: nothing is re-driven twice.
+  expect((await h.memory.redrive(threadId)).requested).toEqual([]);
+});
+
+test('a reply with three manage_memories calls stores every fact (merged and validated as one), never a part', async () => {
+  const threadId = uniqueId('three-calls');
+  const namespace = ['memories', threadId];
+  const facts = ['User likes dogs', 'User has a dog named Fido', 'User lives in Lisbon'];
+  h.fake.script({ kind: 'tools', inputs: facts.map((content) => ({ operations: [{ action: 'insert', content }] })) });
+  await h.memory.submit(threadId, [{ role: 'user', content: "I like dogs, my dog is Fido, and I live in Lisbon." }], {
+    afterSeconds: 0.2,
+    namespace,
+  });
+  const state = await settled(h.memory, threadId, 1);
+  expect(state?.totals.memoriesInserted).toBe(3);
+  expect((await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort()).toEqual([...facts].sort());
+});
+
+test('a reply with several calls that are invalid together writes nothing and the batch fails visibly', async () => {
+  const threadId = uniqueId('bad-calls');
+  const namespace = ['memories', threadId];
+  // Each call alone is fine; merged, the second refers to a memory that does not exist.
+  const calls: ScriptedReply = {
+    kind: 'tools',
+    inputs: [{ operations: [{ action: 'insert', content: 'User likes tea' }] }, { operations: [{ action: 'delete', id: 'no-such-memory' }] }],
+  };
+  h.fake.script(...Array.from({ length: INVALID_OUTPUT_MAX_ATTEMPTS }, () => calls));
+  await h.memory.submit(threadId, [{ role: 'user', content: 'I like tea.' }], { afterSeconds: 0.2, namespace });
+  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+  expect(state?.lastFailure).toMatchObject({ type: 'InvalidModelOutputError' });
+  expect(state?.totals.extractionsCompleted).toBe(0);
+  expect(await h.memory.search(namespace)).toEqual([]);
+  expect((await h.memory.deadLetters(threadId)).map((l) => l.messageCount)).toEqual([1]);
 });

@@ -1,63 +1,65 @@
-/** How model API failures travel: Temporal's retry policy owns retries; hopeless requests stop at once. */
-import { EXTRACTION_MAX_ATTEMPTS } from '../../src/defaults';
+/**
+ * How model API failures travel: Temporal's retry policy owns retries (no attempt limit, bounded by the
+ * retry window); requests that can never succeed become dead letters at once.
+ */
+import type { ScriptedReply } from '../../src/local/fake-messages-api';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';
 
 const h = useMemoryHarness('model-failures');
 
-const remember = { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User drinks tea' }] } } as const;
+const remember: ScriptedReply = { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User drinks tea' }] } };
 
-async function submitAndWait(threadId: string, done: (totals: { extractionsCompleted: number; extractionsFailed: number }) => boolean) {
-  await h.memory.submit(threadId, [{ role: 'user', content: 'I drink tea.' }], {
-    afterSeconds: 0.2,
-    namespace: ['memories', threadId],
-  });
-  return eventually(
-    () => h.memory.state(threadId),
-    (s) => s !== null && done(s.totals),
-  );
+async function submit(threadId: string, content = 'I drink tea.') {
+  await h.memory.submit(threadId, [{ role: 'user', content }], { afterSeconds: 0.2, namespace: ['memories', threadId] });
 }
 
 test('a 429 with retry-after, then a 529, are retried by the activity policy until the reply succeeds', async () => {
   const threadId = uniqueId('transient');
-  h.fake.script(
-    { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
-    { kind: 'status', status: 529, message: 'Overloaded' },
-    remember,
-  );
-  const state = await submitAndWait(threadId, (t) => t.extractionsCompleted === 1);
-  expect(state?.totals.extractionsFailed).toBe(0);
+  h.fake.script({ kind: 'status', status: 429, headers: { 'retry-after': '1' } }, { kind: 'status', status: 529, message: 'Overloaded' }, remember);
+  await submit(threadId);
+  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  expect(state?.totals.batchesDeadLettered).toBe(0);
   // Exactly one HTTP request per activity attempt: the SDK's own retries are off (maxRetries: 0).
   expect(h.fake.requests).toHaveLength(3);
-  expect((await h.memory.search(['memories', threadId])).map((item) => item.value.content)).toEqual([
-    { content: 'User drinks tea' },
-  ]);
+  expect((await h.memory.search(['memories', threadId])).map((item) => item.value.content)).toEqual([{ content: 'User drinks tea' }]);
 });
 
-test('a 500 on every attempt fails the batch after EXTRACTION_MAX_ATTEMPTS and keeps it pending', async () => {
+test('500s are retried with no attempt limit; state() shows the retrying attempt and its error', async () => {
   const threadId = uniqueId('server-error');
-  const down = { kind: 'status', status: 500, message: 'Internal server error' } as const;
-  h.fake.script(...Array.from({ length: EXTRACTION_MAX_ATTEMPTS }, () => down));
-  const state = await submitAndWait(threadId, (t) => t.extractionsFailed === 1);
-  expect(h.fake.requests).toHaveLength(EXTRACTION_MAX_ATTEMPTS);
-  expect(state?.pendingCount).toBe(1);
-  expect(state?.lastFailure).toMatchObject({ type: 'ModelUnavailableError', failures: 1 });
-});
+  const down: ScriptedReply = { kind: 'status', status: 500, message: 'Internal server error' };
+  h.fake.script(down, down, down, remember);
+  await submit(threadId);
+  const retrying = await eventually(() => h.memory.state(threadId), (s) => (s?.retrying?.attempt ?? 0) >= 2);
+  expect(retrying?.retrying?.lastFailure).toMatchObject({ type: 'ModelUnavailableError' });
+  expect(retrying?.pendingCount).toBe(1);
+  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1, { timeoutMs: 60_000 });
+  expect(state).toMatchObject({ pendingCount: 0, retrying: null, totals: { batchesDeadLettered: 0 } });
+  expect(h.fake.requests).toHaveLength(4);
+}, 90_000);
 
-test('a 400 from the model API is not retried; the failure is recorded and the messages stay pending', async () => {
+test('a 400 is not retried: the batch becomes a dead letter at once and the next message still flows', async () => {
   const threadId = uniqueId('bad-request');
   h.fake.script({ kind: 'status', status: 400, message: 'max_tokens: too large' });
-  const state = await submitAndWait(threadId, (t) => t.extractionsFailed === 1);
+  await submit(threadId);
+  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
   expect(h.fake.requests).toHaveLength(1);
-  expect(state?.pendingCount).toBe(1);
-  expect(state?.lastFailure).toMatchObject({ type: 'ModelRequestError' });
+  expect(state?.pendingCount).toBe(0);
+  expect(state?.lastFailure).toMatchObject({ type: 'ModelRequestError', reason: 'non-retryable' });
   expect(state?.lastFailure?.message).toContain('400');
+  const [letter] = await h.memory.deadLetters(threadId);
+  expect(letter).toMatchObject({ status: 'open', messageCount: 1, error: { type: 'ModelRequestError', reason: 'non-retryable' } });
+
+  h.fake.script(remember);
+  await submit(threadId, 'Green tea, mostly.');
+  await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1 && s.pendingCount === 0);
 });
 
-test('a 401 (bad API key) is not retried either', async () => {
+test('a 401 (a rotated key) is retried, and goes through once the key works again', async () => {
   const threadId = uniqueId('auth');
-  h.fake.script({ kind: 'status', status: 401, message: 'invalid x-api-key' });
-  const state = await submitAndWait(threadId, (t) => t.extractionsFailed === 1);
-  expect(h.fake.requests).toHaveLength(1);
-  expect(state?.lastFailure?.type).toBe('ModelRequestError');
+  h.fake.script({ kind: 'status', status: 401, message: 'invalid x-api-key' }, remember);
+  await submit(threadId);
+  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  expect(state?.totals.batchesDeadLettered).toBe(0);
+  expect(h.fake.requests).toHaveLength(2);
 });

@@ -1,0 +1,20 @@
+/** The dead-letter step (a local activity): records a batch that failed for good so its thread moves on. */
+import { log } from '@temporalio/activity';
+import type { DeadLetterRequest, DeadLetterResult } from '../contract';
+import { toApplicationFailure } from '../errors';
+import type { ActivityDependencies } from './dependencies';
+
+export function deadLetterBatchActivity(deps: Pick<ActivityDependencies, 'inbox' | 'batches'>) {
+  /** Writes the dead letter (with the batch's message ids) and moves the namespace cursor past it; safe to repeat. */
+  return async function deadLetterBatch(request: DeadLetterRequest): Promise<DeadLetterResult> {
+    const { ref, failure, firstAttemptAt, deadAt } = request;
+    try {
+      const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
+      const result = await deps.batches.deadLetter(ref, messages.map((m) => m.id), failure, { firstAttemptAt, deadAt });
+      log.warn('batch recorded as a dead letter', { batchId: ref.batchId, threadId: ref.threadId, status: result.status, ...failure });
+      return result;
+    } catch (err) {
+      throw toApplicationFailure(err);
+    }
+  };
+}

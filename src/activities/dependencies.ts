@@ -1,0 +1,18 @@
+/** The clients the activities need, passed to their factory so tests inject DynamoDB Local and the fake model. */
+import type { MemoryExtractor } from '../model/claude-extractor';
+import type { BatchPlanner } from '../store/batch-planner';
+import type { BatchWriter } from '../store/batch-writer';
+import type { DeadLetterStore } from '../store/dead-letters';
+import type { MessageInbox } from '../store/message-inbox';
+import type { DynamoMemoryStore } from '../store/memory-store';
+
+export interface ActivityDependencies {
+  store: DynamoMemoryStore;
+  inbox: MessageInbox;
+  planner: BatchPlanner;
+  deadLetters: DeadLetterStore;
+  batches: BatchWriter;
+  extractor: MemoryExtractor;
+  /** Most existing memories shown to the model. @default MAX_EXISTING_MEMORIES */
+  maxExistingMemories?: number;
+}

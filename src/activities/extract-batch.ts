@@ -1,0 +1,84 @@
+/**
+ * The extraction activity: check the batch is still due → read its messages from the inbox → load the
+ * namespace's memories → ask the model → commit operations, receipt and progress in one transaction.
+ * It heartbeats throughout, so a killed worker's attempt is retried elsewhere within the heartbeat
+ * timeout, and it aborts the model call when Temporal cancels it.
+ */
+import { Context, log } from '@temporalio/activity';
+import type { BatchRef, ExtractionResult } from '../contract';
+import { EXTRACTION_HEARTBEAT_INTERVAL_MS, MAX_EXISTING_MEMORIES } from '../defaults';
+import { BatchIdentityError, toApplicationFailure } from '../errors';
+import { idsDigest } from '../store/batch-planner';
+import { newestFirst } from '../store/memory-types';
+import type { ActivityDependencies } from './dependencies';
+
+const EMPTY = { inserted: [], updated: [], deleted: [], usage: { inputTokens: 0, outputTokens: 0 }, model: '' };
+
+/**
+ * Whether the batch still needs extracting: `pending`, or the answer to return without calling the model —
+ * the recorded result when it already committed, `stale` when its inbox position moved on without it.
+ */
+async function progressOf(deps: ActivityDependencies, ref: BatchRef): Promise<'pending' | ExtractionResult> {
+  const stale: ExtractionResult = { ...EMPTY, batchId: ref.batchId, status: 'stale' };
+  let committed: boolean;
+  if (ref.kind === 'redrive' && ref.redrive) {
+    const letter = await deps.deadLetters.get(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId);
+    if (letter?.status === 'redrive-requested' && letter.redrives === ref.redrive.round) return 'pending';
+    committed = letter?.status === 'redriven' && letter.redriveBatchId === ref.batchId;
+  } else {
+    const cursor = await deps.inbox.cursor(ref.threadId, ref.namespace);
+    if (cursor?.doneSeq === ref.afterSeq) return 'pending';
+    committed = cursor !== null && cursor.doneSeq >= ref.toSeq;
+  }
+  // Past this batch: committed by an earlier attempt (or run), or dead-lettered; only a receipt says which.
+  return (committed ? await deps.batches.findReceipt(ref) : null) ?? stale;
+}
+
+export function extractBatchActivity(deps: ActivityDependencies) {
+  const maxExisting = deps.maxExistingMemories ?? MAX_EXISTING_MEMORIES;
+
+  /** Extracts memories from one batch and commits them; idempotent per batch id. */
+  return async function extractBatch(ref: BatchRef): Promise<ExtractionResult> {
+    const ctx = Context.current();
+    ctx.heartbeat();
+    const heartbeat = setInterval(() => ctx.heartbeat(), EXTRACTION_HEARTBEAT_INTERVAL_MS);
+    try {
+      const progress = await progressOf(deps, ref);
+      if (progress !== 'pending') {
+        log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
+        return progress;
+      }
+      const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
+      const digest = idsDigest(messages.map((m) => m.id));
+      if (digest !== ref.idsDigest) {
+        throw new BatchIdentityError(`inbox range ${ref.fromSeq}–${ref.toSeq} of batch ${ref.batchId} no longer holds its messages`);
+      }
+      const existing = (await deps.store.queryNamespace(ref.namespace)).sort(newestFirst).slice(0, maxExisting);
+      const proposal = await deps.extractor.extract(messages, existing, { signal: ctx.cancellationSignal });
+      const result = await deps.batches.apply({
+        ref,
+        operations: proposal.operations,
+        existing: new Map(existing.map((item) => [item.key, item])),
+        usage: proposal.usage,
+        model: proposal.model,
+      });
+      log.info('memories extracted', {
+        batchId: ref.batchId,
+        status: result.status,
+        messages: messages.length,
+        inserted: result.inserted.length,
+        updated: result.updated.length,
+        deleted: result.deleted.length,
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+      });
+      return result;
+    } catch (err) {
+      // Cancelled by Temporal (continue-as-new, worker shutdown): report the cancellation, not the abort.
+      if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason instanceof Error) throw ctx.cancellationSignal.reason;
+      throw toApplicationFailure(err, ctx.info.attempt);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+}

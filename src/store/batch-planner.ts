@@ -1,0 +1,113 @@
+/**
+ * Decides the next batch of a thread, and its identity — the one place that does either.
+ *
+ * Re-drives come first (oldest dead letter marked for re-drive). Otherwise the namespace that is furthest
+ * behind gets a batch: its unprocessed messages in inbox order, up to MAX_BATCH_MESSAGES and
+ * MAX_BATCH_BYTES (measured as the prompt carries them), never past `upToSeq` (what the thread has been
+ * signalled, so a message still waiting for its own quiet period is not swept in early).
+ *
+ * A batch id is derived from what the batch holds: thread, inbox epoch, namespace, sequence range and a
+ * digest of the message ids. The same messages always get the same id (a retry, a replay after a reset);
+ * different messages never do (even after a reset re-runs the thread's history).
+ */
+import { createHash } from 'node:crypto';
+import type { BatchRef } from '../contract';
+import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES } from '../defaults';
+import type { DeadLetterStore } from './dead-letters';
+import type { MessageInbox, StoredMessage } from './message-inbox';
+import { joinNamespace } from './table-keys';
+
+/** Digest of a batch's message ids, in order. */
+export function idsDigest(messageIds: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(messageIds)).digest('hex').slice(0, 32);
+}
+
+/** The content-derived id of an inbox batch. */
+export function inboxBatchId(threadId: string, epoch: string, namespace: readonly string[], messages: readonly StoredMessage[]): string {
+  const fromSeq = messages[0]?.seq ?? 0;
+  const toSeq = messages.at(-1)?.seq ?? 0;
+  const digest = createHash('sha256')
+    .update(JSON.stringify([threadId, epoch, joinNamespace(namespace), fromSeq, toSeq, idsDigest(messages.map((m) => m.id))]))
+    .digest('hex')
+    .slice(0, 24);
+  return `b-${fromSeq}-${toSeq}-${digest}`;
+}
+
+/** The id of the n-th re-drive of a dead letter. */
+export function redriveBatchId(deadLetterBatchId: string, round: number): string {
+  return `${deadLetterBatchId}~r${round}`;
+}
+
+/** Options of {@link BatchPlanner}. */
+export interface BatchPlannerOptions {
+  /** @default MAX_BATCH_MESSAGES */
+  maxMessages?: number;
+  /** @default MAX_BATCH_BYTES */
+  maxBytes?: number;
+}
+
+/**
+ * @example
+ * const planner = new BatchPlanner(inbox, deadLetters);
+ * const ref = await planner.next('thread-1', 42); // null when nothing is left up to sequence 42
+ */
+export class BatchPlanner {
+  private readonly maxMessages: number;
+  private readonly maxBytes: number;
+
+  constructor(
+    private readonly inbox: MessageInbox,
+    private readonly deadLetters: DeadLetterStore,
+    options: BatchPlannerOptions = {},
+  ) {
+    this.maxMessages = options.maxMessages ?? MAX_BATCH_MESSAGES;
+    this.maxBytes = options.maxBytes ?? MAX_BATCH_BYTES;
+  }
+
+  /** The next batch of the thread, or null when nothing is waiting up to `upToSeq` and no re-drive is asked for. */
+  async next(threadId: string, upToSeq: number): Promise<BatchRef | null> {
+    const letter = await this.deadLetters.nextRedrive(threadId);
+    if (letter) {
+      return {
+        kind: 'redrive',
+        threadId,
+        batchId: redriveBatchId(letter.batchId, letter.redrives),
+        namespace: letter.namespace,
+        afterSeq: letter.fromSeq - 1,
+        fromSeq: letter.fromSeq,
+        toSeq: letter.toSeq,
+        messageCount: letter.messageCount,
+        bytes: letter.bytes,
+        idsDigest: letter.idsDigest,
+        redrive: { deadLetterBatchId: letter.batchId, round: letter.redrives },
+      };
+    }
+    const [head, cursors] = await Promise.all([this.inbox.head(threadId), this.inbox.cursors(threadId)]);
+    if (!head) return null;
+    const behind = cursors
+      .filter((c) => c.doneSeq < Math.min(c.lastSeq, upToSeq))
+      .sort((a, b) => a.doneSeq - b.doneSeq || joinNamespace(a.namespace).localeCompare(joinNamespace(b.namespace)));
+    for (const cursor of behind) {
+      const messages = await this.inbox.readRange(threadId, cursor.namespace, cursor.doneSeq, Math.min(cursor.lastSeq, upToSeq), {
+        maxMessages: this.maxMessages,
+        maxBytes: this.maxBytes,
+      });
+      const first = messages[0];
+      const last = messages.at(-1);
+      if (!first || !last) continue;
+      return {
+        kind: 'inbox',
+        threadId,
+        batchId: inboxBatchId(threadId, head.epoch, cursor.namespace, messages),
+        namespace: cursor.namespace,
+        afterSeq: cursor.doneSeq,
+        fromSeq: first.seq,
+        toSeq: last.seq,
+        messageCount: messages.length,
+        bytes: messages.reduce((sum, m) => sum + m.bytes, 0),
+        idsDigest: idsDigest(messages.map((m) => m.id)),
+      };
+    }
+    return null;
+  }
+}

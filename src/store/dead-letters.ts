@@ -1,0 +1,143 @@
+/**
+ * Dead letters: batches whose extraction failed for good (retry window used up, or a final error). Each
+ * one is a DynamoDB item naming its messages (inbox range and ids), the error, and a status:
+ * `open` → `redrive-requested` (by the client) → `redriven` (committed by a re-drive extraction), or back
+ * to `open` when the re-drive fails too. The messages stay in the inbox, so a re-drive extracts the
+ * original messages, with their original timestamps, against the memories as they are now.
+ */
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { BatchRef, FailureInfo } from '../contract';
+import { queryAll, queryItems } from './query-pages';
+import { deadLetterKey, deadLetterPartitionKey } from './table-keys';
+
+/** Where a dead letter is in its life. */
+export type DeadLetterStatus = 'open' | 'redrive-requested' | 'redriven';
+
+/** A dead letter as the client lists it. */
+export interface DeadLetter {
+  threadId: string;
+  batchId: string;
+  namespace: string[];
+  fromSeq: number;
+  toSeq: number;
+  messageCount: number;
+  messageIds: string[];
+  idsDigest: string;
+  bytes: number;
+  error: FailureInfo;
+  /** ISO-8601 times: the batch's first attempt, and when it became a dead letter. */
+  firstAttemptAt: string;
+  deadAt: string;
+  status: DeadLetterStatus;
+  /** Re-drives requested so far. */
+  redrives: number;
+  /** The last re-drive's failure, if it failed. */
+  lastRedriveError?: FailureInfo;
+  /** ISO-8601 time a re-drive committed, and the re-drive batch that did. */
+  redrivenAt?: string;
+  redriveBatchId?: string;
+}
+
+function toDeadLetter(item: Record<string, unknown>): DeadLetter {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as DeadLetter;
+}
+
+/**
+ * @example
+ * const letters = new DeadLetterStore(doc, 'langmem-memories');
+ * for (const letter of await letters.list('thread-1')) console.log(letter.batchId, letter.error.type);
+ */
+export class DeadLetterStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The dead-letter item for a failed batch (written by the batch writer, in one transaction with the cursor). */
+  item(ref: BatchRef, messageIds: readonly string[], failure: FailureInfo, firstAttemptAt: string, deadAt: string) {
+    const letter: DeadLetter = {
+      threadId: ref.threadId,
+      batchId: ref.batchId,
+      namespace: [...ref.namespace],
+      fromSeq: ref.fromSeq,
+      toSeq: ref.toSeq,
+      messageCount: ref.messageCount,
+      messageIds: [...messageIds],
+      idsDigest: ref.idsDigest,
+      bytes: ref.bytes,
+      error: failure,
+      firstAttemptAt,
+      deadAt,
+      status: 'open',
+      redrives: 0,
+    };
+    return { ...deadLetterKey(ref.threadId, ref.fromSeq, ref.batchId), ...letter };
+  }
+
+  /** A thread's dead letters in inbox order, optionally only those with one status. */
+  async list(threadId: string, status?: DeadLetterStatus): Promise<DeadLetter[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': deadLetterPartitionKey(threadId), ...(status ? { ':status': status } : {}) },
+      ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ConsistentRead: true,
+    });
+    return items.map(toDeadLetter);
+  }
+
+  /** One dead letter, or null. */
+  async get(threadId: string, fromSeq: number, batchId: string): Promise<DeadLetter | null> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: deadLetterKey(threadId, fromSeq, batchId), ConsistentRead: true }),
+    );
+    return out.Item ? toDeadLetter(out.Item) : null;
+  }
+
+  /**
+   * Marks open dead letters of a thread (all, or the one named) for re-drive; each gets a new re-drive
+   * round, which names its re-drive batch. Letters already requested or re-driven are left alone, so a
+   * repeated request does nothing twice.
+   * @returns the dead letters now waiting for re-drive
+   */
+  async requestRedrive(threadId: string, batchId?: string): Promise<DeadLetter[]> {
+    const open = (await this.list(threadId, 'open')).filter((letter) => batchId === undefined || letter.batchId === batchId);
+    const requested: DeadLetter[] = [];
+    for (const letter of open) {
+      try {
+        const out = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: deadLetterKey(threadId, letter.fromSeq, letter.batchId),
+            UpdateExpression: 'SET #status = :requested, redrives = redrives + :one',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':requested': 'redrive-requested', ':open': 'open', ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        requested.push(toDeadLetter(out.Attributes ?? {}));
+      } catch (err) {
+        // Someone else requested it between our read and write: it is on its way either way.
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    }
+    return requested;
+  }
+
+  /** The oldest dead letter of a thread waiting for re-drive, or null. */
+  async nextRedrive(threadId: string): Promise<DeadLetter | null> {
+    const requested = queryItems(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#status = :requested',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': deadLetterPartitionKey(threadId), ':requested': 'redrive-requested' },
+      ConsistentRead: true,
+    });
+    for await (const item of requested) return toDeadLetter(item);
+    return null;
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The thread inbox in DynamoDB: the claim check that keeps conversation content out of Temporal.
+ *
+ * `submit` appends messages here before it signals. Each message gets the thread's next sequence number
+ * and a dedupe key for (namespace, message id), in one transaction with the inbox head (the last number
+ * handed out) and the namespace's cursor. Because numbers are handed out in the same transaction that
+ * makes their messages visible, a strongly consistent read that sees message `n` sees every message
+ * before it: a batch planned up to `n` can never miss one that is still being written.
+ *
+ * Dedupe has no window: a dedupe key lives as long as the inbox does. A re-submitted message (a retried
+ * Lambda) is reported with the sequence number it already has, so the retry's signal still reaches the
+ * thread if the first attempt died between writing and signalling.
+ */
+import { randomUUID } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ThreadMessage } from '../contract';
+import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK } from '../defaults';
+import { InboxConflictError } from '../errors';
+import { utf8Bytes } from '../rules';
+import { queryAll, queryItems } from './query-pages';
+import {
+  CURSOR_SK_PREFIX,
+  cursorKey,
+  dedupeKey,
+  inboxHeadKey,
+  joinNamespace,
+  messageKey,
+  threadPartitionKey,
+} from './table-keys';
+
+/** A message as the inbox keeps it. */
+export interface StoredMessage extends ThreadMessage {
+  seq: number;
+  namespace: string[];
+  /** Serialized size as the prompt carries it (bytes), counted against MAX_BATCH_BYTES. */
+  bytes: number;
+}
+
+/** What one append did. */
+export interface AppendResult {
+  /** Messages stored for the first time. */
+  newMessages: number;
+  /** Messages already stored under the same namespace and id (or repeated within this call). */
+  duplicates: number;
+  /** Highest sequence number among the call's messages, new or already stored (0 if none). */
+  lastSeq: number;
+}
+
+/** How far one namespace of a thread has been through batches. */
+export interface NamespaceCursor {
+  namespace: string[];
+  /** Every message of this namespace up to here has been committed or dead-lettered. */
+  doneSeq: number;
+  /** The namespace's newest message. */
+  lastSeq: number;
+}
+
+/** The inbox head: the last sequence number handed out, and the inbox's epoch (new if the inbox is ever re-created). */
+export interface InboxHead {
+  lastSeq: number;
+  epoch: string;
+}
+
+/** Size of a message as the prompt carries it: the UTF-8 bytes of its JSON. */
+export function promptBytes(message: ThreadMessage): number {
+  const { id, role, content, timestamp } = message;
+  return utf8Bytes(JSON.stringify({ id, role, content, timestamp }));
+}
+
+/** Reads `seq` from an item that may still be in DynamoDB's wire format (cancellation reasons are not unmarshalled). */
+function seqOf(item: Record<string, unknown> | undefined): number | undefined {
+  const raw = item?.['seq'];
+  if (typeof raw === 'number') return raw;
+  const wire = raw as { N?: string } | undefined;
+  return wire?.N !== undefined ? Number(wire.N) : undefined;
+}
+
+function toCursor(item: Record<string, unknown>): NamespaceCursor {
+  return { namespace: item['namespace'] as string[], doneSeq: item['doneSeq'] as number, lastSeq: item['lastSeq'] as number };
+}
+
+function toStoredMessage(item: Record<string, unknown>): StoredMessage {
+  return {
+    seq: item['seq'] as number,
+    id: item['messageId'] as string,
+    role: item['role'] as StoredMessage['role'],
+    content: item['content'] as string,
+    timestamp: item['timestamp'] as string,
+    namespace: item['namespace'] as string[],
+    bytes: item['bytes'] as number,
+  };
+}
+
+/** Options of {@link MessageInbox.readRange}. */
+export interface ReadRangeOptions {
+  /** Stop after this many messages. */
+  maxMessages?: number;
+  /** Stop before the message that would take the total over this many bytes (at least one is returned). */
+  maxBytes?: number;
+}
+
+/**
+ * @example
+ * const inbox = new MessageInbox(doc, 'langmem-memories');
+ * const { lastSeq, newMessages } = await inbox.append('thread-1', ['memories'], messages);
+ */
+export class MessageInbox {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Stores messages (already validated, ids filled in) under one namespace, skipping those already stored.
+   * Writes in transactions of INBOX_WRITE_CHUNK messages; a crash between two leaves the first stored,
+   * which a retried submit recognises by id. Throws `InboxConflictError` when concurrent submits to the
+   * same thread keep winning the race for sequence numbers.
+   */
+  async append(threadId: string, namespace: readonly string[], messages: readonly ThreadMessage[]): Promise<AppendResult> {
+    const seen = new Set<string>();
+    const unique: ThreadMessage[] = [];
+    for (const message of messages) {
+      if (!seen.has(message.id)) unique.push(message);
+      seen.add(message.id);
+    }
+    const result: AppendResult = { newMessages: 0, duplicates: messages.length - unique.length, lastSeq: 0 };
+    for (let start = 0; start < unique.length; start += INBOX_WRITE_CHUNK) {
+      await this.appendChunk(threadId, namespace, unique.slice(start, start + INBOX_WRITE_CHUNK), result);
+    }
+    return result;
+  }
+
+  private async appendChunk(threadId: string, namespace: readonly string[], chunk: ThreadMessage[], result: AppendResult): Promise<void> {
+    let pending = chunk;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > INBOX_APPEND_MAX_ATTEMPTS) {
+        throw new InboxConflictError(
+          `thread ${threadId}: lost the race for inbox sequence numbers ${INBOX_APPEND_MAX_ATTEMPTS} times; retry the submit`,
+        );
+      }
+      const head = await this.head(threadId);
+      const base = head?.lastSeq ?? 0;
+      const last = base + pending.length;
+      const items = this.appendItems(threadId, namespace, pending, head, base);
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        result.newMessages += pending.length;
+        result.lastSeq = Math.max(result.lastSeq, last);
+        return;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        // Items: [head, cursor, then (dedupe key, message) per message]. A failed dedupe condition names a
+        // duplicate, whose stored sequence number comes back with the reason.
+        const duplicates = new Set<number>();
+        pending.forEach((_m, i) => {
+          const reason = reasons[2 + 2 * i];
+          if (reason?.Code !== 'ConditionalCheckFailed') return;
+          duplicates.add(i);
+          result.duplicates += 1;
+          result.lastSeq = Math.max(result.lastSeq, seqOf(reason.Item) ?? 0);
+        });
+        const raced = reasons.some((r, i) => (i < 2 || i % 2 === 1) && (r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'));
+        if (duplicates.size === 0 && !raced) throw err;
+        pending = pending.filter((_m, i) => !duplicates.has(i));
+        // Lost a race with another submit to this thread: back off a little, with jitter, so the racers spread out.
+        if (raced) await new Promise((resolve) => setTimeout(resolve, Math.random() * INBOX_APPEND_BACKOFF_MS * attempt));
+      }
+    }
+  }
+
+  private appendItems(threadId: string, namespace: readonly string[], pending: ThreadMessage[], head: InboxHead | null, base: number) {
+    const last = base + pending.length;
+    const ns = [...namespace];
+    const storedAt = new Date().toISOString();
+    const headItem = head
+      ? {
+          Update: {
+            TableName: this.tableName,
+            Key: inboxHeadKey(threadId),
+            UpdateExpression: 'SET lastSeq = :last',
+            ConditionExpression: 'lastSeq = :base',
+            ExpressionAttributeValues: { ':last': last, ':base': base },
+          },
+        }
+      : {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...inboxHeadKey(threadId), threadId, lastSeq: last, epoch: randomUUID(), createdAt: storedAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        };
+    const cursorItem = {
+      Update: {
+        TableName: this.tableName,
+        Key: cursorKey(threadId, ns),
+        // A new namespace starts at the current head: there is nothing of it below.
+        UpdateExpression: 'SET #namespace = :ns, lastSeq = :last, doneSeq = if_not_exists(doneSeq, :base)',
+        ExpressionAttributeNames: { '#namespace': 'namespace' },
+        ExpressionAttributeValues: { ':ns': ns, ':last': last, ':base': base },
+      },
+    };
+    const messageItems = pending.flatMap((message, i) => {
+      const seq = base + 1 + i;
+      return [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...dedupeKey(threadId, ns, message.id), seq, messageId: message.id, namespace: ns },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...messageKey(threadId, seq),
+              seq,
+              messageId: message.id,
+              role: message.role,
+              content: message.content,
+              timestamp: message.timestamp,
+              namespace: ns,
+              nsKey: joinNamespace(ns),
+              bytes: promptBytes(message),
+              storedAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ];
+    });
+    return [headItem, cursorItem, ...messageItems];
+  }
+
+  /** The inbox head, or null for a thread never submitted to. */
+  async head(threadId: string): Promise<InboxHead | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: inboxHeadKey(threadId), ConsistentRead: true }));
+    return out.Item ? { lastSeq: out.Item['lastSeq'] as number, epoch: out.Item['epoch'] as string } : null;
+  }
+
+  /** Every namespace cursor of a thread. */
+  async cursors(threadId: string): Promise<NamespaceCursor[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': threadPartitionKey(threadId), ':prefix': CURSOR_SK_PREFIX },
+      ConsistentRead: true,
+    });
+    return items.map(toCursor);
+  }
+
+  /** One namespace's cursor, or null. */
+  async cursor(threadId: string, namespace: readonly string[]): Promise<NamespaceCursor | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: cursorKey(threadId, namespace), ConsistentRead: true }));
+    return out.Item ? toCursor(out.Item) : null;
+  }
+
+  /** Messages of one namespace with `afterSeq < seq <= toSeq`, in order, up to the given caps. */
+  async readRange(
+    threadId: string,
+    namespace: readonly string[],
+    afterSeq: number,
+    toSeq: number,
+    options: ReadRangeOptions = {},
+  ): Promise<StoredMessage[]> {
+    const messages: StoredMessage[] = [];
+    if (toSeq <= afterSeq) return messages;
+    const maxMessages = options.maxMessages ?? Number.POSITIVE_INFINITY;
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    let bytes = 0;
+    const items = queryItems(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      FilterExpression: 'nsKey = :nsKey',
+      ExpressionAttributeValues: {
+        ':pk': threadPartitionKey(threadId),
+        ':from': messageKey(threadId, afterSeq + 1).sk,
+        ':to': messageKey(threadId, toSeq).sk,
+        ':nsKey': joinNamespace(namespace),
+      },
+      ConsistentRead: true,
+    });
+    for await (const item of items) {
+      const message = toStoredMessage(item);
+      if (messages.length >= maxMessages || (messages.length > 0 && bytes + message.bytes > maxBytes)) break;
+      messages.push(message);
+      bytes += message.bytes;
+    }
+    return messages;
+  }
+}

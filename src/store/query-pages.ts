@@ -1,0 +1,23 @@
+/** Paging through a DynamoDB Query: every store reads its partitions through this one loop. */
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Yields the items of a Query page by page, following `LastEvaluatedKey`; the caller may stop early.
+ * @example
+ * for await (const item of queryItems(doc, { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues })) { ... }
+ */
+export async function* queryItems(doc: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    yield* out.Items ?? [];
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/** Every item of a Query, all pages. */
+export async function queryAll(doc: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for await (const item of queryItems(doc, input)) items.push(item);
+  return items;
+}
