@@ -91,6 +91,14 @@ export interface PlanRequest {
   upToSeq: number;
 }
 
+/** What the planning step found. */
+export interface PlanResult {
+  /** The next batch, or null when nothing is left up to `upToSeq` and no re-drive is asked for. */
+  ref: BatchRef | null;
+  /** The last sequence number the thread's inbox has handed out (0 for an empty inbox). */
+  headSeq: number;
+}
+
 /** What one extraction activity did. */
 export interface ExtractionResult {
   batchId: string;
@@ -196,14 +204,15 @@ export interface CarriedThreadState {
   lastMessageAtMs: number | null;
   /** Arrival of the oldest message not yet taken by a drain: the max-wait clock. */
   firstUnbatchedAtMs: number | null;
-  redriveRequested: boolean;
+  /** Drain without waiting for quiet: dead letters were marked for re-drive, or unsignalled messages were found. */
+  drainRequested: boolean;
   /** Since when the thread has had nothing to do: the idle-close clock. */
   idleSinceMs: number;
   /**
    * The batch being extracted when the run continued as new: the new run extracts it first (so a commit
    * made by the cancelled attempt is counted, from its receipt) and keeps its retry window.
    */
-  currentBatch: { ref: BatchRef; firstAttemptAtMs: number } | null;
+  currentBatch: { ref: BatchRef; firstAttemptAtMs: number; failure?: FailureInfo } | null;
   lastExtractionAt: string | null;
   lastBatch: BatchOutcome | null;
   lastFailure: FailureRecord | null;

@@ -121,10 +121,11 @@ export const MODEL_REQUEST_TIMEOUT_MS = 90_000;
 export const MAX_EXISTING_MEMORIES = 200;
 
 /**
- * Most operations accepted from one model reply. A DynamoDB transaction holds 100 items; three go to the
- * batch receipt, the namespace index and the inbox cursor (or the dead letter, for a re-drive).
+ * Most operations accepted from one model reply. A DynamoDB transaction holds 100 items; four go to the
+ * batch receipt, the namespace index and the progress marker (the inbox cursor; for a re-drive, the dead
+ * letter and its request marker).
  */
-export const MAX_OPERATIONS_PER_EXTRACTION = 97;
+export const MAX_OPERATIONS_PER_EXTRACTION = 96;
 
 /** Longest message content accepted by `submit` (characters). */
 export const MAX_MESSAGE_CONTENT_CHARS = 32_000;
@@ -143,6 +144,12 @@ export const INBOX_APPEND_MAX_ATTEMPTS = 30;
 
 /** Upper bound of the random pause after losing such a race, per attempt so far (ms). */
 export const INBOX_APPEND_BACKOFF_MS = 10;
+
+/** Times one DynamoDB transaction is sent when concurrent transactions on the same items cancel it (conflicts only). */
+export const TRANSACTION_CONFLICT_ATTEMPTS = 5;
+
+/** Upper bound of the random pause before sending a conflicted transaction again, per attempt so far (ms). */
+export const TRANSACTION_CONFLICT_BACKOFF_MS = 20;
 
 /** Longest memory content accepted from the model (characters); DynamoDB items cap at 400 KB. */
 export const MAX_MEMORY_CONTENT_CHARS = 8_000;

@@ -119,3 +119,14 @@ export function toApplicationFailure(err: unknown, attempt = 1): ApplicationFail
   // Unknown errors (bugs, SDK surprises) are retried by the policy: a transient fault is the common case.
   return ApplicationFailure.create({ type: error.name, message: error.message, cause: error });
 }
+
+/**
+ * For the thread's bookkeeping steps (planning a batch, recording a dead letter): every error is retried
+ * by the local activity's policy, whatever its type, because the thread cannot go on without the step.
+ * A step that keeps failing shows in the workflow's pending local activity and in the worker's logs.
+ */
+export function toRetryableFailure(err: unknown): ApplicationFailure {
+  const failure = toApplicationFailure(err);
+  if (!failure.nonRetryable) return failure;
+  return ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, nonRetryable: false, cause: failure.cause });
+}

@@ -1,11 +1,14 @@
 /** The dead-letter step (a local activity): records a batch that failed for good so its thread moves on. */
 import { log } from '@temporalio/activity';
 import type { DeadLetterRequest, DeadLetterResult } from '../contract';
-import { toApplicationFailure } from '../errors';
+import { toRetryableFailure } from '../errors';
 import type { ActivityDependencies } from './dependencies';
 
 export function deadLetterBatchActivity(deps: Pick<ActivityDependencies, 'inbox' | 'batches'>) {
-  /** Writes the dead letter (with the batch's message ids) and moves the namespace cursor past it; safe to repeat. */
+  /**
+   * Writes the dead letter (with the batch's message ids) and moves the namespace cursor past it; safe to
+   * repeat, and retried until it succeeds: the thread must not move on without recording the batch.
+   */
   return async function deadLetterBatch(request: DeadLetterRequest): Promise<DeadLetterResult> {
     const { ref, failure, firstAttemptAt, deadAt } = request;
     try {
@@ -14,7 +17,7 @@ export function deadLetterBatchActivity(deps: Pick<ActivityDependencies, 'inbox'
       log.warn('batch recorded as a dead letter', { batchId: ref.batchId, threadId: ref.threadId, status: result.status, ...failure });
       return result;
     } catch (err) {
-      throw toApplicationFailure(err);
+      throw toRetryableFailure(err);
     }
   };
 }

@@ -11,10 +11,10 @@
  * different messages never do (even after a reset re-runs the thread's history).
  */
 import { createHash } from 'node:crypto';
-import type { BatchRef } from '../contract';
+import type { BatchRef, PlanResult } from '../contract';
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES } from '../defaults';
-import type { DeadLetterStore } from './dead-letters';
-import type { MessageInbox, StoredMessage } from './message-inbox';
+import type { DeadLetter, DeadLetterStore } from './dead-letters';
+import type { MessageInbox, NamespaceCursor, StoredMessage } from './message-inbox';
 import { joinNamespace } from './table-keys';
 
 /** Digest of a batch's message ids, in order. */
@@ -66,24 +66,38 @@ export class BatchPlanner {
 
   /** The next batch of the thread, or null when nothing is waiting up to `upToSeq` and no re-drive is asked for. */
   async next(threadId: string, upToSeq: number): Promise<BatchRef | null> {
-    const letter = await this.deadLetters.nextRedrive(threadId);
-    if (letter) {
-      return {
-        kind: 'redrive',
-        threadId,
-        batchId: redriveBatchId(letter.batchId, letter.redrives),
-        namespace: letter.namespace,
-        afterSeq: letter.fromSeq - 1,
-        fromSeq: letter.fromSeq,
-        toSeq: letter.toSeq,
-        messageCount: letter.messageCount,
-        bytes: letter.bytes,
-        idsDigest: letter.idsDigest,
-        redrive: { deadLetterBatchId: letter.batchId, round: letter.redrives },
-      };
-    }
-    const [head, cursors] = await Promise.all([this.inbox.head(threadId), this.inbox.cursors(threadId)]);
-    if (!head) return null;
+    return (await this.plan(threadId, upToSeq)).ref;
+  }
+
+  /** The next batch (as {@link next}) and the inbox head, which tells the thread what exists beyond its signals. */
+  async plan(threadId: string, upToSeq: number): Promise<PlanResult> {
+    const [letter, head, cursors] = await Promise.all([
+      this.deadLetters.nextRedrive(threadId),
+      this.inbox.head(threadId),
+      this.inbox.cursors(threadId),
+    ]);
+    const headSeq = head?.lastSeq ?? 0;
+    if (letter) return { ref: this.redriveRef(threadId, letter), headSeq };
+    return { ref: head ? await this.inboxRef(threadId, head.epoch, cursors, upToSeq) : null, headSeq };
+  }
+
+  private redriveRef(threadId: string, letter: DeadLetter): BatchRef {
+    return {
+      kind: 'redrive',
+      threadId,
+      batchId: redriveBatchId(letter.batchId, letter.redrives),
+      namespace: letter.namespace,
+      afterSeq: letter.fromSeq - 1,
+      fromSeq: letter.fromSeq,
+      toSeq: letter.toSeq,
+      messageCount: letter.messageCount,
+      bytes: letter.bytes,
+      idsDigest: letter.idsDigest,
+      redrive: { deadLetterBatchId: letter.batchId, round: letter.redrives },
+    };
+  }
+
+  private async inboxRef(threadId: string, epoch: string, cursors: NamespaceCursor[], upToSeq: number): Promise<BatchRef | null> {
     const behind = cursors
       .filter((c) => c.doneSeq < Math.min(c.lastSeq, upToSeq))
       .sort((a, b) => a.doneSeq - b.doneSeq || joinNamespace(a.namespace).localeCompare(joinNamespace(b.namespace)));
@@ -98,7 +112,7 @@ export class BatchPlanner {
       return {
         kind: 'inbox',
         threadId,
-        batchId: inboxBatchId(threadId, head.epoch, cursor.namespace, messages),
+        batchId: inboxBatchId(threadId, epoch, cursor.namespace, messages),
         namespace: cursor.namespace,
         afterSeq: cursor.doneSeq,
         fromSeq: first.seq,

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, DeadLetterResult, ExtractionResult, FailureInfo } from '../contract';
 import { BATCH_RECEIPT_TTL_DAYS } from '../defaults';
 import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../errors';
@@ -20,9 +20,8 @@ import { DeadLetterStore } from './dead-letters';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';
 import { memoryValue } from './memory-types';
-import { cursorKey, deadLetterKey, memoryPartitionKey, namespaceIndexKey, receiptKey } from './table-keys';
-
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+import { cursorKey, deadLetterKey, memoryPartitionKey, namespaceIndexKey, receiptKey, redriveRequestKey } from './table-keys';
+import { transactWrite, type TransactItem } from './transact';
 
 /** One extraction ready to be written. */
 export interface BatchToApply {
@@ -70,35 +69,43 @@ export class BatchWriter {
     return { ...(out.Item['result'] as Omit<ExtractionResult, 'status'>), status: 'already-applied' };
   }
 
-  /** The condition that marks the batch's messages processed (see the module comment). */
-  private progressItem(ref: BatchRef, nowIso: string): TransactItem {
+  /**
+   * The items that mark the batch's messages processed (see the module comment); the first carries the
+   * condition. A re-drive also removes its request marker.
+   */
+  private progressItems(ref: BatchRef, nowIso: string): TransactItem[] {
     if (ref.kind === 'redrive' && ref.redrive) {
-      return {
-        Update: {
-          TableName: this.tableName,
-          Key: deadLetterKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId),
-          UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveBatchId = :batchId',
-          ConditionExpression: '#status = :requested AND redrives = :round',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':redriven': 'redriven',
-            ':requested': 'redrive-requested',
-            ':round': ref.redrive.round,
-            ':now': nowIso,
-            ':batchId': ref.batchId,
+      return [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: deadLetterKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId),
+            UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveBatchId = :batchId',
+            ConditionExpression: '#status = :requested AND redrives = :round',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':redriven': 'redriven',
+              ':requested': 'redrive-requested',
+              ':round': ref.redrive.round,
+              ':now': nowIso,
+              ':batchId': ref.batchId,
+            },
           },
         },
-      };
+        { Delete: { TableName: this.tableName, Key: redriveRequestKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId) } },
+      ];
     }
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: cursorKey(ref.threadId, ref.namespace),
-        UpdateExpression: 'SET doneSeq = :to',
-        ConditionExpression: 'doneSeq = :after',
-        ExpressionAttributeValues: { ':to': ref.toSeq, ':after': ref.afterSeq },
+    return [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: cursorKey(ref.threadId, ref.namespace),
+          UpdateExpression: 'SET doneSeq = :to',
+          ConditionExpression: 'doneSeq = :after',
+          ExpressionAttributeValues: { ':to': ref.toSeq, ':after': ref.afterSeq },
+        },
       },
-    };
+    ];
   }
 
   /**
@@ -196,23 +203,23 @@ export class BatchWriter {
       },
     });
     const progressIndex = items.length;
-    items.push(this.progressItem(ref, nowIso));
+    items.push(...this.progressItems(ref, nowIso));
 
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      await transactWrite(this.doc, items);
       return result;
     } catch (err) {
       if (err instanceof TransactionCanceledException) {
         const reasons = err.CancellationReasons ?? [];
-        if (reasons[receiptIndex]?.Code === 'ConditionalCheckFailed') {
+        if (conditionFailed(err, receiptIndex)) {
           const earlier = await this.findReceipt(ref);
           if (earlier) return earlier;
         }
-        if (reasons[progressIndex]?.Code === 'ConditionalCheckFailed' && !reasons.some((r, i) => i < receiptIndex && r.Code === 'ValidationError')) {
+        if (conditionFailed(err, progressIndex) && !reasons.some((r, i) => i < receiptIndex && r.Code === 'ValidationError')) {
           return { ...result, status: 'stale', inserted: [], updated: [], deleted: [] };
         }
       }
-      throw classifyWriteError(err, ref.batchId, batch.operations, items.length);
+      throw classifyWriteError(err, ref.batchId, batch.operations, receiptIndex);
     }
   }
 
@@ -227,53 +234,47 @@ export class BatchWriter {
     failure: FailureInfo,
     times: { firstAttemptAt: string; deadAt: string },
   ): Promise<DeadLetterResult> {
-    const nowIso = times.deadAt;
     if (ref.kind === 'redrive' && ref.redrive) {
+      const letterKey = deadLetterKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId);
       try {
-        await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: deadLetterKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId),
-                  UpdateExpression: 'SET #status = :open, lastRedriveError = :error, lastRedriveFailedAt = :now',
-                  ConditionExpression: '#status = :requested AND redrives = :round',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':open': 'open',
-                    ':requested': 'redrive-requested',
-                    ':round': ref.redrive.round,
-                    ':error': failure,
-                    ':now': nowIso,
-                  },
-                },
+        await transactWrite(this.doc, [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: letterKey,
+              UpdateExpression: 'SET #status = :open, lastRedriveError = :error, lastRedriveFailedAt = :now',
+              ConditionExpression: '#status = :requested AND redrives = :round',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':open': 'open',
+                ':requested': 'redrive-requested',
+                ':round': ref.redrive.round,
+                ':error': failure,
+                ':now': times.deadAt,
               },
-            ],
-          }),
-        );
+            },
+          },
+          { Delete: { TableName: this.tableName, Key: redriveRequestKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId) } },
+        ]);
         return { status: 'reopened' };
       } catch (err) {
-        if (!(err instanceof TransactionCanceledException)) throw err;
-        return this.afterLostRace(ref);
+        if (conditionFailed(err, 0)) return this.afterLostRace(ref);
+        throw err;
       }
     }
-    const letter = this.deadLetters.item(ref, messageIds, failure, times.firstAttemptAt, nowIso);
+    const letter = this.deadLetters.item(ref, messageIds, failure, times.firstAttemptAt, times.deadAt);
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: letter, ConditionExpression: 'attribute_not_exists(pk)' } },
-            this.progressItem(ref, nowIso),
-          ],
-        }),
-      );
+      await transactWrite(this.doc, [
+        { Put: { TableName: this.tableName, Item: letter, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...this.progressItems(ref, times.deadAt),
+      ]);
       return { status: 'dead-lettered' };
     } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
       // A repeat of this step finds its own dead letter already written.
-      if (err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return { status: 'dead-lettered' };
-      return this.afterLostRace(ref);
+      if (conditionFailed(err, 0)) return { status: 'dead-lettered' };
+      if (conditionFailed(err, 1)) return this.afterLostRace(ref);
+      // Conflicts that outlasted transactWrite's own attempts, throttling: the step is retried.
+      throw err;
     }
   }
 
@@ -284,12 +285,17 @@ export class BatchWriter {
   }
 }
 
+/** True when the transaction was cancelled because the condition of its `index`-th item failed. */
+function conditionFailed(err: unknown, index: number): boolean {
+  return err instanceof TransactionCanceledException && err.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
+}
+
 /** Names the n-th item of a batch transaction: operations, the namespace index, the receipt, the progress marker. */
-function describeItem(operations: readonly MemoryOperation[], index: number, itemCount: number): string {
+function describeItem(operations: readonly MemoryOperation[], index: number, receiptIndex: number): string {
   const op = operations[index];
   if (op) return op.action === 'insert' ? `operations.${index} (insert)` : `operations.${index} (${op.action} ${op.id})`;
-  if (index === itemCount - 1) return 'progress marker (cursor or dead letter)';
-  return index === itemCount - 2 ? 'batch receipt' : 'namespace index';
+  if (index < receiptIndex) return 'namespace index';
+  return index === receiptIndex ? 'batch receipt' : 'progress marker (cursor or dead letter)';
 }
 
 /**
@@ -297,9 +303,9 @@ function describeItem(operations: readonly MemoryOperation[], index: number, ite
  * non-retryable `MemoryWriteRejectedError`; failed conditions and transaction conflicts are a retryable
  * `MemoryConflictError` (the next attempt re-reads, or finds the receipt a concurrent attempt wrote).
  */
-function classifyWriteError(err: unknown, batchId: string, operations: readonly MemoryOperation[], itemCount: number): unknown {
+function classifyWriteError(err: unknown, batchId: string, operations: readonly MemoryOperation[], receiptIndex: number): unknown {
   if (err instanceof TransactionCanceledException) {
-    const reasons = (err.CancellationReasons ?? []).map((reason, i) => ({ ...reason, item: describeItem(operations, i, itemCount) }));
+    const reasons = (err.CancellationReasons ?? []).map((reason, i) => ({ ...reason, item: describeItem(operations, i, receiptIndex) }));
     const rejected = reasons.filter((r) => r.Code === 'ValidationError');
     if (rejected.length > 0) {
       const detail = rejected.map((r) => `${r.item}: ${r.Message ?? 'rejected'}`).join('; ');

@@ -24,7 +24,6 @@ import {
   cursorKey,
   dedupeKey,
   inboxHeadKey,
-  joinNamespace,
   messageKey,
   threadPartitionKey,
 } from './table-keys';
@@ -216,14 +215,13 @@ export class MessageInbox {
           Put: {
             TableName: this.tableName,
             Item: {
-              ...messageKey(threadId, seq),
+              ...messageKey(threadId, ns, seq),
               seq,
               messageId: message.id,
               role: message.role,
               content: message.content,
               timestamp: message.timestamp,
               namespace: ns,
-              nsKey: joinNamespace(ns),
               bytes: promptBytes(message),
               storedAt,
             },
@@ -258,7 +256,7 @@ export class MessageInbox {
     return out.Item ? toCursor(out.Item) : null;
   }
 
-  /** Messages of one namespace with `afterSeq < seq <= toSeq`, in order, up to the given caps. */
+  /** Messages of one namespace with `afterSeq < seq <= toSeq`, in order, up to the given caps (one key range, no filter). */
   async readRange(
     threadId: string,
     namespace: readonly string[],
@@ -274,12 +272,10 @@ export class MessageInbox {
     const items = queryItems(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      FilterExpression: 'nsKey = :nsKey',
       ExpressionAttributeValues: {
         ':pk': threadPartitionKey(threadId),
-        ':from': messageKey(threadId, afterSeq + 1).sk,
-        ':to': messageKey(threadId, toSeq).sk,
-        ':nsKey': joinNamespace(namespace),
+        ':from': messageKey(threadId, namespace, afterSeq + 1).sk,
+        ':to': messageKey(threadId, namespace, toSeq).sk,
       },
       ConsistentRead: true,
     });

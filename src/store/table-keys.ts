@@ -7,12 +7,13 @@
  * - namespace index:   pk `nsidx#<first label>`,          sk `<labels joined by U+001F>` (for prefix search)
  * Threads (one partition per thread: its inbox, sequence head and namespace cursors):
  * - inbox head:        pk `thread#<threadId>`, sk `head`                  (last sequence number, epoch)
- * - message:           pk `thread#<threadId>`, sk `msg#<seq, 12 digits>`   (the claim-checked content)
+ * - message:           pk `thread#<threadId>`, sk `msg#<namespace hash>#<seq, 12 digits>` (the claim-checked content)
  * - dedupe key:        pk `thread#<threadId>`, sk `id#<sha256(namespace, message id)>` (→ seq)
  * - namespace cursor:  pk `thread#<threadId>`, sk `cur#<labels joined>`    (doneSeq, lastSeq)
  * Batches:
  * - batch receipt:     pk `batch#<batchId>`,   sk `receipt`                (TTL'd result of a commit)
  * - dead letter:       pk `dlq#<threadId>`,    sk `dl#<fromSeq, 12 digits>#<batchId>`
+ * - re-drive request:  pk `dlq#<threadId>`,    sk `req#<fromSeq, 12 digits>#<batchId>` (while one is asked for)
  */
 import { createHash } from 'node:crypto';
 import { NAMESPACE_SEPARATOR } from '../rules';
@@ -63,12 +64,17 @@ export function inboxHeadKey(threadId: string): { pk: string; sk: string } {
   return { pk: threadPartitionKey(threadId), sk: 'head' };
 }
 
-/** Sort key prefix of messages. */
-export const MESSAGE_SK_PREFIX = 'msg#';
+/** A short, fixed-length stand-in for a namespace inside sort keys (its labels may be 1,000 bytes long). */
+export function namespaceHash(namespace: readonly string[]): string {
+  return createHash('sha256').update(joinNamespace(namespace)).digest('hex').slice(0, 16);
+}
 
-/** A stored message, by its sequence number. */
-export function messageKey(threadId: string, seq: number): { pk: string; sk: string } {
-  return { pk: threadPartitionKey(threadId), sk: `${MESSAGE_SK_PREFIX}${padSeq(seq)}` };
+/**
+ * A stored message, by namespace and sequence number: one namespace's messages are one contiguous key
+ * range, so a batch reads exactly its own messages however many other namespaces share the thread.
+ */
+export function messageKey(threadId: string, namespace: readonly string[], seq: number): { pk: string; sk: string } {
+  return { pk: threadPartitionKey(threadId), sk: `msg#${namespaceHash(namespace)}#${padSeq(seq)}` };
 }
 
 /** The dedupe key of (namespace, message id): hashed, because both parts together may exceed 1 KB. */
@@ -93,4 +99,12 @@ export function deadLetterPartitionKey(threadId: string): string {
 /** One dead letter, ordered by the inbox position of its first message. */
 export function deadLetterKey(threadId: string, fromSeq: number, batchId: string): { pk: string; sk: string } {
   return { pk: deadLetterPartitionKey(threadId), sk: `dl#${padSeq(fromSeq)}#${batchId}` };
+}
+
+/** Sort key prefix of re-drive requests. */
+export const REDRIVE_REQUEST_SK_PREFIX = 'req#';
+
+/** The marker of a dead letter waiting for re-drive: the planner finds the oldest with one small Query. */
+export function redriveRequestKey(threadId: string, fromSeq: number, batchId: string): { pk: string; sk: string } {
+  return { pk: deadLetterPartitionKey(threadId), sk: `${REDRIVE_REQUEST_SK_PREFIX}${padSeq(fromSeq)}#${batchId}` };
 }

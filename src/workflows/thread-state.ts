@@ -53,7 +53,7 @@ function freshState(nowMs: number): CarriedThreadState {
     maxWaitSeconds: DEFAULT_AFTER_SECONDS * DEFAULT_MAX_WAIT_FACTOR,
     lastMessageAtMs: null,
     firstUnbatchedAtMs: null,
-    redriveRequested: false,
+    drainRequested: false,
     idleSinceMs: nowMs,
     currentBatch: null,
     lastExtractionAt: null,
@@ -131,7 +131,18 @@ export class ThreadState {
 
   /** Dead letters were marked for re-drive: extract them without waiting for quiet. */
   requestRedrive(): void {
-    this.s.redriveRequested = true;
+    this.s.drainRequested = true;
+  }
+
+  /**
+   * The inbox holds messages no signal named (a submit that stored them and died before signalling, with no
+   * retry): adopt them up to `headSeq` and drain them without waiting for quiet.
+   */
+  adoptUnsignalled(headSeq: number, nowMs: number): void {
+    if (headSeq <= this.s.signalledSeq) return;
+    this.s.signalledSeq = headSeq;
+    this.s.firstUnbatchedAtMs ??= nowMs;
+    this.s.drainRequested = true;
   }
 
   /** A flush arrived: everything signalled so far is due now. @returns the sequence number it waits for */
@@ -147,7 +158,7 @@ export class ThreadState {
 
   /** True when something waits: signalled messages not yet drained, a drain to resume, or re-drives. */
   hasWork(): boolean {
-    return this.s.drainCutoff !== null || this.s.redriveRequested || this.s.signalledSeq > this.s.drainedSeq;
+    return this.s.drainCutoff !== null || this.s.drainRequested || this.s.signalledSeq > this.s.drainedSeq;
   }
 
   /**
@@ -158,7 +169,7 @@ export class ThreadState {
    */
   dueAtMs(): number | null {
     if (!this.hasWork()) return null;
-    if (this.s.drainCutoff !== null || this.s.redriveRequested || this.flushTargetSeq > this.s.drainedSeq) return 0;
+    if (this.s.drainCutoff !== null || this.s.drainRequested || this.flushTargetSeq > this.s.drainedSeq) return 0;
     const quiet = (this.s.lastMessageAtMs ?? 0) + this.s.afterSeconds * 1000;
     const maxWait = (this.s.firstUnbatchedAtMs ?? this.s.lastMessageAtMs ?? 0) + this.s.maxWaitSeconds * 1000;
     return Math.min(quiet, maxWait);
@@ -181,13 +192,19 @@ export class ThreadState {
       this.s.pendingTaken += this.s.pendingUntaken;
       this.s.pendingUntaken = 0;
     }
-    this.s.redriveRequested = false;
+    this.s.drainRequested = false;
     return this.s.drainCutoff;
   }
 
-  /** The drain found nothing more to do. */
-  finishDrain(nowMs: number): void {
-    this.s.drainedSeq = Math.max(this.s.drainedSeq, this.s.drainCutoff ?? this.s.drainedSeq);
+  /**
+   * The drain found nothing more to do; `headSeq` is the inbox head it last read. A signal can only name
+   * messages already stored, so a cutoff beyond the head came from a signal sent around the client with a
+   * sequence number the inbox never handed out: clamped, so it cannot make later messages look drained.
+   */
+  finishDrain(nowMs: number, headSeq: number): void {
+    const cutoff = this.s.drainCutoff ?? this.s.drainedSeq;
+    this.s.drainedSeq = Math.min(Math.max(this.s.drainedSeq, cutoff), headSeq);
+    if (this.s.signalledSeq > headSeq && this.s.signalledSeq <= cutoff) this.s.signalledSeq = headSeq;
     this.s.drainCutoff = null;
     // Everything up to the cutoff has been through a batch, including messages a reset run found done.
     this.s.pendingTaken = 0;
@@ -196,13 +213,19 @@ export class ThreadState {
 
   /**
    * A batch's extraction starts. The retry window counts from the batch's first attempt, also across
-   * continue-as-new (the batch id is carried).
-   * @returns the time of the batch's first attempt
+   * continue-as-new (the batch is carried, with its final failure once it has one).
+   * @returns the time of the batch's first attempt, and its final failure if retries already ended
    */
-  startBatch(ref: BatchRef, nowMs: number): number {
+  startBatch(ref: BatchRef, nowMs: number): { firstAttemptAtMs: number; failure?: FailureInfo } {
     if (this.s.currentBatch?.ref.batchId !== ref.batchId) this.s.currentBatch = { ref, firstAttemptAtMs: nowMs };
     this.inFlight = { ref, sinceMs: nowMs };
-    return this.s.currentBatch.firstAttemptAtMs;
+    const { firstAttemptAtMs, failure } = this.s.currentBatch;
+    return failure ? { firstAttemptAtMs, failure } : { firstAttemptAtMs };
+  }
+
+  /** The batch's retries are over; recorded so a new run dead-letters it without trying again. */
+  recordFinalFailure(failure: FailureInfo): void {
+    if (this.s.currentBatch) this.s.currentBatch.failure = { ...failure, message: clip(failure.message) };
   }
 
   /** A batch interrupted by continue-as-new, to extract before planning anything else; null if none. */

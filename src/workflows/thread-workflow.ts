@@ -84,17 +84,21 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
   const settings = resolveSettings(input.settings);
   const state = new ThreadState(input.threadId, settings, input.carried, Date.now());
   const flushes = new Set<FlushCollector>();
-  // Continue-as-new waits while a flush is waiting for its batches (a flush waits at most MAX_FLUSH_WAIT_SECONDS).
-  const rolloverWanted = () => workflowInfo().continueAsNewSuggested && state.flushWaiting === 0;
-  // During an extraction, only once the history has grown to FORCED_ROLLOVER_FACTOR × its length when
-  // continue-as-new was first suggested: a batch retried for hours while messages keep arriving must not
-  // reach Temporal's per-run limits, but a short model call is not worth cancelling.
+
+  // Continue-as-new when Temporal suggests it, between steps. While a flush waits for its batches, not
+  // until it returns (a flush waits at most MAX_FLUSH_WAIT_SECONDS) — unless the history has grown to
+  // FORCED_ROLLOVER_FACTOR × its length at the first activation that saw the suggestion: then also in the
+  // middle of an extraction (a batch retried for hours under a stream of messages must not run the run into
+  // Temporal's limits), and waiting flushes return early. `suggestedAtLength` is set inside a condition,
+  // which is replay-safe: conditions are evaluated after every activation, identically on replay.
   let suggestedAtLength: number | undefined;
-  const rolloverUrgent = () => {
-    if (!rolloverWanted()) return false;
-    suggestedAtLength ??= workflowInfo().historyLength;
-    return workflowInfo().historyLength >= FORCED_ROLLOVER_FACTOR * suggestedAtLength;
+  const rolloverForced = () => {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested) return false;
+    suggestedAtLength ??= info.historyLength;
+    return info.historyLength >= FORCED_ROLLOVER_FACTOR * suggestedAtLength;
   };
+  const rolloverWanted = () => workflowInfo().continueAsNewSuggested && (state.flushWaiting === 0 || rolloverForced());
 
   setHandler(messagesAddedSignal, (payload: unknown) => {
     if (state.receive(payload, Date.now()) === 'invalid') {
@@ -113,8 +117,8 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
       try {
         const timeoutMs = (request.timeoutSeconds ?? DEFAULT_FLUSH_WAIT_SECONDS) * 1000;
         const drained = () => state.drainedThrough(target);
-        const complete = drained() || (timeoutMs > 0 && (await condition(drained, timeoutMs)));
-        return collector.finish(complete);
+        if (!drained() && timeoutMs > 0) await condition(() => drained() || rolloverForced(), timeoutMs);
+        return collector.finish(drained());
       } finally {
         state.flushWaiting -= 1;
         flushes.delete(collector);
@@ -128,26 +132,19 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
     },
   );
 
-  const ctx: LoopContext = { threadId: input.threadId, settings, state, rolloverWanted, rolloverUrgent, flushes };
+  const ctx: LoopContext = { threadId: input.threadId, settings, state, rolloverWanted, rolloverForced, flushes };
   for (;;) {
-    if (rolloverWanted()) break;
-    if (!state.hasWork()) {
-      const remainingMs = state.idleDeadlineMs() - Date.now();
-      const woke = remainingMs > 0 && (await condition(() => state.hasWork() || rolloverWanted(), remainingMs));
-      if (!woke) {
-        await condition(allHandlersFinished);
-        if (state.hasWork()) continue;
-        log.info('thread idle; closing (the next submit starts it again)', { threadId: input.threadId });
-        return state.view();
-      }
-      if (!state.hasWork()) break;
+    const ended = await runLoop(ctx);
+    // Handlers must finish before the run ends. A flush that arrived meanwhile needs the loop to serve it.
+    await condition(() => allHandlersFinished() || (state.flushWaiting > 0 && !rolloverForced()));
+    if (state.flushWaiting > 0 && !rolloverForced()) continue;
+    if (ended === 'idle' && state.hasWork()) continue;
+    if (ended === 'idle') {
+      log.info('thread idle; closing (the next submit starts it again)', { threadId: input.threadId });
+      return state.view();
     }
-    if ((await waitUntilDue(ctx)) === 'rollover') break;
-    if ((await drain(ctx)) === 'rollover') break;
+    return await continueAsNew<typeof threadWorkflow>({ threadId: input.threadId, settings, carried: state.toCarried() });
   }
-
-  await condition(allHandlersFinished);
-  return await continueAsNew<typeof threadWorkflow>({ threadId: input.threadId, settings, carried: state.toCarried() });
 }
 
 interface LoopContext {
@@ -155,8 +152,32 @@ interface LoopContext {
   settings: ThreadSettings;
   state: ThreadState;
   rolloverWanted: () => boolean;
-  rolloverUrgent: () => boolean;
+  rolloverForced: () => boolean;
   flushes: Set<FlushCollector>;
+}
+
+/** Waits for work, for quiet, drains; returns when the run should continue as new or close for idleness. */
+async function runLoop(ctx: LoopContext): Promise<'rollover' | 'idle'> {
+  const { state, rolloverWanted } = ctx;
+  for (;;) {
+    if (rolloverWanted()) return 'rollover';
+    if (!state.hasWork()) {
+      const remainingMs = state.idleDeadlineMs() - Date.now();
+      const woke = remainingMs > 0 && (await condition(() => state.hasWork() || rolloverWanted(), remainingMs));
+      if (!woke) {
+        // Before closing, look for messages no signal named (their submit died before signalling).
+        const swept = await untilRollover(() => bookkeeping.planBatch({ threadId: ctx.threadId, upToSeq: Number.MAX_SAFE_INTEGER }), rolloverWanted);
+        if (swept.kind === 'rollover') return 'rollover';
+        if (swept.kind === 'error') throw swept.error;
+        if (!swept.value.ref) return 'idle';
+        log.warn('found messages no signal named; extracting them', { threadId: ctx.threadId, headSeq: swept.value.headSeq });
+        state.adoptUnsignalled(swept.value.headSeq, Date.now());
+      }
+      if (!state.hasWork()) continue;
+    }
+    if ((await waitUntilDue(ctx)) === 'rollover') return 'rollover';
+    if ((await drain(ctx)) === 'rollover') return 'rollover';
+  }
 }
 
 /**
@@ -188,50 +209,54 @@ async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
       const planned = await untilRollover(() => bookkeeping.planBatch({ threadId, upToSeq }), rolloverWanted);
       if (planned.kind === 'rollover') return 'rollover';
       if (planned.kind === 'error') throw planned.error;
-      ref = planned.value;
+      ref = planned.value.ref;
+      if (!ref) {
+        state.finishDrain(Date.now(), planned.value.headSeq);
+        return 'done';
+      }
     }
-    if (!ref) break;
     const outcome = await runBatch(ctx, ref);
     if (outcome === 'rollover') return 'rollover';
     if (outcome) for (const flush of ctx.flushes) flush.add(outcome);
   }
-  state.finishDrain(Date.now());
-  return 'done';
 }
 
-/** Extracts one batch; on a final failure records it as a dead letter. Null when the plan was stale. */
+/** Extracts one batch; when its retries are over, records it as a dead letter. Null when the plan was stale. */
 async function runBatch(ctx: LoopContext, ref: BatchRef): Promise<BatchOutcome | null | 'rollover'> {
-  const { state, settings, rolloverUrgent } = ctx;
-  const firstAttemptAtMs = state.startBatch(ref, Date.now());
-  const remainingMs = firstAttemptAtMs + settings.retryWindowSeconds * 1000 - Date.now();
-  let failure: FailureInfo;
-  if (remainingMs > 0) {
-    const attempt = await untilRollover(() => extraction(remainingMs).extractBatch(ref), rolloverUrgent);
+  const { state, settings, rolloverForced } = ctx;
+  const started = state.startBatch(ref, Date.now());
+  const remainingMs = started.firstAttemptAtMs + settings.retryWindowSeconds * 1000 - Date.now();
+  let failure = started.failure;
+  if (!failure && remainingMs > 0) {
+    const attempt = await untilRollover(() => extraction(remainingMs).extractBatch(ref), rolloverForced);
     if (attempt.kind === 'rollover') return 'rollover';
     if (attempt.kind === 'value') return state.recordExtraction(ref, attempt.value, Date.now());
     if (isCancellation(attempt.error)) throw attempt.error;
     failure = describeFailure(attempt.error);
-  } else {
-    // The window ran out while the thread was continuing as new between attempts.
-    failure = {
-      type: 'RetryWindowExceeded',
-      message: `no attempt succeeded within the ${settings.retryWindowSeconds} s retry window`,
-      reason: 'retry-window-used-up',
-    };
   }
+  // No attempt left in the window (e.g. it ran out while the run was continuing as new).
+  failure ??= {
+    type: 'RetryWindowExceeded',
+    message: `no attempt succeeded within the ${settings.retryWindowSeconds} s retry window`,
+    reason: 'retry-window-used-up',
+  };
+  state.recordFinalFailure(failure);
   log.error('memory extraction failed for good; recording a dead letter', {
     batchId: ref.batchId,
     kind: ref.kind,
     messageCount: ref.messageCount,
     ...failure,
   });
-  const dead = await bookkeeping.deadLetterBatch({
+  const request = {
     ref,
     failure,
-    firstAttemptAt: new Date(firstAttemptAtMs).toISOString(),
+    firstAttemptAt: new Date(started.firstAttemptAtMs).toISOString(),
     deadAt: new Date(Date.now()).toISOString(),
-  });
-  return state.recordDeadLetter(ref, failure, dead, Date.now());
+  };
+  const dead = await untilRollover(() => bookkeeping.deadLetterBatch(request), rolloverForced);
+  if (dead.kind === 'rollover') return 'rollover';
+  if (dead.kind === 'error') throw dead.error;
+  return state.recordDeadLetter(ref, failure, dead.value, Date.now());
 }
 
 type Raced<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'rollover' };

@@ -7,6 +7,8 @@ import { ThreadState } from '../../src/workflows/thread-state';
 
 const SETTINGS: ThreadSettings = { idleCloseSeconds: 3600, retryWindowSeconds: 600 };
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
+/** The inbox head a drain's last plan read: past every sequence number these tests signal. */
+const HEAD = 1_000_000;
 
 function signal(lastSeq: number, overrides: Partial<MessagesAddedPayload> = {}): MessagesAddedPayload {
   return { lastSeq, newMessages: 1, duplicates: 0, afterSeconds: 30, maxWaitSeconds: 300, ...overrides };
@@ -105,7 +107,7 @@ describe('max-wait', () => {
     state.receive(signal(1), T0);
     state.beginDrain();
     state.receive(signal(2), T0 + 100_000);
-    state.finishDrain(T0 + 101_000);
+    state.finishDrain(T0 + 101_000, HEAD);
     state.receive(signal(3), T0 + 120_000);
     // Oldest untaken message: seq 2 at T0+100 s; last message: T0+120 s.
     expect(state.dueAtMs()).toBe(Math.min(T0 + 150_000, T0 + 400_000));
@@ -119,7 +121,7 @@ describe('drains', () => {
     expect(state.beginDrain()).toBe(2);
     state.receive(signal(3), T0 + 40_000);
     expect(state.dueAtMs()).toBe(0); // the drain in progress is resumed at once (e.g. after continue-as-new)
-    state.finishDrain(T0 + 41_000);
+    state.finishDrain(T0 + 41_000, HEAD);
     expect(state.drainedThrough(2)).toBe(true);
     expect(state.drainedThrough(3)).toBe(false);
     expect(state.dueAtMs()).toBe(T0 + 70_000);
@@ -142,9 +144,30 @@ describe('drains', () => {
     expect(target).toBe(4);
     expect(state.dueAtMs()).toBe(0);
     state.beginDrain();
-    state.finishDrain(T0 + 1_000);
+    state.finishDrain(T0 + 1_000, HEAD);
     expect(state.drainedThrough(target)).toBe(true);
     expect(state.dueAtMs()).toBeNull();
+  });
+
+  test('a signal naming a sequence number the inbox never handed out cannot make later messages look drained', () => {
+    const state = fresh();
+    state.receive(signal(2), T0);
+    state.receive(signal(999_999_999), T0 + 1_000); // sent around the client
+    state.beginDrain();
+    state.finishDrain(T0 + 2_000, 2); // the drain's last plan saw the inbox head at 2
+    state.receive(signal(3), T0 + 3_000);
+    expect(state.hasWork()).toBe(true);
+    expect(state.dueAtMs()).toBe(T0 + 33_000);
+  });
+
+  test('messages no signal named are adopted and drained without waiting for quiet', () => {
+    const state = fresh();
+    state.adoptUnsignalled(4, T0);
+    expect(state.hasWork()).toBe(true);
+    expect(state.dueAtMs()).toBe(0);
+    expect(state.beginDrain()).toBe(4);
+    state.finishDrain(T0 + 1_000, 4);
+    expect(state.hasWork()).toBe(false);
   });
 
   test('a re-drive request is work due now, even with no new message', () => {
@@ -153,7 +176,7 @@ describe('drains', () => {
     expect(state.hasWork()).toBe(true);
     expect(state.dueAtMs()).toBe(0);
     state.beginDrain();
-    state.finishDrain(T0);
+    state.finishDrain(T0, HEAD);
     expect(state.hasWork()).toBe(false);
   });
 });
@@ -162,10 +185,22 @@ describe('batches', () => {
   test('the retry window counts from the first attempt of a batch, also across continue-as-new', () => {
     const state = fresh();
     state.receive(signal(2, { newMessages: 2 }), T0);
-    expect(state.startBatch(ref('b1'), T0 + 5_000)).toBe(T0 + 5_000);
+    expect(state.startBatch(ref('b1'), T0 + 5_000)).toEqual({ firstAttemptAtMs: T0 + 5_000 });
     const next = new ThreadState('t', SETTINGS, state.toCarried(), T0 + 60_000);
-    expect(next.startBatch(ref('b1'), T0 + 60_000)).toBe(T0 + 5_000);
-    expect(next.startBatch(ref('b2'), T0 + 61_000)).toBe(T0 + 61_000);
+    expect(next.interruptedBatch()?.batchId).toBe('b1');
+    expect(next.startBatch(ref('b1'), T0 + 60_000)).toEqual({ firstAttemptAtMs: T0 + 5_000 });
+    expect(next.startBatch(ref('b2'), T0 + 61_000)).toEqual({ firstAttemptAtMs: T0 + 61_000 });
+  });
+
+  test('a batch whose retries ended is carried with its failure, so a new run records it without trying again', () => {
+    const state = fresh();
+    state.startBatch(ref('b1'), T0);
+    state.recordFinalFailure({ type: 'ModelRequestError', message: '400', reason: 'non-retryable' });
+    const next = new ThreadState('t', SETTINGS, state.toCarried(), T0 + 60_000);
+    expect(next.startBatch(ref('b1'), T0 + 60_000)).toEqual({
+      firstAttemptAtMs: T0,
+      failure: { type: 'ModelRequestError', message: '400', reason: 'non-retryable' },
+    });
   });
 
   test('an extracted batch adds to the totals and clears the last failure', () => {
@@ -202,7 +237,7 @@ describe('batches', () => {
     state.recordExtraction(ref('b1', { messageCount: 2 }), result('b1'), T0);
     expect(state.view().pendingCount).toBe(4);
     // E.g. after a reset: the other three were committed by the run before the reset; the drain finds none.
-    state.finishDrain(T0 + 2_000);
+    state.finishDrain(T0 + 2_000, HEAD);
     expect(state.view().pendingCount).toBe(1);
   });
 
@@ -214,7 +249,7 @@ describe('batches', () => {
     state.startBatch(ref('b1', { toSeq: 3 }), T0);
     state.recordExtraction(ref('b1', { toSeq: 3, messageCount: 3 }), result('b1'), T0 + 500);
     state.receive(signal(1), T0 + 600); // late: already in the batch
-    state.finishDrain(T0 + 700);
+    state.finishDrain(T0 + 700, HEAD);
     state.receive(signal(2), T0 + 800); // later still
     expect(state.view().pendingCount).toBe(0);
     expect(state.hasWork()).toBe(false);
@@ -259,7 +294,7 @@ describe('idle close and size', () => {
     expect(state.idleDeadlineMs()).toBe(T0 + 3_600_000);
     state.receive(signal(1), T0 + 10_000);
     state.beginDrain();
-    state.finishDrain(T0 + 50_000);
+    state.finishDrain(T0 + 50_000, HEAD);
     expect(state.idleDeadlineMs()).toBe(T0 + 50_000 + 3_600_000);
   });
 

@@ -118,6 +118,23 @@ test('idle close: a thread with nothing pending completes after idleCloseSeconds
   expect(run.status.name).toBe('COMPLETED');
 });
 
+test('before closing for idleness, a thread extracts messages no signal named (a submit that died before signalling)', async () => {
+  const threadId = uniqueId('stranded');
+  const namespace = ['memories', threadId];
+  h.fake.script(insert('User swims'), insert('User swims in the sea'));
+  const first = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I swim.' }], { afterSeconds: 1, namespace });
+  await env.sleep('5 seconds');
+  await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  // A second submit stores its message and dies before signalling; nobody retries it.
+  await h.memory.inbox.append(threadId, namespace, [{ id: 'm2', role: 'user', content: 'In the sea.', timestamp: '2026-11-28T10:00:00.000Z' }]);
+  await env.sleep('61 minutes');
+  await eventually(() => h.memory.search(namespace), (items) => items.length === 2);
+  expect(promptText(h.fake.requests[1] as RecordedRequest)).toContain('In the sea.');
+  await env.sleep('61 minutes');
+  const run = await h.temporal.workflow.getHandle(threadWorkflowId(threadId), first.runId).describe();
+  expect(run.status.name).toBe('COMPLETED');
+});
+
 test('the default retry window: a batch failing with 401 is retried for six hours before it becomes a dead letter', async () => {
   const threadId = uniqueId('six-hours');
   const namespace = ['memories', threadId];
