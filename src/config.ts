@@ -13,6 +13,7 @@ import {
   DEFAULT_TEMPORAL_NAMESPACE,
 } from './defaults';
 import { ConfigurationError } from './errors';
+import type { EmbedderConfig } from './store/search/create-embedder';
 
 
 /** `localhost:8000` parses as a URL with scheme `localhost:`; insist on http(s) so that mistake fails here. */
@@ -32,7 +33,24 @@ const envSchema = z.object({
     .string()
     .optional()
     .refine((path) => path === undefined || existsSync(path), 'no file at this path (build it with npm run build:workflow-bundle)'),
+  EMBEDDINGS_PROVIDER: z.enum(['none', 'bedrock', 'voyage']).default('none'),
+  EMBEDDINGS_MODEL: z.string().min(1).optional(),
+  EMBEDDINGS_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  EMBEDDINGS_ENDPOINT: httpUrl.optional(),
+  VOYAGE_API_KEY: z.string().optional(),
 });
+
+/** Embeddings configuration from the environment, in `createEmbedder`'s terms (validated there, naming the variable). */
+function embeddingsConfig(e: z.output<typeof envSchema>): EmbedderConfig {
+  switch (e.EMBEDDINGS_PROVIDER) {
+    case 'none':
+      return { provider: 'none' };
+    case 'bedrock':
+      return { provider: 'bedrock', region: e.AWS_REGION, model: e.EMBEDDINGS_MODEL, dimensions: e.EMBEDDINGS_DIMENSIONS, endpoint: e.EMBEDDINGS_ENDPOINT };
+    case 'voyage':
+      return { provider: 'voyage', apiKey: e.VOYAGE_API_KEY ?? '', model: e.EMBEDDINGS_MODEL, dimensions: e.EMBEDDINGS_DIMENSIONS, baseURL: e.EMBEDDINGS_ENDPOINT };
+  }
+}
 
 /** The validated configuration. */
 export interface AppConfig {
@@ -48,6 +66,8 @@ export interface AppConfig {
   model: string;
   /** Pre-built workflow bundle; the worker bundles from source when unset. */
   workflowBundlePath: string | undefined;
+  /** Embeddings for memory search (`provider: 'none'`: lexical ranking only). */
+  embeddings: EmbedderConfig;
 }
 
 /** Reads and validates configuration; throws a `ConfigurationError` naming each bad variable. */
@@ -75,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     model: e.ANTHROPIC_MODEL,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    embeddings: embeddingsConfig(e),
   };
 }

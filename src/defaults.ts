@@ -117,15 +117,48 @@ export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 /** Per-request timeout of the Anthropic client (ms); shorter than the activity's start-to-close timeout. */
 export const MODEL_REQUEST_TIMEOUT_MS = 90_000;
 
-/** Most existing memories shown to the model per extraction; bounds prompt size. */
-export const MAX_EXISTING_MEMORIES = 200;
+/**
+ * Existing memories shown to the model per extraction: those most relevant to the batch's text (LangMem's
+ * `query_limit`; its default is 5, a little more context costs little and avoids duplicates) ...
+ */
+export const DEFAULT_QUERY_LIMIT = 20;
+
+/** ... plus this many of the namespace's newest memories, so recent facts are always in view. */
+export const DEFAULT_NEWEST_MEMORIES_SHOWN = 10;
 
 /**
- * Most operations accepted from one model reply. A DynamoDB transaction holds 100 items; four go to the
- * batch receipt, the namespace index and the progress marker (the inbox cursor; for a re-drive, the dead
- * letter and its request marker).
+ * Most memories a query search ranks: the newest this many under the prefix. Bounds the items one search
+ * (and one extraction) reads, whatever the namespace's size; older memories beyond it are not ranked.
  */
-export const MAX_OPERATIONS_PER_EXTRACTION = 96;
+export const SEARCH_CANDIDATES = 1_000;
+
+/** Items requested per Query page when reading newest-first (enough for a default search in one page). */
+export const SEARCH_PAGE_ITEMS = 25;
+
+/** Days a deleted memory stays restorable as a tombstone before DynamoDB's TTL removes it (its history stays). */
+export const TOMBSTONE_TTL_DAYS = 30;
+
+/** Message ids an extraction's history record keeps (with the batch's inbox range and size for the rest). */
+export const HISTORY_MESSAGE_IDS_KEPT = 20;
+
+/** Longest memory key (UTF-8 bytes): it is part of a DynamoDB sort key (limit 1,024 bytes). */
+export const MAX_MEMORY_KEY_BYTES = 512;
+
+/** Attempts of a client `put`/`delete`/`restore` racing other writers of the same memory (optimistic concurrency). */
+export const MEMORY_WRITE_MAX_ATTEMPTS = 10;
+
+/** Namespaces `listNamespaces` returns when no limit is given, as LangGraph's store. */
+export const DEFAULT_LIST_NAMESPACES_LIMIT = 100;
+
+/** Longest query text accepted by `search` (characters). */
+export const MAX_QUERY_CHARS = 2_000;
+
+/**
+ * Most operations accepted from one model reply. A DynamoDB transaction holds 100 items: two per operation
+ * (the memory and its history record), the batch receipt, the progress marker (the inbox cursor; for a
+ * re-drive, the dead letter and its request marker) and up to three namespace registry entries.
+ */
+export const MAX_OPERATIONS_PER_EXTRACTION = 47;
 
 /** Longest message content accepted by `submit` (characters). */
 export const MAX_MESSAGE_CONTENT_CHARS = 32_000;
@@ -201,3 +234,36 @@ export const LOCAL_SERVER_STOP_GRACE_MS = 5_000;
 
 /** Poll interval while waiting for a local server to answer (ms). */
 export const LOCAL_SERVER_POLL_INTERVAL_MS = 250;
+
+/** Bedrock embedding model for memory search: Titan Text Embeddings v2 (one text per request, 256/512/1024 dimensions). */
+export const DEFAULT_BEDROCK_EMBEDDING_MODEL = 'amazon.titan-embed-text-v2:0';
+
+/** Voyage AI embedding model for memory search: the cheap, fast tier, which accepts `input_type` and `output_dimension`. */
+export const DEFAULT_VOYAGE_EMBEDDING_MODEL = 'voyage-3.5-lite';
+
+/** Voyage AI API root (`/v1/embeddings` is appended); tests point it at the fake on 127.0.0.1. */
+export const DEFAULT_VOYAGE_BASE_URL = 'https://api.voyageai.com';
+
+/** Embedding size (dimensions): Titan v2's default and Voyage 3.5's, so vectors from either provider have one shape. */
+export const DEFAULT_EMBEDDING_DIMENSIONS = 1024;
+
+/** Texts per Voyage request (count): the list limit Voyage documents for its older models, so every model accepts it. */
+export const VOYAGE_MAX_INPUTS_PER_REQUEST = 128;
+
+/** Titan v2 requests in flight per `embed` call (count): Titan takes one text per request; a few at once stay under default Bedrock quotas. */
+export const BEDROCK_EMBED_CONCURRENCY = 4;
+
+/** Per-request timeout of the embedding clients (ms): an embedding answers in well under a second; a hung request should fail fast. */
+export const EMBEDDING_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Typo tolerance of lexical memory search (fraction of a query term's length, rounded to whole edits;
+ * minisearch's `fuzzy`): 0.2 allows one typo per five letters and is what minisearch uses for `fuzzy: true`.
+ */
+export const LEXICAL_FUZZY_FRACTION = 0.2;
+
+/** Shortest query term matched with typos (characters): one edit in a three-letter word is another word ("dog", "dot", "log"). */
+export const LEXICAL_FUZZY_MIN_TERM_CHARS = 4;
+
+/** Nesting depth of a stored value walked for searchable text (levels): values are model-written JSON, anything deeper is not prose. */
+export const MEMORY_TEXT_MAX_DEPTH = 8;

@@ -26,6 +26,14 @@ export class InvalidInputError extends MemoryManagerError {
   readonly retryable = false;
 }
 
+/**
+ * A namespace outside the caller's tenant: refused before anything is read or written. Never retryable
+ * (an HTTP handler answers 403, not 400: the request was well-formed, just not allowed).
+ */
+export class TenantAccessError extends MemoryManagerError {
+  readonly retryable = false;
+}
+
 /** Configuration (env vars, options) is missing or invalid. Never retryable. */
 export class ConfigurationError extends MemoryManagerError {
   readonly retryable = false;
@@ -97,6 +105,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ModelRequestError',
   'MemoryWriteRejectedError',
   'BatchIdentityError',
+  'TenantAccessError',
 ] as const;
 
 /**

@@ -13,6 +13,8 @@ export interface ActivityDependencies {
   deadLetters: DeadLetterStore;
   batches: BatchWriter;
   extractor: MemoryExtractor;
-  /** Most existing memories shown to the model. @default MAX_EXISTING_MEMORIES */
-  maxExistingMemories?: number;
+  /** Existing memories most relevant to a batch shown to the model (LangMem's `query_limit`). @default DEFAULT_QUERY_LIMIT */
+  queryLimit?: number;
+  /** The namespace's newest memories also shown. @default DEFAULT_NEWEST_MEMORIES_SHOWN */
+  newestMemoriesShown?: number;
 }

@@ -6,10 +6,10 @@
  */
 import { Context, log } from '@temporalio/activity';
 import type { BatchRef, ExtractionResult } from '../contract';
-import { EXTRACTION_HEARTBEAT_INTERVAL_MS, MAX_EXISTING_MEMORIES } from '../defaults';
+import { DEFAULT_NEWEST_MEMORIES_SHOWN, DEFAULT_QUERY_LIMIT, EXTRACTION_HEARTBEAT_INTERVAL_MS } from '../defaults';
 import { BatchIdentityError, toApplicationFailure } from '../errors';
 import { idsDigest } from '../store/batch-planner';
-import { newestFirst } from '../store/memory-types';
+import type { MemoryOperation } from '../schemas';
 import type { ActivityDependencies } from './dependencies';
 
 const EMPTY = { inserted: [], updated: [], deleted: [], usage: { inputTokens: 0, outputTokens: 0 }, model: '' };
@@ -34,8 +34,18 @@ async function progressOf(deps: ActivityDependencies, ref: BatchRef): Promise<'p
   return (committed ? await deps.batches.findReceipt(ref) : null) ?? stale;
 }
 
+/** Embeddings of the contents an extraction writes, when the store has an embedder (one request for all). */
+async function embedContents(deps: ActivityDependencies, operations: readonly MemoryOperation[]) {
+  const embedder = deps.store.embedder;
+  const written = operations.flatMap((op, index) => (op.action === 'delete' ? [] : [{ index, content: op.content }]));
+  if (!embedder || written.length === 0) return undefined;
+  const vectors = await embedder.embed(written.map((w) => w.content), 'document');
+  return { model: embedder.model, vectors: new Map(written.map((w, i) => [w.index, vectors[i] ?? []])) };
+}
+
 export function extractBatchActivity(deps: ActivityDependencies) {
-  const maxExisting = deps.maxExistingMemories ?? MAX_EXISTING_MEMORIES;
+  const queryLimit = deps.queryLimit ?? DEFAULT_QUERY_LIMIT;
+  const newest = deps.newestMemoriesShown ?? DEFAULT_NEWEST_MEMORIES_SHOWN;
 
   /** Extracts memories from one batch and commits them; idempotent per batch id. */
   return async function extractBatch(ref: BatchRef): Promise<ExtractionResult> {
@@ -53,7 +63,9 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       if (digest !== ref.idsDigest) {
         throw new BatchIdentityError(`inbox range ${ref.fromSeq}–${ref.toSeq} of batch ${ref.batchId} no longer holds its messages`);
       }
-      const existing = (await deps.store.queryNamespace(ref.namespace)).sort(newestFirst).slice(0, maxExisting);
+      // Only the memories relevant to these messages, plus the newest few: bounded reads at any namespace size.
+      const batchText = messages.map((m) => m.content).join('\n');
+      const existing = await deps.store.relevantTo(ref.namespace, batchText, { queryLimit, newest });
       const proposal = await deps.extractor.extract(messages, existing, { signal: ctx.cancellationSignal });
       const result = await deps.batches.apply({
         ref,
@@ -61,6 +73,8 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         existing: new Map(existing.map((item) => [item.key, item])),
         usage: proposal.usage,
         model: proposal.model,
+        messageIds: messages.map((m) => m.id),
+        embeddings: await embedContents(deps, proposal.operations),
       });
       log.info('memories extracted', {
         batchId: ref.batchId,

@@ -1,9 +1,12 @@
 /** Public surface of the client side: what Lambda handlers and applications import. */
 export { MemoryClient, type MemoryClientOptions, type SubmitReceipt, type ThreadStatus, type RetryInfo, type RedriveReceipt } from './memory-client';
 export { prepareSubmission, resolveNamespace, type PreparedSubmission } from './prepare-submission';
-export { DynamoMemoryStore, type SearchOptions } from '../store/memory-store';
+export { DynamoMemoryStore, type SearchOptions, type ListNamespacesOptions, type WriteOptions, type MemoryStoreOptions } from '../store/memory-store';
+export { DynamoLangGraphStore, type LangGraphStoreOptions } from '../store/langgraph-store';
+export { createEmbedder, type EmbedderConfig } from '../store/search/create-embedder';
+export type { Embedder } from '../store/search/embedder';
 export type { DeadLetter, DeadLetterStatus } from '../store/dead-letters';
-export type { MemoryItem, MemoryValue } from '../store/memory-types';
+export type { MemoryItem, MemoryValue, SearchItem, MemoryChange, ChangeSource } from '../store/memory-types';
 export type { ThreadStateView, ThreadMessage, FlushResult, FlushRequest, BatchOutcome, ThreadSettings } from '../contract';
 export type { MessageInput, SubmitOptionsInput, ThreadSettingsInput } from '../schemas';
-export { InvalidInputError, ConfigurationError, InboxConflictError } from '../errors';
+export { InvalidInputError, ConfigurationError, InboxConflictError, TenantAccessError } from '../errors';

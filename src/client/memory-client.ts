@@ -32,8 +32,8 @@ import {
 } from '../schemas';
 import { DeadLetterStore, type DeadLetter, type DeadLetterStatus } from '../store/dead-letters';
 import { MessageInbox } from '../store/message-inbox';
-import type { DynamoMemoryStore, SearchOptions } from '../store/memory-store';
-import type { MemoryItem } from '../store/memory-types';
+import type { DynamoMemoryStore, ListNamespacesOptions, SearchOptions, WriteOptions } from '../store/memory-store';
+import type { MemoryChange, MemoryItem, SearchItem } from '../store/memory-types';
 import { prepareSubmission } from './prepare-submission';
 
 /** Options of {@link MemoryClient}. */
@@ -46,6 +46,12 @@ export interface MemoryClientOptions {
   taskQueue?: string;
   /** Settings of the threads this client starts (idle close, retry window); running threads keep theirs. */
   thread?: ThreadSettingsInput;
+  /**
+   * Binds the client to a tenant's namespace prefix (e.g. from a JWT's claims): submits, searches and
+   * every memory call outside it are refused with `TenantAccessError`, and thread ids are scoped to it
+   * (two tenants' `thread-1` are different threads). See README "Tenancy".
+   */
+  tenant?: readonly string[];
 }
 
 /** What `submit` did. */
@@ -107,13 +113,28 @@ export class MemoryClient {
   /** Dead letters of all threads. */
   readonly deadLetterStore: DeadLetterStore;
 
+  /** The memory store this client reads and writes (bound to the tenant, if the client is). */
+  readonly store: DynamoMemoryStore;
+  private readonly tenant: readonly string[] | undefined;
+
   constructor(private readonly options: MemoryClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     const settings = threadSettingsSchema.safeParse(options.thread ?? {});
     if (!settings.success) throw new InvalidInputError(`invalid thread settings: ${describeZodError(settings.error)}`);
     this.settings = settings.data;
+    this.store = options.tenant ? options.store.forTenant(options.tenant) : options.store;
+    this.tenant = options.tenant ? [...options.tenant] : undefined;
     this.inbox = new MessageInbox(options.store.doc, options.store.tableName);
     this.deadLetterStore = new DeadLetterStore(options.store.doc, options.store.tableName);
+  }
+
+  /**
+   * The thread id as stored and as the workflow is named: a tenant's threads are prefixed with the
+   * tenant's labels as JSON (self-delimiting, so no two tenants' ids can collide).
+   */
+  private threadKey(threadId: string): string {
+    const id = parseThreadId(threadId);
+    return this.tenant ? `${JSON.stringify(this.tenant)}/${id}` : id;
   }
 
   /**
@@ -124,7 +145,9 @@ export class MemoryClient {
    */
   async submit(threadId: string, messages: readonly MessageInput[], options?: SubmitOptionsInput): Promise<SubmitReceipt> {
     const prepared = prepareSubmission(threadId, messages, options);
-    const appended = await this.inbox.append(prepared.threadId, prepared.namespace, prepared.messages);
+    this.store.assertWithinTenant(prepared.namespace, 'options.namespace');
+    const thread = this.threadKey(prepared.threadId);
+    const appended = await this.inbox.append(thread, prepared.namespace, prepared.messages);
     // Signalled even when every message was a duplicate: the first submit may have died before its signal.
     const payload: MessagesAddedPayload = {
       lastSeq: appended.lastSeq,
@@ -133,9 +156,9 @@ export class MemoryClient {
       afterSeconds: prepared.afterSeconds,
       maxWaitSeconds: prepared.maxWaitSeconds,
     };
-    const handle = await this.signalWithStart(prepared.threadId, messagesAddedSignal.name, [payload]);
+    const handle = await this.signalWithStart(thread, messagesAddedSignal.name, [payload]);
     return {
-      workflowId: prepared.workflowId,
+      workflowId: threadWorkflowId(thread),
       runId: handle,
       messageIds: prepared.messages.map((m) => m.id),
       newMessages: appended.newMessages,
@@ -149,7 +172,7 @@ export class MemoryClient {
    * `complete: false` and still extracts in the background. A thread that isn't running has nothing to flush.
    */
   async flush(threadId: string, request: FlushRequest = {}): Promise<FlushResult> {
-    const id = parseThreadId(threadId);
+    const id = this.threadKey(threadId);
     const parsed = flushRequestSchema.safeParse(request);
     if (!parsed.success) throw new InvalidInputError(`invalid flush request: ${describeZodError(parsed.error)}`);
     const handle = this.options.temporal.workflow.getHandle(threadWorkflowId(id));
@@ -165,7 +188,7 @@ export class MemoryClient {
 
   /** The thread's state, totals and retry status, or null when the thread has never been submitted to. */
   async state(threadId: string): Promise<ThreadStatus | null> {
-    const handle = this.options.temporal.workflow.getHandle(threadWorkflowId(parseThreadId(threadId)));
+    const handle = this.options.temporal.workflow.getHandle(threadWorkflowId(this.threadKey(threadId)));
     try {
       const [view, description] = await Promise.all([handle.query(threadStateQuery), handle.describe()]);
       const pending = (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'extractBatch');
@@ -191,7 +214,7 @@ export class MemoryClient {
 
   /** The thread's dead letters (batches that failed for good), optionally only those with one status. */
   async deadLetters(threadId: string, status?: DeadLetterStatus): Promise<DeadLetter[]> {
-    return this.deadLetterStore.list(parseThreadId(threadId), status);
+    return this.deadLetterStore.list(this.threadKey(threadId), status);
   }
 
   /**
@@ -199,16 +222,36 @@ export class MemoryClient {
    * thread, which extracts their original messages next. Safe to repeat.
    */
   async redrive(threadId: string, batchId?: string): Promise<RedriveReceipt> {
-    const id = parseThreadId(threadId);
+    const id = this.threadKey(threadId);
     const requested = await this.deadLetterStore.requestRedrive(id, batchId);
     // Woken even when nothing new was marked: an earlier request may have died before its signal.
     await this.signalWithStart(id, redriveRequestedSignal.name, []);
     return { requested };
   }
 
-  /** Memories under a namespace prefix, newest first (LangGraph `store.search`). */
-  async search(namespacePrefix: readonly string[], options?: SearchOptions): Promise<MemoryItem[]> {
-    return this.options.store.search(namespacePrefix, options);
+  /** Memories under a namespace prefix: newest first, or ranked by `query` (LangGraph `store.search`). */
+  async search(namespacePrefix: readonly string[], options?: SearchOptions): Promise<SearchItem[]> {
+    return this.store.search(namespacePrefix, options);
+  }
+
+  /** One memory, or null. */
+  async get(namespace: readonly string[], key: string): Promise<MemoryItem | null> {
+    return this.store.get(namespace, key);
+  }
+
+  /** Every change of a memory, oldest first, with who made it (thread, batch, messages, or a client call). */
+  async history(namespace: readonly string[], key: string): Promise<MemoryChange[]> {
+    return this.store.history(namespace, key);
+  }
+
+  /** Makes a memory what it was at `version` (undoes a wrong update, brings back a deleted memory). */
+  async restore(namespace: readonly string[], key: string, version: number, options?: WriteOptions): Promise<MemoryItem | null> {
+    return this.store.restore(namespace, key, version, options);
+  }
+
+  /** Namespaces holding memories (LangGraph `store.listNamespaces`). */
+  async listNamespaces(options?: ListNamespacesOptions): Promise<string[][]> {
+    return this.store.listNamespaces(options);
   }
 
   /** Signals the thread's workflow, starting it (with this client's settings) when it isn't running. */

@@ -4,33 +4,40 @@
  * the dead letter turning `redriven` (re-drives). That transaction is the only place where messages become
  * processed, so they are marked processed exactly when, and only if, their memories are written.
  *
- * Conditions make every retry safe: the receipt must not exist yet; the cursor must still be where the
- * batch was planned; updates and deletes must find the memory as the model saw it (`updatedAt`), so a
- * concurrent change surfaces as a `MemoryConflictError` instead of being overwritten. An attempt that
- * committed and crashed before reporting is answered by its receipt on the next attempt.
+ * Every memory change writes a history record beside it (with the thread, batch and messages behind it);
+ * deletes are soft (a tombstone, restorable). Conditions make every retry safe: the receipt must not
+ * exist yet; the cursor must still be where the batch was planned; updates and deletes must find the
+ * memory at the `version` the model saw, so a concurrent change surfaces as a `MemoryConflictError`
+ * instead of being overwritten. An attempt that committed and crashed before reporting is answered by its
+ * receipt on the next attempt.
  */
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, DeadLetterResult, ExtractionResult, FailureInfo } from '../contract';
-import { BATCH_RECEIPT_TTL_DAYS } from '../defaults';
+import { BATCH_RECEIPT_TTL_DAYS, HISTORY_MESSAGE_IDS_KEPT } from '../defaults';
 import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../errors';
 import type { MemoryOperation } from '../schemas';
 import { DeadLetterStore } from './dead-letters';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';
 import { memoryValue } from './memory-types';
-import { cursorKey, deadLetterKey, memoryPartitionKey, namespaceIndexKey, receiptKey, redriveRequestKey } from './table-keys';
+import { historyItem, liveMemoryItem, registryItems, extractionSource, tombstoneItem } from './memory-records';
+import { cursorKey, deadLetterKey, joinNamespace, namespaceGroupPartition, receiptKey, redriveRequestKey } from './table-keys';
 import { transactWrite, type TransactItem } from './transact';
 
 /** One extraction ready to be written. */
 export interface BatchToApply {
   ref: BatchRef;
   operations: MemoryOperation[];
-  /** The memories the model was shown, by key: updates are checked against their `updatedAt`. */
+  /** The memories the model was shown, by key: updates and deletes are conditional on their `version`. */
   existing: ReadonlyMap<string, MemoryItem>;
   usage: ExtractionResult['usage'];
   model: string;
+  /** The batch's message ids, for the history's provenance (the first HISTORY_MESSAGE_IDS_KEPT are kept). */
+  messageIds: readonly string[];
+  /** Embeddings of the inserted or updated contents, by operation index, when an embedder is configured. */
+  embeddings?: { model: string; vectors: ReadonlyMap<number, number[]> };
 }
 
 /** Key of the n-th inserted memory of a batch: a UUID-shaped hash, stable for the same batch and position. */
@@ -116,7 +123,6 @@ export class BatchWriter {
   async apply(batch: BatchToApply): Promise<ExtractionResult> {
     const { ref } = batch;
     const nowIso = this.now().toISOString();
-    const pk = memoryPartitionKey(ref.namespace);
     const result: ExtractionResult = {
       batchId: ref.batchId,
       status: 'extracted',
@@ -127,60 +133,47 @@ export class BatchWriter {
       model: batch.model,
     };
     const items: TransactItem[] = [];
+    const by = extractionSource(ref, batch.messageIds, batch.model, HISTORY_MESSAGE_IDS_KEPT);
+    const put = (item: Record<string, unknown>, condition?: { expression: string; values?: Record<string, unknown> }) =>
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: item,
+          ...(condition ? { ConditionExpression: condition.expression, ExpressionAttributeValues: condition.values } : {}),
+        },
+      });
+    const embeddingOf = (index: number) => {
+      const vector = batch.embeddings?.vectors.get(index);
+      return vector && batch.embeddings ? { vector, model: batch.embeddings.model } : undefined;
+    };
     batch.operations.forEach((op, index) => {
+      // Each operation writes the memory (conditional) and its history record: two items, in this order.
       if (op.action === 'insert') {
         const key = insertedMemoryKey(ref.batchId, index);
         result.inserted.push(key);
-        items.push({
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              pk,
-              sk: key,
-              namespace: ref.namespace,
-              key,
-              value: memoryValue(op.content),
-              createdAt: nowIso,
-              updatedAt: nowIso,
-              threadId: ref.threadId,
-              batchId: ref.batchId,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        });
-      } else if (op.action === 'update') {
+        const item: MemoryItem = { namespace: ref.namespace, key, value: memoryValue(op.content), createdAt: nowIso, updatedAt: nowIso, version: 1 };
+        put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), { expression: 'attribute_not_exists(pk)' });
+        put(historyItem({ namespace: ref.namespace, key, version: 1, action: 'insert', value: item.value, at: nowIso, by }));
+        return;
+      }
+      const seen = batch.existing.get(op.id);
+      if (!seen) throw new MemoryConflictError(`operations.${index}: memory ${op.id} was not shown to the model`);
+      // Conditional on the version the model saw: a memory someone changed meanwhile is not overwritten.
+      const unchanged = { expression: 'version = :seen AND attribute_not_exists(deleted)', values: { ':seen': seen.version } };
+      if (op.action === 'update') {
         result.updated.push(op.id);
-        items.push({
-          Update: {
-            TableName: this.tableName,
-            Key: { pk, sk: op.id },
-            UpdateExpression: 'SET #value = :value, updatedAt = :now, threadId = :threadId, batchId = :batchId',
-            ConditionExpression: 'updatedAt = :seen',
-            ExpressionAttributeNames: { '#value': 'value' },
-            ExpressionAttributeValues: {
-              ':value': memoryValue(op.content),
-              ':now': nowIso,
-              ':threadId': ref.threadId,
-              ':batchId': ref.batchId,
-              ':seen': batch.existing.get(op.id)?.updatedAt ?? '',
-            },
-          },
-        });
+        const item: MemoryItem = { ...seen, value: memoryValue(op.content), updatedAt: nowIso, version: seen.version + 1 };
+        put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), unchanged);
+        put(historyItem({ namespace: ref.namespace, key: op.id, version: item.version, action: 'update', value: item.value, at: nowIso, by }));
       } else {
-        // Conditional like updates: a delete must not remove a memory someone changed after the model saw it.
+        // Soft: a tombstone, restorable from the history until DynamoDB's TTL removes it.
         result.deleted.push(op.id);
-        items.push({
-          Delete: {
-            TableName: this.tableName,
-            Key: { pk, sk: op.id },
-            ConditionExpression: 'updatedAt = :seen',
-            ExpressionAttributeValues: { ':seen': batch.existing.get(op.id)?.updatedAt ?? '' },
-          },
-        });
+        put(tombstoneItem(seen, nowIso, by), unchanged);
+        put(historyItem({ namespace: ref.namespace, key: op.id, version: seen.version + 1, action: 'delete', value: null, at: nowIso, by }));
       }
     });
-    if (result.inserted.length > 0) {
-      items.push({ Put: { TableName: this.tableName, Item: { ...namespaceIndexKey(ref.namespace), namespace: ref.namespace } } });
+    if (result.inserted.length > 0 && !(await this.registered(ref.namespace))) {
+      for (const entry of registryItems(ref.namespace)) put(entry);
     }
     const { status: _status, ...recorded } = result;
     const expiresAt = Math.floor(this.now().getTime() / 1000) + BATCH_RECEIPT_TTL_DAYS * 24 * 60 * 60;
@@ -278,6 +271,14 @@ export class BatchWriter {
     }
   }
 
+  /** True when the namespace already has its registry entries (written with its first memory). */
+  private async registered(namespace: readonly string[]): Promise<boolean> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: namespaceGroupPartition(namespace), sk: joinNamespace(namespace) }, ConsistentRead: true }),
+    );
+    return out.Item !== undefined;
+  }
+
   /** The progress marker had moved: the batch committed after all (receipt), or the plan is stale. */
   private async afterLostRace(ref: BatchRef): Promise<DeadLetterResult> {
     const committed = await this.findReceipt(ref);
@@ -292,8 +293,10 @@ function conditionFailed(err: unknown, index: number): boolean {
 
 /** Names the n-th item of a batch transaction: operations, the namespace index, the receipt, the progress marker. */
 function describeItem(operations: readonly MemoryOperation[], index: number, receiptIndex: number): string {
-  const op = operations[index];
-  if (op) return op.action === 'insert' ? `operations.${index} (insert)` : `operations.${index} (${op.action} ${op.id})`;
+  const opIndex = Math.floor(index / 2);
+  const op = index < operations.length * 2 ? operations[opIndex] : undefined;
+  const what = index % 2 === 0 ? '' : ' history';
+  if (op) return op.action === 'insert' ? `operations.${opIndex} (insert${what})` : `operations.${opIndex} (${op.action} ${op.id}${what})`;
   if (index < receiptIndex) return 'namespace index';
   return index === receiptIndex ? 'batch receipt' : 'progress marker (cursor or dead letter)';
 }

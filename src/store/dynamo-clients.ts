@@ -8,7 +8,8 @@ export interface DynamoClients {
   doc: DynamoDBDocumentClient;
 }
 
-function isLoopback(endpoint: string): boolean {
+/** True for an endpoint on this machine (DynamoDB Local, a fake API): such endpoints get placeholder credentials. */
+export function isLoopback(endpoint: string): boolean {
   const host = new URL(endpoint).hostname;
   return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 }

@@ -2,9 +2,15 @@
  * Key layout of the single DynamoDB table (partition key `pk`, sort key `sk`, both strings). The README's
  * "DynamoDB layout" table lists the same items with the access pattern each serves.
  *
- * Memories:
- * - memory:            pk `ns#<labels joined by U+001F>`, sk `<key>`
- * - namespace index:   pk `nsidx#<first label>`,          sk `<labels joined by U+001F>` (for prefix search)
+ * Memories (one partition per namespace: its memories, their history, newest-first through the LSI):
+ * - memory:            pk `ns#<labels joined by U+001F>`, sk `m#<key>`
+ *                      LSI `recency`: rk `<updatedAt>#<key>` (live memories only)
+ *                      GSI `tree`: gpk `tree#<first label>#<shard>`, gsk `<updatedAt>#<namespace>#<key>` (live only)
+ * - memory history:    pk `ns#<labels joined>`,          sk `h#<sha256(key), 16 hex>#<version, 10 digits>`
+ * Namespace registry (listNamespaces without a scan, no hot partition per first label):
+ * - namespace:         pk `nsl#<first label>[U+001F<second label>]`, sk `<labels joined>`
+ * - second label:      pk `nsl1#<first label>#<shard>`,  sk `<second label>`
+ * - first label:       pk `nsl0`,                        sk `<first label>`
  * Threads (one partition per thread: its inbox, sequence head and namespace cursors):
  * - inbox head:        pk `thread#<threadId>`, sk `head`                  (last sequence number, epoch)
  * - message:           pk `thread#<threadId>`, sk `msg#<namespace hash>#<seq, 12 digits>` (the claim-checked content)
@@ -34,14 +40,83 @@ export function splitNamespace(joined: string): string[] {
   return joined.split(NAMESPACE_SEPARATOR);
 }
 
-/** Partition key of a namespace's memories. */
+/** Partition key of a namespace's memories (and their history). Tenant prefixes are leading keys here. */
 export function memoryPartitionKey(namespace: readonly string[]): string {
   return `ns#${joinNamespace(namespace)}`;
 }
 
-/** Key of a namespace's entry in the namespace index (one partition per first label). */
-export function namespaceIndexKey(namespace: readonly string[]): { pk: string; sk: string } {
-  return { pk: `nsidx#${namespace[0] ?? ''}`, sk: joinNamespace(namespace) };
+/** Sort key prefix of memories inside their namespace's partition. */
+export const MEMORY_SK_PREFIX = 'm#';
+
+/** A memory's key. */
+export function memoryKey(namespace: readonly string[], key: string): { pk: string; sk: string } {
+  return { pk: memoryPartitionKey(namespace), sk: `${MEMORY_SK_PREFIX}${key}` };
+}
+
+/** Shards of the cross-namespace indexes: spreads one first label's namespaces over this many partitions. */
+export const INDEX_SHARDS = 16;
+
+function shardOf(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt16BE(0) % INDEX_SHARDS;
+}
+
+/** Name and partition key of the GSI that orders every memory under a first label newest-first. */
+export const TREE_INDEX = 'tree';
+
+/** The `tree` index's partition of a namespace: its first label and a shard of the whole namespace. */
+export function treePartition(namespace: readonly string[]): string {
+  return treeShardPartition(namespace[0] ?? '', shardOf(joinNamespace(namespace)));
+}
+
+/** One shard of the `tree` index under a first label. */
+export function treeShardPartition(firstLabel: string, shard: number): string {
+  return `tree#${firstLabel}#${shard}`;
+}
+
+/** Name of the LSI that orders one namespace's memories newest-first. */
+export const RECENCY_INDEX = 'recency';
+
+/** Sort values of the recency LSI and the tree GSI: newest-first by change time, then by key. */
+export function recencyKeys(namespace: readonly string[], key: string, updatedAt: string): { rk: string; gpk: string; gsk: string } {
+  return {
+    rk: `${updatedAt}#${key}`,
+    gpk: treePartition(namespace),
+    gsk: `${updatedAt}#${joinNamespace(namespace)}${NAMESPACE_SEPARATOR}#${key}`,
+  };
+}
+
+/** Sort key prefix of one memory's history records. */
+export function historyPrefix(key: string): string {
+  return `h#${createHash('sha256').update(key).digest('hex').slice(0, 16)}#`;
+}
+
+/** One version of a memory in its history. */
+export function historyKey(namespace: readonly string[], key: string, version: number): { pk: string; sk: string } {
+  return { pk: memoryPartitionKey(namespace), sk: `${historyPrefix(key)}${String(version).padStart(10, '0')}` };
+}
+
+/**
+ * Partition of the registry entries of namespaces sharing their first two labels (the first only, for
+ * one-label namespaces): a prefix of two or more labels is listed with one Query.
+ */
+export function namespaceGroupPartition(labels: readonly string[]): string {
+  return `nsl#${labels.slice(0, 2).join(NAMESPACE_SEPARATOR)}`;
+}
+
+/** The registry entries that make a namespace listable: its own, its second label's, its first label's. */
+export function namespaceRegistryKeys(namespace: readonly string[]): { pk: string; sk: string }[] {
+  const [first = '', second] = namespace;
+  const keys = [{ pk: namespaceGroupPartition(namespace), sk: joinNamespace(namespace) }, { pk: FIRST_LABELS_PARTITION, sk: first }];
+  if (second !== undefined) keys.push({ pk: secondLabelShardPartition(first, shardOf(second)), sk: second });
+  return keys;
+}
+
+/** The partition listing every first label in use. */
+export const FIRST_LABELS_PARTITION = 'nsl0';
+
+/** One shard of the second labels used under a first label. */
+export function secondLabelShardPartition(firstLabel: string, shard: number): string {
+  return `nsl1#${firstLabel}#${shard}`;
 }
 
 /** Key of a batch's receipt. */

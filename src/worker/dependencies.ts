@@ -11,6 +11,8 @@ import { DeadLetterStore } from '../store/dead-letters';
 import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
 import { MessageInbox } from '../store/message-inbox';
 import { DynamoMemoryStore } from '../store/memory-store';
+import { createEmbedder } from '../store/search/create-embedder';
+import type { Embedder } from '../store/search/embedder';
 
 /** The activities' dependencies plus the raw clients, for callers that also need them (e.g. ensureTable). */
 export interface WiredDependencies extends ActivityDependencies {
@@ -28,17 +30,17 @@ export function createDependencies(config: AppConfig): WiredDependencies {
   return {
     dynamo,
     anthropic,
-    ...createStores(dynamo, config.tableName),
+    ...createStores(dynamo, config.tableName, createEmbedder(config.embeddings)),
     extractor: new ClaudeExtractor(anthropic, { model: config.model }),
   };
 }
 
 /** The DynamoDB-backed parts of the activities' dependencies, over one table. */
-export function createStores(dynamo: Pick<DynamoClients, 'doc'>, tableName: string): Omit<ActivityDependencies, 'extractor'> {
+export function createStores(dynamo: Pick<DynamoClients, 'doc'>, tableName: string, embedder: Embedder | null = null): Omit<ActivityDependencies, 'extractor'> {
   const inbox = new MessageInbox(dynamo.doc, tableName);
   const deadLetters = new DeadLetterStore(dynamo.doc, tableName);
   return {
-    store: new DynamoMemoryStore(dynamo.doc, tableName),
+    store: new DynamoMemoryStore(dynamo.doc, tableName, { embedder }),
     inbox,
     deadLetters,
     planner: new BatchPlanner(inbox, deadLetters),

@@ -40,7 +40,7 @@ async function planned(threadId: string, upToSeq = ALL, using = planner): Promis
 
 /** Commits a batch with no memory operations: its messages become processed. */
 async function commit(ref: BatchRef): Promise<void> {
-  expect((await writer.apply({ ref, operations: [], existing: new Map(), usage: USAGE, model: 'm' })).status).toBe('extracted');
+  expect((await writer.apply({ ref, operations: [], existing: new Map(), usage: USAGE, model: 'm', messageIds: [] })).status).toBe('extracted');
 }
 
 test('a thread never submitted to has nothing to plan', async () => {

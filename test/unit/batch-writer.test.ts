@@ -58,7 +58,7 @@ async function next(threadId: string): Promise<BatchRef> {
 }
 
 function apply(ref: BatchRef, operations: MemoryOperation[], existing: MemoryItem[] = []): Promise<ExtractionResult> {
-  return writer.apply({ ref, operations, existing: new Map(existing.map((item) => [item.key, item])), usage: USAGE, model: 'claude-test' });
+  return writer.apply({ ref, operations, existing: new Map(existing.map((item) => [item.key, item])), usage: USAGE, model: 'claude-test', messageIds: [] });
 }
 
 const insert = (content: string): MemoryOperation => ({ action: 'insert', content });
@@ -135,7 +135,7 @@ describe('apply', () => {
     const { namespace, ref } = await plannedBatch(['Actually I prefer cats, and I sold my car.']);
     await store.put(namespace, 'pet', memoryValue('User likes dogs'));
     await store.put(namespace, 'car', memoryValue('User drives a red car'));
-    const seen = await store.queryNamespace(namespace);
+    const seen = await store.newest(namespace, 100);
     const result = await apply(ref, [{ action: 'update', id: 'pet', content: 'User prefers cats' }, { action: 'delete', id: 'car' }], seen);
     expect(result).toMatchObject({ status: 'extracted', inserted: [], updated: ['pet'], deleted: ['car'] });
     expect(await texts(namespace)).toEqual(['User prefers cats']);
@@ -163,14 +163,15 @@ describe('apply', () => {
     await store.put(namespace, 'name', memoryValue('User is called Anna'));
     const failure = await apply(ref, [{ action: 'update', id: 'name', content: 'User is called Ana' }]).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(MemoryConflictError);
-    expect((failure as Error).message).toContain('operations.0 (update name)');
+    expect((failure as Error).message).toContain('operations.0: memory name was not shown to the model');
     expect(await texts(namespace)).toEqual(['User is called Anna']);
   });
 
   test('an item DynamoDB refuses is a non-retryable MemoryWriteRejectedError naming the item', async () => {
     const { threadId, namespace, ref } = await plannedBatch(['Forget that.']);
     const longKey = 'k'.repeat(1_100); // over DynamoDB's 1,024-byte sort key limit
-    const failure = await apply(ref, [insert('User exists'), { action: 'delete', id: longKey }]).catch((err: unknown) => err);
+    const shown = { namespace, key: longKey, value: memoryValue('x'), createdAt: FIRST_ATTEMPT_AT, updatedAt: FIRST_ATTEMPT_AT, version: 1 };
+    const failure = await apply(ref, [insert('User exists'), { action: 'delete', id: longKey }], [shown]).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(MemoryWriteRejectedError);
     expect((failure as MemoryWriteRejectedError).retryable).toBe(false);
     expect((failure as Error).message).toContain(`operations.1 (delete ${longKey}): `);

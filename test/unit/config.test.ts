@@ -20,6 +20,7 @@ const DEFAULTS: AppConfig = {
   anthropicBaseUrl: undefined,
   model: DEFAULT_MODEL,
   workflowBundlePath: undefined,
+  embeddings: { provider: 'none' },
 };
 
 /** Every variable loadConfig reads, with the config field it fills and a valid non-default value. */
@@ -61,7 +62,7 @@ describe('loadConfig', () => {
   it('reads all overrides together', () => {
     const env = Object.fromEntries(VARIABLES.map(([name, , value]) => [name, value]));
     const expected = Object.fromEntries(VARIABLES.map(([, field, value]) => [field, value]));
-    expect(loadConfig(env)).toEqual(expected);
+    expect(loadConfig(env)).toEqual({ ...expected, workflowBundlePath: undefined, embeddings: { provider: 'none' } });
   });
 
   it('trims optional values', () => {
@@ -102,4 +103,21 @@ test('values are trimmed', () => {
 test('a WORKFLOW_BUNDLE_PATH that does not exist fails at startup instead of silently bundling from source', () => {
   expect(() => loadConfig({ WORKFLOW_BUNDLE_PATH: '/nowhere/bundle.js' })).toThrow(/WORKFLOW_BUNDLE_PATH: no file at this path/);
   expect(loadConfig({ WORKFLOW_BUNDLE_PATH: __filename }).workflowBundlePath).toBe(__filename);
+});
+
+describe('embeddings', () => {
+  test('off unless EMBEDDINGS_PROVIDER names a provider', () => {
+    expect(loadConfig({}).embeddings).toEqual({ provider: 'none' });
+  });
+
+  test('bedrock takes the region, model, dimensions and endpoint', () => {
+    const config = loadConfig({ EMBEDDINGS_PROVIDER: 'bedrock', AWS_REGION: 'eu-west-1', EMBEDDINGS_DIMENSIONS: '512', EMBEDDINGS_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(config.embeddings).toEqual({ provider: 'bedrock', region: 'eu-west-1', model: undefined, dimensions: 512, endpoint: 'http://127.0.0.1:9' });
+  });
+
+  test('voyage takes its key; a bad provider or dimension names the variable', () => {
+    expect(loadConfig({ EMBEDDINGS_PROVIDER: 'voyage', VOYAGE_API_KEY: 'pa-x' }).embeddings).toMatchObject({ provider: 'voyage', apiKey: 'pa-x' });
+    expect(configurationError({ EMBEDDINGS_PROVIDER: 'openai' }).message).toContain('EMBEDDINGS_PROVIDER');
+    expect(configurationError({ EMBEDDINGS_DIMENSIONS: 'many' }).message).toContain('EMBEDDINGS_DIMENSIONS');
+  });
 });

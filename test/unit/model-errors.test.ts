@@ -13,8 +13,7 @@ import {
   ModelRequestError,
   ModelUnavailableError,
   NON_RETRYABLE_ERROR_TYPES,
-  toApplicationFailure,
-} from '../../src/errors';
+  toApplicationFailure, TenantAccessError } from '../../src/errors';
 import { mapModelError, retryAfterMs } from '../../src/model/model-errors';
 
 const NOW = Date.parse('2025-01-01T00:00:00.000Z');
@@ -194,6 +193,7 @@ describe('toApplicationFailure', () => {
       new MemoryWriteRejectedError('x'),
       new BatchIdentityError('x'),
       new InboxConflictError('x'),
+      new TenantAccessError('x'),
     ];
     const nonRetryable = errors.filter((e) => !e.retryable).map((e) => e.name);
     expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(nonRetryable.sort());

@@ -4,11 +4,11 @@ import { MAX_OPERATIONS_PER_EXTRACTION } from '../../src/defaults';
 import { InvalidModelOutputError } from '../../src/errors';
 import { parseOperations } from '../../src/model/claude-extractor';
 import { MEMORY_TOOL, MEMORY_TOOL_NAME, buildExtractionPrompt } from '../../src/model/memory-prompt';
-import { memoryValue, type MemoryItem } from '../../src/store/memory-types';
+import { memoryText, memoryValue, type MemoryItem } from '../../src/store/memory-types';
 
 function memory(key: string, content: string): MemoryItem {
   const at = '2025-01-01T00:00:00.000Z';
-  return { namespace: ['memories'], key, value: memoryValue(content), createdAt: at, updatedAt: at };
+  return { namespace: ['memories'], key, value: memoryValue(content), createdAt: at, updatedAt: at, version: 1 };
 }
 
 const EXISTING = [memory('mem-1', 'User likes dogs'), memory('mem-2', 'User lives in Paris')];
@@ -227,7 +227,7 @@ describe('buildExtractionPrompt', () => {
     const prompt = buildExtractionPrompt(messages, EXISTING);
     for (const item of EXISTING) {
       expect(prompt).toContain(`"id": "${item.key}"`);
-      expect(prompt).toContain(`"content": "${item.value.content['content'] as string}"`);
+      expect(prompt).toContain(`"content": "${memoryText(item.value)}"`);
     }
   });
 

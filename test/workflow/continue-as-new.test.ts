@@ -4,6 +4,7 @@
  * message ids into a new run without losing or repeating anything.
  */
 import { threadWorkflowId } from '../../src/contract';
+import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';
 
@@ -89,10 +90,7 @@ test('a long extraction under a stream of messages is carried into a new run and
     { timeoutMs: 60_000 },
   );
   expect(state?.totals.extractionsCompleted).toBe(2);
-  expect((await h.memory.search(namespace)).map((item) => item.value.content).sort((a, b) => String(a['content']).localeCompare(String(b['content'])))).toEqual([
-    { content: 'User is patient' },
-    { content: 'User sends many messages' },
-  ]);
+  expect((await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort()).toEqual(['User is patient', 'User sends many messages']);
   // The first run asked Temporal to cancel its extraction before continuing as new.
   const firstRun = h.temporal.workflow.getHandle(threadWorkflowId(threadId), first.runId);
   expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
