@@ -135,6 +135,9 @@ export const SEARCH_CANDIDATES = 1_000;
 /** Items requested per Query page when reading newest-first (enough for a default search in one page). */
 export const SEARCH_PAGE_ITEMS = 25;
 
+/** Items per Query page while collecting a query or filter search's candidates (each stream is read lazily). */
+export const SEARCH_QUERY_PAGE_ITEMS = 100;
+
 /** Days a deleted memory stays restorable as a tombstone before DynamoDB's TTL removes it (its history stays). */
 export const TOMBSTONE_TTL_DAYS = 30;
 

@@ -40,6 +40,9 @@ export interface BatchToApply {
   embeddings?: { model: string; vectors: ReadonlyMap<number, number[]> };
 }
 
+/** A history record is written once per version: never over an existing one. */
+const FIRST_OF_ITS_VERSION = { expression: 'attribute_not_exists(sk)' };
+
 /** Key of the n-th inserted memory of a batch: a UUID-shaped hash, stable for the same batch and position. */
 function insertedMemoryKey(batchId: string, index: number): string {
   const hex = createHash('sha256').update(`${batchId}\u0000${index}`).digest('hex');
@@ -153,23 +156,27 @@ export class BatchWriter {
         result.inserted.push(key);
         const item: MemoryItem = { namespace: ref.namespace, key, value: memoryValue(op.content), createdAt: nowIso, updatedAt: nowIso, version: 1 };
         put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), { expression: 'attribute_not_exists(pk)' });
-        put(historyItem({ namespace: ref.namespace, key, version: 1, action: 'insert', value: item.value, at: nowIso, by }));
+        put(historyItem({ namespace: ref.namespace, key, version: 1, action: 'insert', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
         return;
       }
       const seen = batch.existing.get(op.id);
       if (!seen) throw new MemoryConflictError(`operations.${index}: memory ${op.id} was not shown to the model`);
-      // Conditional on the version the model saw: a memory someone changed meanwhile is not overwritten.
-      const unchanged = { expression: 'version = :seen AND attribute_not_exists(deleted)', values: { ':seen': seen.version } };
+      // Conditional on the version the model saw: a memory someone changed, deleted or that expired
+      // meanwhile is not overwritten (nor brought back).
+      const unchanged = {
+        expression: 'version = :seen AND attribute_not_exists(deleted) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSec)',
+        values: { ':seen': seen.version, ':nowSec': Math.floor(Date.parse(nowIso) / 1000) },
+      };
       if (op.action === 'update') {
         result.updated.push(op.id);
         const item: MemoryItem = { ...seen, value: memoryValue(op.content), updatedAt: nowIso, version: seen.version + 1 };
         put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), unchanged);
-        put(historyItem({ namespace: ref.namespace, key: op.id, version: item.version, action: 'update', value: item.value, at: nowIso, by }));
+        put(historyItem({ namespace: ref.namespace, key: op.id, version: item.version, action: 'update', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
       } else {
         // Soft: a tombstone, restorable from the history until DynamoDB's TTL removes it.
         result.deleted.push(op.id);
         put(tombstoneItem(seen, nowIso, by), unchanged);
-        put(historyItem({ namespace: ref.namespace, key: op.id, version: seen.version + 1, action: 'delete', value: null, at: nowIso, by }));
+        put(historyItem({ namespace: ref.namespace, key: op.id, version: seen.version + 1, action: 'delete', value: null, at: nowIso, by }), FIRST_OF_ITS_VERSION);
       }
     });
     if (result.inserted.length > 0 && !(await this.registered(ref.namespace))) {

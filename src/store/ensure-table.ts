@@ -5,6 +5,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
@@ -71,6 +72,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         `MEMORY_TABLE_NAME: table ${tableName} has the first layout (no ${RECENCY_INDEX} index); create a new table and copy memories with scripts/migrate-memories.ts (README "Migrating from the first layout")`,
       );
     }
+    if (!(Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === TREE_INDEX)) {
+      throw new ConfigurationError(`MEMORY_TABLE_NAME: table ${tableName} lacks the ${TREE_INDEX} index; add it as declared in tableDefinition()`);
+    }
+    await enableTtl(client, tableName);
     return 'exists';
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
@@ -84,12 +89,24 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(err instanceof ResourceInUseException)) throw err;
   }
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
-  if (!created) return 'exists';
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-    }),
-  );
-  return 'created';
+  await enableTtl(client, tableName);
+  return created ? 'created' : 'exists';
+}
+
+/** Turns TTL on unless it is (also when the process that created the table died before doing so). */
+async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const status = TimeToLiveDescription?.TimeToLiveStatus;
+  if (status === 'ENABLED' || status === 'ENABLING') return;
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  } catch (err) {
+    // Another process turned it on between our check and our call.
+    if (!(err instanceof Error && err.name === 'ValidationException' && /already enabled/i.test(err.message))) throw err;
+  }
 }

@@ -44,15 +44,15 @@ export function isUnder(namespace: readonly string[], prefix: readonly string[])
   return prefix.length <= namespace.length && prefix.every((label, i) => label === '*' || label === namespace[i]);
 }
 
-/** Merges streams that are each newest-first into one newest-first stream, pulling each only as needed. */
-async function* mergeNewest(streams: AsyncGenerator<ReadMemory>[]): AsyncGenerator<ReadMemory> {
+/** Merges streams that are each in `order` into one stream in that order, pulling each only as needed. */
+async function* mergeOrdered<T>(streams: AsyncGenerator<T>[], order: (a: T, b: T) => number): AsyncGenerator<T> {
   const heads = await Promise.all(streams.map((s) => s.next()));
   for (;;) {
     let best = -1;
     heads.forEach((head, i) => {
       if (head.done) return;
       const current = heads[best];
-      if (best < 0 || !current || current.done || newestFirst(head.value.item, current.value.item) < 0) best = i;
+      if (best < 0 || !current || current.done || order(head.value, current.value) < 0) best = i;
     });
     const chosen = heads[best];
     const stream = streams[best];
@@ -61,6 +61,12 @@ async function* mergeNewest(streams: AsyncGenerator<ReadMemory>[]): AsyncGenerat
     heads[best] = await stream.next();
   }
 }
+
+function mergeNewest(streams: AsyncGenerator<ReadMemory>[]): AsyncGenerator<ReadMemory> {
+  return mergeOrdered(streams, (a, b) => newestFirst(a.item, b.item));
+}
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class MemoryReads {
   readonly stats: ReadStats = { queries: 0, itemsRead: 0 };
@@ -112,7 +118,7 @@ export class MemoryReads {
       yield* mergeNewest(namespaces.map((ns) => this.newestIn(ns, pageItems)));
       return;
     }
-    const firstLabels = prefix.length === 1 ? [prefix[0] as string] : await this.firstLabels();
+    const firstLabels = prefix.length === 1 && prefix[0] !== '*' ? [prefix[0] as string] : await this.firstLabels();
     const shards = firstLabels.flatMap((label) => Array.from({ length: INDEX_SHARDS }, (_, shard) => this.treeShard(label, shard, pageItems)));
     yield* mergeNewest(shards);
   }
@@ -138,24 +144,42 @@ export class MemoryReads {
     return labels;
   }
 
-  /** The second labels used under a first label, in order (its shards merged). */
-  async secondLabels(firstLabel: string): Promise<string[]> {
-    const shards = await Promise.all(
-      Array.from({ length: INDEX_SHARDS }, async (_, shard) => {
-        const labels: string[] = [];
-        for await (const item of this.query({
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': secondLabelShardPartition(firstLabel, shard) },
-          ConsistentRead: true,
-        })) {
-          labels.push(item['sk'] as string);
-        }
-        return labels;
-      }),
-    );
-    return shards.flat().sort();
+  /** The second labels used under a first label, in order: its shards merged lazily, read only as far as needed. */
+  secondLabels(firstLabel: string): AsyncGenerator<string> {
+    const shards = Array.from({ length: INDEX_SHARDS }, (_, shard) => this.labelsOf(secondLabelShardPartition(firstLabel, shard)));
+    return mergeOrdered(shards, byCodeUnits);
   }
 
+  private async *labelsOf(partition: string): AsyncGenerator<string> {
+    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': partition }, ConsistentRead: true })) {
+      yield item['sk'] as string;
+    }
+  }
+
+  /** True when some namespace is exactly `[firstLabel]`. */
+  private async hasSingleLabelNamespace(firstLabel: string): Promise<boolean> {
+    for await (const _ of this.group([firstLabel], [firstLabel])) return true;
+    return false;
+  }
+
+  /**
+   * Namespaces under a prefix of at most `maxDepth` (1 or 2) labels, truncated to `maxDepth`, in order and
+   * without duplicates — straight from the first- and second-label registry, without reading any group.
+   */
+  async *truncatedNamespaces(prefix: readonly string[], maxDepth: 1 | 2): AsyncGenerator<string[]> {
+    const [first, second] = prefix;
+    const firstLabels = first !== undefined && first !== '*' ? [first] : (await this.firstLabels()).sort(byCodeUnits);
+    for (const label of firstLabels) {
+      if (maxDepth === 1) {
+        yield [label];
+        continue;
+      }
+      if ((second === undefined || second === '*') && (await this.hasSingleLabelNamespace(label))) yield [label];
+      for await (const secondLabel of this.secondLabels(label)) {
+        if (second === undefined || second === '*' || second === secondLabel) yield [label, secondLabel];
+      }
+    }
+  }
   /** Namespaces registered in one group partition, under `prefix` (its leading labels must have no wildcard). */
   private async *group(groupLabels: readonly string[], prefix: readonly string[]): AsyncGenerator<string[]> {
     const literal = prefix.slice(0, prefix.findIndex((l) => l === '*') === -1 ? prefix.length : prefix.indexOf('*'));
@@ -184,10 +208,12 @@ export class MemoryReads {
       yield* this.group([first, second], prefix);
       return;
     }
-    const firstLabels = first !== undefined && first !== '*' ? [first] : await this.firstLabels();
-    for (const label of firstLabels.sort()) {
+    const firstLabels = first !== undefined && first !== '*' ? [first] : (await this.firstLabels()).sort(byCodeUnits);
+    for (const label of firstLabels) {
       yield* this.group([label], prefix);
-      for (const secondLabel of await this.secondLabels(label)) yield* this.group([label, secondLabel], prefix);
+      for await (const secondLabel of this.secondLabels(label)) {
+        if (second === undefined || second === '*' || second === secondLabel) yield* this.group([label, secondLabel], prefix);
+      }
     }
   }
 }

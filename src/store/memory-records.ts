@@ -28,6 +28,7 @@ export function isLive(record: Record<string, unknown> | undefined, nowMs: numbe
 
 /** The item as callers see it. */
 export function toMemoryItem(record: Record<string, unknown>): MemoryItem {
+  const expiresAt = record[TTL_ATTRIBUTE];
   return {
     namespace: record['namespace'] as string[],
     key: record['key'] as string,
@@ -35,6 +36,7 @@ export function toMemoryItem(record: Record<string, unknown>): MemoryItem {
     createdAt: record['createdAt'] as string,
     updatedAt: record['updatedAt'] as string,
     version: (record['version'] as number | undefined) ?? 1,
+    ...(typeof expiresAt === 'number' && record['deleted'] !== true ? { expiresAt } : {}),
   };
 }
 
@@ -55,6 +57,7 @@ export function liveMemoryItem(
   item: MemoryItem,
   extra: { changedBy: ChangeSource; expiresAt?: number; embedding?: { vector: readonly number[]; model: string } },
 ): Record<string, unknown> {
+  const expiresAt = extra.expiresAt ?? item.expiresAt;
   return {
     ...memoryKey(item.namespace, item.key),
     ...recencyKeys(item.namespace, item.key, item.updatedAt),
@@ -65,7 +68,7 @@ export function liveMemoryItem(
     updatedAt: item.updatedAt,
     version: item.version,
     changedBy: extra.changedBy,
-    ...(extra.expiresAt !== undefined ? { [TTL_ATTRIBUTE]: extra.expiresAt } : {}),
+    ...(expiresAt !== undefined ? { [TTL_ATTRIBUTE]: expiresAt } : {}),
     ...(extra.embedding ? { embedding: embeddingBytes(extra.embedding.vector), embeddingModel: extra.embedding.model } : {}),
   };
 }

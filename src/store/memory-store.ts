@@ -19,6 +19,7 @@ import {
   MAX_SEARCH_LIMIT,
   MEMORY_WRITE_MAX_ATTEMPTS,
   SEARCH_CANDIDATES,
+  SEARCH_QUERY_PAGE_ITEMS,
 } from '../defaults';
 import { InvalidInputError, MemoryConflictError, TenantAccessError } from '../errors';
 import { namespaceLabelProblem, utf8Bytes } from '../rules';
@@ -26,7 +27,7 @@ import { describeZodError, namespaceSchema } from '../schemas';
 import { isLive, embeddingOf, historyItem, liveMemoryItem, registryItems, toMemoryChange, toMemoryItem, tombstoneItem } from './memory-records';
 import { MemoryReads, type ReadMemory } from './memory-reads';
 import type { ChangeSource, MemoryChange, MemoryItem, MemoryValue, SearchItem } from './memory-types';
-import { queryAll } from './query-pages';
+import { queryAll, queryItems } from './query-pages';
 import type { Embedder } from './search/embedder';
 import { rankByEmbedding } from './search/embedder';
 import { memorySearchText, rankLexically } from './search/lexical-ranker';
@@ -111,6 +112,14 @@ function parseNamespace(namespace: readonly string[], field: string): string[] {
   return parsed.data;
 }
 
+/** A tenant prefix: a valid namespace whose labels are literal (a `*` would match every other tenant). */
+function parseTenant(prefix: readonly string[]): string[] {
+  const tenant = parseNamespace(prefix, 'tenant');
+  const wildcard = tenant.findIndex((label) => label.includes('*'));
+  if (wildcard >= 0) throw new InvalidInputError(`tenant.${wildcard}: a tenant label must not contain "*" (it would match other tenants)`);
+  return tenant;
+}
+
 function parseKey(key: string): string {
   if (typeof key !== 'string' || key.length === 0) throw new InvalidInputError('key: must not be empty');
   if (utf8Bytes(key) > MAX_MEMORY_KEY_BYTES) throw new InvalidInputError(`key: must be at most ${MAX_MEMORY_KEY_BYTES} bytes`);
@@ -142,13 +151,13 @@ export class DynamoMemoryStore {
     private readonly options: MemoryStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.tenant = options.tenant ? parseNamespace(options.tenant, 'tenant') : undefined;
+    this.tenant = options.tenant ? parseTenant(options.tenant) : undefined;
     this.reads = new MemoryReads(doc, tableName, () => this.now().getTime());
   }
 
   /** The same table, bound to a tenant's namespace prefix (within this store's own tenant, if it has one). */
   forTenant(prefix: readonly string[]): DynamoMemoryStore {
-    const tenant = parseNamespace(prefix, 'tenant');
+    const tenant = parseTenant(prefix);
     this.scope(tenant, 'tenant');
     return new DynamoMemoryStore(this.doc, this.tableName, { ...this.options, tenant });
   }
@@ -215,16 +224,9 @@ export class DynamoMemoryStore {
       throw new InvalidInputError('ttlSeconds: must be a positive number of seconds');
     }
     const embedding = await this.embedValue(v);
-    const written = await this.writeVersioned(ns, k, { kind: 'api', ...(options.actor ? { actor: options.actor } : {}) }, (current, nowIso) => {
+    const written = await this.writeVersioned(ns, k, { kind: 'api', ...(options.actor ? { actor: options.actor } : {}) }, (current, version, nowIso) => {
       const live = current && isLive(current, this.now().getTime()) ? toMemoryItem(current) : null;
-      const item: MemoryItem = {
-        namespace: ns,
-        key: k,
-        value: v,
-        createdAt: live?.createdAt ?? nowIso,
-        updatedAt: nowIso,
-        version: ((current?.['version'] as number | undefined) ?? 0) + 1,
-      };
+      const item: MemoryItem = { namespace: ns, key: k, value: v, createdAt: live?.createdAt ?? nowIso, updatedAt: nowIso, version };
       const expiresAt = options.ttlSeconds !== undefined ? Math.floor(Date.parse(nowIso) / 1000 + options.ttlSeconds) : undefined;
       return { item, action: live ? 'update' : 'insert', expiresAt, embedding };
     });
@@ -267,17 +269,12 @@ export class DynamoMemoryStore {
     const source: ChangeSource = { kind: 'restore', fromVersion: version, ...(options.actor ? { actor: options.actor } : {}) };
     const value = target.value;
     const embedding = value ? await this.embedValue(value) : undefined;
-    const written = await this.writeVersioned(ns, key, source, (current, nowIso) => {
+    const written = await this.writeVersioned(ns, key, source, (current, version, nowIso) => {
       const live = current && isLive(current, this.now().getTime()) ? toMemoryItem(current) : null;
       if (!value) return live ? { item: live, action: 'delete' } : null;
-      const item: MemoryItem = {
-        namespace: ns,
-        key,
-        value,
-        createdAt: live?.createdAt ?? nowIso,
-        updatedAt: nowIso,
-        version: ((current?.['version'] as number | undefined) ?? 0) + 1,
-      };
+      // A tombstone still knows when the memory was first created.
+      const createdAt = (current?.['createdAt'] as string | undefined) ?? nowIso;
+      const item: MemoryItem = { namespace: ns, key, value, createdAt, updatedAt: nowIso, version };
       return { item, action: 'restore', embedding };
     });
     return value ? written : null;
@@ -294,13 +291,17 @@ export class DynamoMemoryStore {
     by: ChangeSource,
     decide: (
       current: Record<string, unknown> | undefined,
+      nextVersion: number,
       nowIso: string,
     ) => { item: MemoryItem; action: MemoryChange['action']; expiresAt?: number; embedding?: { vector: number[]; model: string } } | null,
   ): Promise<MemoryItem | null> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.getRecord(namespace, key);
+      // Versions continue from the history when the item itself is gone (a tombstone or a TTL'd item that
+      // DynamoDB removed), so a re-created memory never reuses a version number its history already has.
+      const lastVersion = (current?.['version'] as number | undefined) ?? (await this.lastHistoryVersion(namespace, key));
       const nowIso = this.now().toISOString();
-      const change = decide(current, nowIso);
+      const change = decide(current, lastVersion + 1, nowIso);
       if (!change) return null;
       const condition = current
         ? { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': current['version'] ?? 1 } }
@@ -316,6 +317,7 @@ export class DynamoMemoryStore {
           Put: {
             TableName: this.tableName,
             Item: historyItem({ namespace, key, version, action: change.action, value: deleting ? null : change.item.value, at: nowIso, by }),
+            ConditionExpression: 'attribute_not_exists(sk)',
           },
         },
       ];
@@ -326,13 +328,29 @@ export class DynamoMemoryStore {
         await transactWrite(this.doc, items);
         return deleting ? null : { ...change.item, version };
       } catch (err) {
-        const lost = err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+        const reasons = err instanceof TransactionCanceledException ? (err.CancellationReasons ?? []) : [];
+        const lost = reasons.slice(0, 2).some((r) => r.Code === 'ConditionalCheckFailed');
         if (!lost) throw err;
         if (attempt >= MEMORY_WRITE_MAX_ATTEMPTS) {
           throw new MemoryConflictError(`memory ${fmt(namespace)} ${JSON.stringify(key)} kept changing; ${attempt} writes lost the race`, { cause: err });
         }
       }
     }
+  }
+
+  /** The newest version in a memory's history (0 for a memory never written). */
+  private async lastHistoryVersion(namespace: readonly string[], key: string): Promise<number> {
+    for await (const record of queryItems(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': memoryPartitionKey(namespace), ':prefix': historyPrefix(key) },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    })) {
+      return record['version'] as number;
+    }
+    return 0;
   }
 
   /** True when the namespace already has its registry entries (written once, with its first memory). */
@@ -360,7 +378,8 @@ export class DynamoMemoryStore {
     const parsed = searchOptionsSchema.safeParse(options);
     if (!parsed.success) throw new InvalidInputError(`invalid search options: ${describeZodError(parsed.error)}`);
     const { query, filter, limit, offset } = parsed.data;
-    const matching = this.matching(this.reads.newestUnder(prefix, query ? SEARCH_CANDIDATES : Math.min(offset + limit, SEARCH_CANDIDATES)), filter);
+    const pageItems = query || filter ? SEARCH_QUERY_PAGE_ITEMS : Math.min(offset + limit, SEARCH_CANDIDATES);
+    const matching = this.matching(this.reads.newestUnder(prefix, pageItems), filter);
     if (!query?.trim()) {
       const items: SearchItem[] = [];
       for await (const { item } of matching) {
@@ -377,33 +396,38 @@ export class DynamoMemoryStore {
     return (await this.rank(query, candidates)).slice(offset, offset + limit);
   }
 
+  /**
+   * The memories that pass the filter, among the newest SEARCH_CANDIDATES read: a rare filter value never
+   * makes a search read every memory under the prefix (older matches are not found — the bound is the point).
+   */
   private async *matching(memories: AsyncGenerator<ReadMemory>, filter: ValueFilter | undefined): AsyncGenerator<ReadMemory> {
+    let read = 0;
     for await (const memory of memories) {
       if (!filter || matchesFilter(memory.item.value, filter)) yield memory;
+      read += 1;
+      if (read >= SEARCH_CANDIDATES) return;
     }
   }
 
   /** Ranks candidates by relevance to `query`: cosine over stored vectors with an embedder, else lexical. */
   private async rank(query: string, candidates: readonly ReadMemory[]): Promise<SearchItem[]> {
     const byId = new Map(candidates.map((c, i) => [String(i), c.item]));
+    const scored = (ranked: { id: string; score: number }[]): SearchItem[] =>
+      ranked.flatMap(({ id, score }) => {
+        const item = byId.get(id);
+        return item ? [{ ...item, score }] : [];
+      });
+    const lexical = (docs: { id: string; item: MemoryItem }[]) =>
+      scored(rankLexically(query, docs.map((d) => ({ id: d.id, text: memorySearchText(d.item.value) }))));
     const embedder = this.embedder;
-    if (embedder) {
-      const vectors = candidates.map((c, i) => ({ id: String(i), vector: embeddingOf(c.record, embedder.model) }));
-      const withVectors = vectors.filter((v): v is { id: string; vector: Float32Array } => v.vector !== null);
-      if (withVectors.length > 0) {
-        const [queryVector] = await embedder.embed([query], 'query');
-        const ranked = rankByEmbedding(queryVector ?? [], withVectors.map((v) => ({ id: v.id, vector: Array.from(v.vector) })));
-        return ranked.flatMap(({ id, score }) => {
-          const item = byId.get(id);
-          return item ? [{ ...item, score }] : [];
-        });
-      }
-    }
-    const ranked = rankLexically(query, candidates.map((c, i) => ({ id: String(i), text: memorySearchText(c.item.value) })));
-    return ranked.flatMap(({ id, score }) => {
-      const item = byId.get(id);
-      return item ? [{ ...item, score }] : [];
-    });
+    const all = candidates.map((c, i) => ({ id: String(i), item: c.item, vector: embedder ? embeddingOf(c.record, embedder.model) : null }));
+    const withVectors = all.filter((d) => d.vector !== null);
+    if (!embedder || withVectors.length === 0) return lexical(all);
+    const [queryVector] = await embedder.embed([query], 'query');
+    const byCosine = scored(rankByEmbedding(queryVector ?? [], withVectors.map((d) => ({ id: d.id, vector: Array.from(d.vector ?? []) }))));
+    // Memories without a vector from this model (written before embeddings were enabled, migrated, or by
+    // another model) are not dropped: their lexical matches follow the vector-ranked ones.
+    return [...byCosine, ...lexical(all.filter((d) => d.vector === null))];
   }
 
   /**
@@ -415,18 +439,21 @@ export class DynamoMemoryStore {
     if (!parsed.success) throw new InvalidInputError(`invalid listNamespaces options: ${describeZodError(parsed.error)}`);
     const { suffix, maxDepth, limit, offset } = parsed.data;
     const prefix = this.scopePrefix(parsed.data.prefix, 'prefix');
+    // Without a suffix, a listing truncated to one or two labels comes straight from the label registry.
+    const shortcut = !suffix && (maxDepth === 1 || maxDepth === 2) && prefix.length <= maxDepth;
+    const namespaces = shortcut ? this.reads.truncatedNamespaces(prefix, maxDepth) : this.reads.namespacesUnder(prefix);
     const seen = new Set<string>();
     const found: string[][] = [];
-    for await (const namespace of this.reads.namespacesUnder(prefix)) {
+    // Namespaces arrive in label order, and truncating keeps that order: the first offset + limit suffice.
+    for await (const namespace of namespaces) {
       if (suffix && !endsWith(namespace, suffix)) continue;
       const shown = maxDepth !== undefined ? namespace.slice(0, maxDepth) : namespace;
       const id = joinNamespace(shown);
       if (seen.has(id)) continue;
       seen.add(id);
       found.push(shown);
-      if (found.length >= offset + limit && maxDepth === undefined) break;
+      if (found.length >= offset + limit) break;
     }
-    found.sort((a, b) => (joinNamespace(a) < joinNamespace(b) ? -1 : 1));
     return found.slice(offset, offset + limit);
   }
 

@@ -20,6 +20,8 @@ export interface MemoryItem {
   updatedAt: string;
   /** 1 when created, +1 on every change; updates and deletes are conditional on it. */
   version: number;
+  /** For items put with a TTL: epoch seconds after which the item is gone. */
+  expiresAt?: number;
 }
 
 /** A search result: an item and, for a query search, its relevance (higher is better, at most 1). */

@@ -181,6 +181,39 @@ describe('apply', () => {
   });
 });
 
+describe('versions, history and TTL', () => {
+  test('each change writes a history record with the batch behind it; an update keeps a memory’s TTL', async () => {
+    const { namespace, ref, messageIds } = await plannedBatch(['Actually, green tea.']);
+    const start = Date.now();
+    const timed = new DynamoMemoryStore(table.doc, table.tableName, { now: () => new Date(start) });
+    await timed.put(namespace, 'tea', memoryValue('User likes tea'), { ttlSeconds: 3600 });
+    const seen = await timed.newest(namespace, 10);
+    const result = await writer.apply({
+      ref,
+      operations: [{ action: 'update', id: 'tea', content: 'User likes green tea' }],
+      existing: new Map(seen.map((item) => [item.key, item])),
+      usage: USAGE,
+      model: 'claude-test',
+      messageIds,
+    });
+    expect(result.updated).toEqual(['tea']);
+    const updated = await store.get(namespace, 'tea');
+    expect(updated).toMatchObject({ version: 2, expiresAt: seen[0]?.expiresAt });
+    const [, change] = await store.history(namespace, 'tea');
+    expect(change).toMatchObject({ version: 2, action: 'update', by: { kind: 'extraction', batchId: ref.batchId, threadId: ref.threadId, messageIds } });
+  });
+
+  test('a memory that expired while the model was thinking is not brought back by its update', async () => {
+    const { namespace, ref } = await plannedBatch(['Still in the meeting.']);
+    const past = new DynamoMemoryStore(table.doc, table.tableName, { now: () => new Date(Date.now() - 3_600_000) });
+    await past.put(namespace, 'meeting', memoryValue('User is in a meeting'), { ttlSeconds: 60 });
+    const seen = await past.newest(namespace, 10); // read while it was still live
+    const failure = await apply(ref, [{ action: 'update', id: 'meeting', content: 'User is still in a meeting' }], seen).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(MemoryConflictError);
+    expect(await store.get(namespace, 'meeting')).toBeNull();
+  });
+});
+
 describe('findReceipt', () => {
   test('is null before a commit', async () => {
     const { ref } = await plannedBatch(['Hello.']);

@@ -3,9 +3,11 @@
  * prefix / filter / limit / offset / query, listNamespaces with prefix / suffix / maxDepth), versions,
  * history and restore, TTL honoured on read, tenant scoping, and reads that stay within their namespace.
  */
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidInputError, TenantAccessError } from '../../src/errors';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
+import { memoryKey } from '../../src/store/table-keys';
 import { FakeEmbeddingsApi } from '../../src/local/fake-embeddings-api';
 import { createEmbedder } from '../../src/store/search/create-embedder';
 import { freshTable, uniqueId } from '../support/test-env';
@@ -251,6 +253,51 @@ describe('embeddings', () => {
       expect(api.requests.length).toBe(writes + 1); // one request for the query
       // The extraction's context uses the same ranking.
       expect((await semantic.relevantTo(ns, 'Fido chased a cat today', { queryLimit: 1, newest: 0 })).map((i) => i.key)).toEqual(['dog']);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('edge cases a review found', () => {
+  test('a memory whose item DynamoDB removed (TTL) continues its versions; its history is never overwritten', async () => {
+    const ns = ['memories', uniqueId('gone')];
+    await store.put(ns, 'k', memoryValue('v1'));
+    await store.put(ns, 'k', memoryValue('v2'));
+    await table.doc.send(new DeleteCommand({ TableName: table.tableName, Key: memoryKey(ns, 'k') })); // as TTL would
+    expect((await store.put(ns, 'k', memoryValue('v3'))).version).toBe(3);
+    expect((await store.history(ns, 'k')).map((c) => [c.version, c.value])).toEqual([
+      [1, memoryValue('v1')],
+      [2, memoryValue('v2')],
+      [3, memoryValue('v3')],
+    ]);
+  });
+
+  test('restoring a deleted memory keeps when it was first created', async () => {
+    const ns = ['memories', uniqueId('created')];
+    const first = await store.put(ns, 'k', memoryValue('x'));
+    await store.delete(ns, 'k');
+    await pause(5);
+    expect((await store.restore(ns, 'k', 1))?.createdAt).toBe(first.createdAt);
+  });
+
+  test('a tenant label may not be a wildcard; "*" as a one-label prefix means every first label', async () => {
+    expect(() => store.forTenant(['memories', '*'])).toThrow('tenant.1');
+    const first = uniqueId('star');
+    await store.put([first, 'u'], 'k', memoryValue('found through a wildcard'));
+    expect(texts(await store.search(['*'], { limit: 1000 }))).toContain('found through a wildcard');
+    expect((await store.listNamespaces({ prefix: [first], maxDepth: 1 }))).toEqual([[first]]);
+  });
+
+  test('with embeddings enabled later, memories without vectors still come back, after the vector-ranked ones', async () => {
+    const api = await FakeEmbeddingsApi.start();
+    try {
+      const ns = ['memories', uniqueId('mixed')];
+      await store.put(ns, 'old-dog', memoryValue('User walks the dog every morning')); // no embedder yet
+      const semantic = new DynamoMemoryStore(table.doc, table.tableName, { embedder: createEmbedder({ provider: 'voyage', apiKey: 'k', baseURL: api.baseURL }) });
+      await semantic.put(ns, 'new-dog', memoryValue('User has a dog named Fido'));
+      const hits = await semantic.search(ns, { query: 'dog' });
+      expect(hits.map((h) => h.key)).toEqual(['new-dog', 'old-dog']);
     } finally {
       await api.close();
     }

@@ -1,11 +1,11 @@
-/** Moving a first-layout table to the current layout, against DynamoDB Local. */
+/** Table setup and moving a first-layout table to the current layout, against DynamoDB Local. */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { migrateTable } from '../../scripts/migrate-memories';
 import { ConfigurationError } from '../../src/errors';
 import { createDynamoClients } from '../../src/store/dynamo-clients';
-import { ensureTable } from '../../src/store/ensure-table';
+import { ensureTable, tableDefinition } from '../../src/store/ensure-table';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { MessageInbox } from '../../src/store/message-inbox';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
@@ -65,4 +65,12 @@ test('memories, their namespaces and thread inboxes survive the move; memories g
   expect(await new MessageInbox(dynamo.doc, fresh).head('t1')).toEqual({ lastSeq: 3, epoch: 'e1' });
   // And it is the current layout: new writes version on from there.
   expect((await store.put(ns, 'k1', memoryValue('Alice loves jazz'))).version).toBe(2);
+});
+
+test('ensureTable turns TTL on for a current-layout table whose creator died before doing so', async () => {
+  const name = `nottl-${randomUUID().slice(0, 8)}`;
+  await dynamo.client.send(new CreateTableCommand(tableDefinition(name)));
+  expect((await dynamo.client.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
+  expect(await ensureTable(dynamo.client, name)).toBe('exists');
+  expect((await dynamo.client.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
 });
