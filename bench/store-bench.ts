@@ -35,6 +35,7 @@ import { memoryValue, newestFirst, type ChangeSource, type MemoryItem } from '..
 import { MessageInbox } from '../src/store/message-inbox';
 import { queryItems } from '../src/store/query-pages';
 import { INDEX_SHARDS, MEMORY_SK_PREFIX, historyKey, memoryKey, memoryPartitionKey } from '../src/store/table-keys';
+import { fmt, printTable } from './bench-output';
 
 // ───────────────────────────── what is measured ─────────────────────────────
 
@@ -96,23 +97,10 @@ const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 /** How wall times are labelled: what they are, and where they were taken. */
 const MACHINE = `on a shared ${cpus().length}-core machine, DynamoDB Local in memory on the same cores`;
 
-function fmt(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
 function ratio(value: number, of: number, digits = 2): string {
   return of > 0 ? `${fmt(value / of, digits)}x` : 'n/a';
 }
 
-function printTable(title: string, header: string[], rows: string[][], notes: string[] = []): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
-  for (const note of notes) console.log(`  ${note}`);
-}
 
 /** Nearest-rank percentile (p in 0..1) of a non-empty list. */
 function percentile(values: readonly number[], p: number): number {

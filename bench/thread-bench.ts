@@ -24,6 +24,7 @@ import type { MessageInput, SubmitOptionsInput } from '../src/schemas';
 import { EventType, chainHistories, countEvents } from '../test/support/history';
 import { startMemoryHarness, type MemoryHarness } from '../test/support/memory-harness';
 import { TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS, eventually, uniqueId } from '../test/support/test-env';
+import { fmt, printTable } from './bench-output';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -123,19 +124,7 @@ function continuedInputs(histories: History[]): { bytes: number; pending: number
     });
 }
 
-function fmt(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
-function printTable(title: string, header: string[], rows: string[][], notes: string[] = []): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
-  for (const note of notes) console.log(`  ${note}`);
-}
 
 // ───────────────────────────── figure 1: history events per message ─────────────────────────────
 
