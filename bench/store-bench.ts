@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import type { BatchRef, ThreadMessage } from '../src/contract';
 import { DEFAULT_NEWEST_MEMORIES_SHOWN, DEFAULT_QUERY_LIMIT, SEARCH_CANDIDATES } from '../src/defaults';
 import { startDynamoDbLocal } from '../src/local/dynamodb-local';
-import type { MemoryOperation } from '../src/schemas';
+import type { MemoryOperation } from '../src/model/memory-tool';
 import { BatchPlanner } from '../src/store/batch-planner';
 import { BatchWriter } from '../src/store/batch-writer';
 import { DeadLetterStore } from '../src/store/dead-letters';
@@ -447,7 +447,7 @@ async function planBatch(ctx: OverheadContext, threadId: string, namespace: stri
 }
 
 function insertOperations(run: number): MemoryOperation[] {
-  return Array.from({ length: OVERHEAD_INSERTS }, (_, i) => ({ action: 'insert', content: `Bench run ${run}: ${memoryContent(run * OVERHEAD_INSERTS + i)}` }));
+  return Array.from({ length: OVERHEAD_INSERTS }, (_, i) => ({ action: 'insert', kind: 'Memory', content: { content: `Bench run ${run}: ${memoryContent(run * OVERHEAD_INSERTS + i)}` } }));
 }
 
 /** One extraction's store work on `path`, timed in three parts; the inserted memories are removed afterwards (untimed). */

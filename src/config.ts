@@ -33,12 +33,26 @@ const envSchema = z.object({
     .string()
     .optional()
     .refine((path) => path === undefined || existsSync(path), 'no file at this path (build it with npm run build:workflow-bundle)'),
+  MODEL_PROVIDER: z.enum(['anthropic', 'bedrock']).default('anthropic'),
+  MODEL_PRICE_PER_MTOK: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*,\s*\d+(\.\d+)?\s*$/, 'must be "<input USD>,<output USD>" per million tokens, e.g. "3,15"')
+    .optional(),
+  MEMORY_MANAGERS_MODULE: z
+    .string()
+    .optional()
+    .refine((path) => path === undefined || existsSync(path), 'no file at this path (a module exporting `managers`)'),
   EMBEDDINGS_PROVIDER: z.enum(['none', 'bedrock', 'voyage']).default('none'),
   EMBEDDINGS_MODEL: z.string().min(1).optional(),
   EMBEDDINGS_DIMENSIONS: z.coerce.number().int().positive().optional(),
   EMBEDDINGS_ENDPOINT: httpUrl.optional(),
   VOYAGE_API_KEY: z.string().optional(),
 });
+
+function prices(text: string): { inputPerMTok: number; outputPerMTok: number } {
+  const [input = 0, output = 0] = text.split(',').map((part) => Number(part.trim()));
+  return { inputPerMTok: input, outputPerMTok: output };
+}
 
 /** Embeddings configuration from the environment, in `createEmbedder`'s terms (validated there, naming the variable). */
 function embeddingsConfig(e: z.output<typeof envSchema>): EmbedderConfig {
@@ -68,6 +82,12 @@ export interface AppConfig {
   workflowBundlePath: string | undefined;
   /** Embeddings for memory search (`provider: 'none'`: lexical ranking only). */
   embeddings: EmbedderConfig;
+  /** Where Claude runs: Anthropic's API (key) or Amazon Bedrock (IAM, Bedrock model ids). */
+  modelProvider: 'anthropic' | 'bedrock';
+  /** USD per million input / output tokens for cost records, when the built-in family prices don't apply. */
+  modelPrices: { inputPerMTok: number; outputPerMTok: number } | undefined;
+  /** A module exporting `managers` (memory manager definitions) shared by the client and the worker. */
+  managersModule: string | undefined;
 }
 
 /** Reads and validates configuration; throws a `ConfigurationError` naming each bad variable. */
@@ -96,5 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     model: e.ANTHROPIC_MODEL,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     embeddings: embeddingsConfig(e),
+    modelProvider: e.MODEL_PROVIDER,
+    modelPrices: e.MODEL_PRICE_PER_MTOK ? prices(e.MODEL_PRICE_PER_MTOK) : undefined,
+    managersModule: e.MEMORY_MANAGERS_MODULE,
   };
 }

@@ -83,6 +83,8 @@ export interface BatchRef {
   idsDigest: string;
   /** For re-drives: the dead letter and which re-drive round this is. */
   redrive?: { deadLetterBatchId: string; round: number };
+  /** The memory manager whose namespace this is (the default manager when absent). */
+  manager?: string;
 }
 
 /** Input of the planning step: the next batch among messages signalled up to `upToSeq`, re-drives first. */
@@ -113,6 +115,8 @@ export interface ExtractionResult {
   deleted: string[];
   usage: TokenUsage;
   model: string;
+  /** Estimated USD of the extraction (from the model's prices), when known. */
+  costUsd?: number;
 }
 
 /** A failure as the thread records it. */

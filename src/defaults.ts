@@ -114,6 +114,15 @@ export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 /** Output budget for one extraction reply (tokens); memories are short, this leaves room for many operations. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
+/** Highest output budget a truncated reply (`stop_reason: max_tokens`) is retried with, doubling from the above (tokens). */
+export const MAX_OUTPUT_TOKENS_CEILING = 32_000;
+
+/**
+ * Prompt budget of one extraction (estimated tokens): the model's 200k context less the output ceiling and a
+ * margin. Over it, the least relevant existing memories are left out; the messages always fit (MAX_BATCH_BYTES).
+ */
+export const MAX_PROMPT_TOKENS = 150_000;
+
 /** Per-request timeout of the Anthropic client (ms); shorter than the activity's start-to-close timeout. */
 export const MODEL_REQUEST_TIMEOUT_MS = 90_000;
 
@@ -137,6 +146,12 @@ export const SEARCH_PAGE_ITEMS = 25;
 
 /** Items per Query page while collecting a query or filter search's candidates (each stream is read lazily). */
 export const SEARCH_QUERY_PAGE_ITEMS = 100;
+
+/** More deletes than this in one reply are not applied: the batch becomes a dead letter for review (a reply that deletes much is more likely wrong or coerced). */
+export const DEFAULT_MAX_DELETES_PER_BATCH = 5;
+
+/** Likewise for updates; generous, since refining memories is the point. */
+export const DEFAULT_MAX_UPDATES_PER_BATCH = 25;
 
 /** Days a deleted memory stays restorable as a tombstone before DynamoDB's TTL removes it (its history stays). */
 export const TOMBSTONE_TTL_DAYS = 30;

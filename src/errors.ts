@@ -69,6 +69,22 @@ export class InvalidModelOutputError extends MemoryManagerError {
 }
 
 /**
+ * The model refused the request (`stop_reason: refusal`). Not retried: the same conversation will be
+ * refused again; the batch becomes a dead letter carrying the model's reason.
+ */
+export class ModelRefusalError extends MemoryManagerError {
+  readonly retryable = false;
+}
+
+/**
+ * A valid reply that changes more than its manager allows in one batch (too many deletes or updates): it
+ * is not applied; the batch becomes a dead letter with the proposed operations, for a human to judge.
+ */
+export class ReviewRequiredError extends MemoryManagerError {
+  readonly retryable = false;
+}
+
+/**
  * A memory changed between reading it and writing the batch (DynamoDB `ConditionalCheckFailedException`).
  * Retryable: the next attempt re-reads the namespace and asks the model again.
  */
@@ -106,6 +122,8 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'MemoryWriteRejectedError',
   'BatchIdentityError',
   'TenantAccessError',
+  'ModelRefusalError',
+  'ReviewRequiredError',
 ] as const;
 
 /**

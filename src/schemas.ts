@@ -7,12 +7,9 @@
 import { z } from 'zod';
 import {
   DEFAULT_AFTER_SECONDS,
-  DEFAULT_NAMESPACE,
-  MAX_MEMORY_CONTENT_CHARS,
   MAX_MESSAGE_CONTENT_CHARS,
   MAX_MESSAGE_ID_CHARS,
   MAX_MESSAGES_PER_SUBMIT,
-  MAX_OPERATIONS_PER_EXTRACTION,
   MAX_THREAD_ID_CHARS,
 } from './defaults';
 import {
@@ -90,8 +87,10 @@ export const submitOptionsSchema = z.object({
   afterSeconds: afterSecondsSchema.default(DEFAULT_AFTER_SECONDS),
   /** @default DEFAULT_MAX_WAIT_FACTOR × afterSeconds */
   maxWaitSeconds: maxWaitSecondsSchema.optional(),
-  /** @default ["memories"] */
-  namespace: namespaceSchema.default([...DEFAULT_NAMESPACE]),
+  /** For the default manager only (other managers bring their own). @default ["memories"] */
+  namespace: namespaceSchema.optional(),
+  /** The memory managers to extract these messages with (e.g. `['semantic', 'episodic']`). @default the default manager */
+  managers: z.array(z.string().min(1)).min(1).max(10).optional(),
   config: runConfigSchema.default({ configurable: {} }),
 });
 
@@ -102,11 +101,7 @@ export const submitInputSchema = z.object({
     .array(messageInputSchema)
     .min(1, 'messages must not be empty')
     .max(MAX_MESSAGES_PER_SUBMIT, `at most ${MAX_MESSAGES_PER_SUBMIT} messages per submit`),
-  options: submitOptionsSchema.default({
-    afterSeconds: DEFAULT_AFTER_SECONDS,
-    namespace: [...DEFAULT_NAMESPACE],
-    config: { configurable: {} },
-  }),
+  options: submitOptionsSchema.default({ afterSeconds: DEFAULT_AFTER_SECONDS, config: { configurable: {} } }),
 });
 
 /** Per-thread settings a `MemoryClient` passes to the threads it starts. */
@@ -129,30 +124,6 @@ export type SubmitOptionsInput = z.input<typeof submitOptionsSchema>;
 export type SubmitInput = z.output<typeof submitInputSchema>;
 export type RunConfig = z.input<typeof runConfigSchema>;
 export type ThreadSettingsInput = z.input<typeof threadSettingsSchema>;
-
-/** What the model may ask for, one operation at a time (the `manage_memories` tool's input). */
-export const memoryOperationSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('insert'), content: z.string().trim().min(1).max(MAX_MEMORY_CONTENT_CHARS) }),
-  z.object({
-    action: z.literal('update'),
-    id: z.string().min(1),
-    content: z.string().trim().min(1).max(MAX_MEMORY_CONTENT_CHARS),
-  }),
-  z.object({ action: z.literal('delete'), id: z.string().min(1) }),
-]);
-
-/** The whole tool input; duplicate targets are rejected because one transaction cannot touch an item twice. */
-export const memoryToolInputSchema = z
-  .object({ operations: z.array(memoryOperationSchema).max(MAX_OPERATIONS_PER_EXTRACTION) })
-  .refine(
-    ({ operations }) => {
-      const ids = operations.flatMap((op) => (op.action === 'insert' ? [] : [op.id]));
-      return new Set(ids).size === ids.length;
-    },
-    { message: 'an existing memory may be updated or deleted at most once per reply', path: ['operations'] },
-  );
-
-export type MemoryOperation = z.infer<typeof memoryOperationSchema>;
 
 /** Turns a zod error into one line per issue, each naming its field path (`messages.0.content: ...`). */
 export function describeZodError(error: z.ZodError): string {

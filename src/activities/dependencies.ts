@@ -1,4 +1,5 @@
 /** The clients the activities need, passed to their factory so tests inject DynamoDB Local and the fake model. */
+import type { ManagerRegistry } from '../managers/manager-registry';
 import type { MemoryExtractor } from '../model/claude-extractor';
 import type { BatchPlanner } from '../store/batch-planner';
 import type { BatchWriter } from '../store/batch-writer';
@@ -13,8 +14,6 @@ export interface ActivityDependencies {
   deadLetters: DeadLetterStore;
   batches: BatchWriter;
   extractor: MemoryExtractor;
-  /** Existing memories most relevant to a batch shown to the model (LangMem's `query_limit`). @default DEFAULT_QUERY_LIMIT */
-  queryLimit?: number;
-  /** The namespace's newest memories also shown. @default DEFAULT_NEWEST_MEMORIES_SHOWN */
-  newestMemoriesShown?: number;
+  /** The memory managers batches may name (the same ones the client submits with). @default the default manager only */
+  managers?: ManagerRegistry;
 }

@@ -6,10 +6,14 @@
  */
 import { Context, log } from '@temporalio/activity';
 import type { BatchRef, ExtractionResult } from '../contract';
-import { DEFAULT_NEWEST_MEMORIES_SHOWN, DEFAULT_QUERY_LIMIT, EXTRACTION_HEARTBEAT_INTERVAL_MS } from '../defaults';
+import { EXTRACTION_HEARTBEAT_INTERVAL_MS } from '../defaults';
 import { BatchIdentityError, toApplicationFailure } from '../errors';
 import { idsDigest } from '../store/batch-planner';
-import type { MemoryOperation } from '../schemas';
+import { ManagerRegistry } from '../managers/manager-registry';
+import type { ResolvedManager } from '../managers/memory-manager';
+import { PROFILE_KEY, type MemoryOperation } from '../model/memory-tool';
+import type { MemoryItem } from '../store/memory-types';
+import { memorySearchText } from '../store/search/lexical-ranker';
 import type { ActivityDependencies } from './dependencies';
 
 const EMPTY = { inserted: [], updated: [], deleted: [], usage: { inputTokens: 0, outputTokens: 0 }, model: '' };
@@ -37,15 +41,26 @@ async function progressOf(deps: ActivityDependencies, ref: BatchRef): Promise<'p
 /** Embeddings of the contents an extraction writes, when the store has an embedder (one request for all). */
 async function embedContents(deps: ActivityDependencies, operations: readonly MemoryOperation[]) {
   const embedder = deps.store.embedder;
-  const written = operations.flatMap((op, index) => (op.action === 'delete' ? [] : [{ index, content: op.content }]));
+  const written = operations.flatMap((op, index) => (op.action === 'delete' ? [] : [{ index, text: memorySearchText({ kind: op.kind, content: op.content }) }]));
   if (!embedder || written.length === 0) return undefined;
-  const vectors = await embedder.embed(written.map((w) => w.content), 'document');
+  const vectors = await embedder.embed(written.map((w) => w.text), 'document');
   return { model: embedder.model, vectors: new Map(written.map((w, i) => [w.index, vectors[i] ?? []])) };
 }
 
+/**
+ * The memories the model sees: a profile manager's one document; otherwise those most relevant to the
+ * batch's text plus the newest few — bounded reads at any namespace size.
+ */
+async function memoriesToShow(deps: ActivityDependencies, manager: ResolvedManager, namespace: string[], batchText: string): Promise<MemoryItem[]> {
+  if (manager.profile) {
+    const profile = await deps.store.get(namespace, PROFILE_KEY);
+    return profile ? [profile] : [];
+  }
+  return deps.store.relevantTo(namespace, batchText, { queryLimit: manager.queryLimit, newest: manager.newestShown });
+}
+
 export function extractBatchActivity(deps: ActivityDependencies) {
-  const queryLimit = deps.queryLimit ?? DEFAULT_QUERY_LIMIT;
-  const newest = deps.newestMemoriesShown ?? DEFAULT_NEWEST_MEMORIES_SHOWN;
+  const managers = deps.managers ?? new ManagerRegistry();
 
   /** Extracts memories from one batch and commits them; idempotent per batch id. */
   return async function extractBatch(ref: BatchRef): Promise<ExtractionResult> {
@@ -63,16 +78,16 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       if (digest !== ref.idsDigest) {
         throw new BatchIdentityError(`inbox range ${ref.fromSeq}–${ref.toSeq} of batch ${ref.batchId} no longer holds its messages`);
       }
-      // Only the memories relevant to these messages, plus the newest few: bounded reads at any namespace size.
-      const batchText = messages.map((m) => m.content).join('\n');
-      const existing = await deps.store.relevantTo(ref.namespace, batchText, { queryLimit, newest });
-      const proposal = await deps.extractor.extract(messages, existing, { signal: ctx.cancellationSignal });
+      const manager = managers.forBatch(ref.manager);
+      const existing = await memoriesToShow(deps, manager, ref.namespace, messages.map((m) => m.content).join('\n'));
+      const proposal = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal });
       const result = await deps.batches.apply({
         ref,
         operations: proposal.operations,
         existing: new Map(existing.map((item) => [item.key, item])),
         usage: proposal.usage,
         model: proposal.model,
+        ...(proposal.costUsd !== undefined ? { costUsd: proposal.costUsd } : {}),
         messageIds: messages.map((m) => m.id),
         embeddings: await embedContents(deps, proposal.operations),
       });
@@ -85,6 +100,10 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         deleted: result.deleted.length,
         inputTokens: result.usage.inputTokens,
         outputTokens: result.usage.outputTokens,
+        costUsd: result.costUsd,
+        manager: manager.name,
+        memoriesShown: proposal.memoriesShown,
+        requests: proposal.requests,
       });
       return result;
     } catch (err) {

@@ -34,6 +34,7 @@ import { DeadLetterStore, type DeadLetter, type DeadLetterStatus } from '../stor
 import { MessageInbox } from '../store/message-inbox';
 import type { DynamoMemoryStore, ListNamespacesOptions, SearchOptions, WriteOptions } from '../store/memory-store';
 import type { MemoryChange, MemoryItem, SearchItem } from '../store/memory-types';
+import { ManagerRegistry } from '../managers/manager-registry';
 import { prepareSubmission } from './prepare-submission';
 
 /** Options of {@link MemoryClient}. */
@@ -52,6 +53,8 @@ export interface MemoryClientOptions {
    * (two tenants' `thread-1` are different threads). See README "Tenancy".
    */
   tenant?: readonly string[];
+  /** The memory managers submits may name (give the worker the same ones). @default the default manager only */
+  managers?: ManagerRegistry;
 }
 
 /** What `submit` did. */
@@ -116,6 +119,7 @@ export class MemoryClient {
   /** The memory store this client reads and writes (bound to the tenant, if the client is). */
   readonly store: DynamoMemoryStore;
   private readonly tenant: readonly string[] | undefined;
+  private readonly managers: ManagerRegistry;
 
   constructor(private readonly options: MemoryClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
@@ -124,6 +128,7 @@ export class MemoryClient {
     this.settings = settings.data;
     this.store = options.tenant ? options.store.forTenant(options.tenant) : options.store;
     this.tenant = options.tenant ? [...options.tenant] : undefined;
+    this.managers = options.managers ?? new ManagerRegistry();
     this.inbox = new MessageInbox(options.store.doc, options.store.tableName);
     this.deadLetterStore = new DeadLetterStore(options.store.doc, options.store.tableName);
   }
@@ -144,10 +149,17 @@ export class MemoryClient {
    * id) are reported as duplicates and never extracted twice.
    */
   async submit(threadId: string, messages: readonly MessageInput[], options?: SubmitOptionsInput): Promise<SubmitReceipt> {
-    const prepared = prepareSubmission(threadId, messages, options);
-    this.store.assertWithinTenant(prepared.namespace, 'options.namespace');
+    const prepared = prepareSubmission(threadId, messages, options, undefined, this.managers);
+    for (const target of prepared.targets) this.store.assertWithinTenant(target.namespace, `namespace of manager ${target.manager}`);
     const thread = this.threadKey(prepared.threadId);
-    const appended = await this.inbox.append(thread, prepared.namespace, prepared.messages);
+    // One copy per manager (semantic and episodic managers, say): each namespace dedupes on its own.
+    const appended = { lastSeq: 0, newMessages: 0, duplicates: 0 };
+    for (const target of prepared.targets) {
+      const result = await this.inbox.append(thread, target.namespace, prepared.messages, target.manager);
+      appended.lastSeq = Math.max(appended.lastSeq, result.lastSeq);
+      appended.newMessages += result.newMessages;
+      appended.duplicates += result.duplicates;
+    }
     // Signalled even when every message was a duplicate: the first submit may have died before its signal.
     const payload: MessagesAddedPayload = {
       lastSeq: appended.lastSeq,

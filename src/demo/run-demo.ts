@@ -22,10 +22,11 @@ import { RECORDED_SEED_REPLY, SEED_MESSAGE } from './recorded-reply';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const live = config.anthropicApiKey !== undefined;
+  const bedrock = config.modelProvider === 'bedrock';
+  const live = config.anthropicApiKey !== undefined || bedrock;
   console.log(
     live
-      ? `Using Claude (${config.model}) through the Anthropic API.`
+      ? `Using Claude (${config.model}) through ${bedrock ? 'Amazon Bedrock' : 'the Anthropic API'}.`
       : 'No ANTHROPIC_API_KEY set: using a FAKE Messages API on 127.0.0.1 that replays a recorded reply (not a live model). Set ANTHROPIC_API_KEY to use Claude.',
   );
   Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -1,12 +1,14 @@
 /**
  * A fake Anthropic Messages API on 127.0.0.1 for tests and the key-less demo: the real `@anthropic-ai/sdk`
- * talks to it through `baseURL`. Each request takes the next scripted reply: a `manage_memories` tool call
- * (or several), plain text, an error status, a slow reply, or a reply computed from the request. When the script runs out it answers
- * 500 and records the request in `unexpected`, so a test that calls the model more than it planned fails.
+ * talks to it through `baseURL`, and the real `@anthropic-ai/bedrock-sdk` through Bedrock's
+ * `/model/{id}/invoke` route. Each request takes the next scripted reply: a tool call of the requested tool
+ * (or several), plain text, a truncated reply, a refusal, an error status, a slow reply, or a reply
+ * computed from the request. When the script runs out it answers 500 and records the request in
+ * `unexpected`, so a test that calls the model more than it planned fails.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MEMORY_TOOL_NAME } from '../model/memory-prompt';
+import { MEMORY_TOOL_NAME } from '../model/memory-tool';
 
 /** A request body as the SDK sent it. */
 export interface RecordedRequest {
@@ -26,6 +28,10 @@ export type ScriptedReply =
   /** The wrapped reply, after a delay (a slow model call; the caller may give up or die meanwhile). */
   | { kind: 'slow'; delayMs: number; reply: ScriptedReply }
   | { kind: 'text'; text: string }
+  /** A reply cut off by `max_tokens` (`stop_reason: max_tokens`, an incomplete tool call). */
+  | { kind: 'truncated' }
+  /** A refusal (`stop_reason: refusal`) with the model's text. */
+  | { kind: 'refusal'; text: string }
   | { kind: 'status'; status: number; errorType?: string; message?: string; headers?: Record<string, string> }
   | { kind: 'respond'; respond: (request: RecordedRequest) => ScriptedReply | Promise<ScriptedReply> };
 
@@ -38,6 +44,12 @@ const ERROR_TYPES: Record<number, string> = {
   500: 'api_error',
   529: 'overloaded_error',
 };
+
+/** The tool the request forces (`manage_memories` unless it names another). */
+function toolName(request: RecordedRequest): string {
+  const choice = request.tool_choice as { name?: unknown } | undefined;
+  return typeof choice?.name === 'string' ? choice.name : MEMORY_TOOL_NAME;
+}
 
 type FinalReply = Exclude<ScriptedReply, { kind: 'respond' } | { kind: 'slow' }>;
 
@@ -57,6 +69,19 @@ async function resolveReply(reply: ScriptedReply, request: RecordedRequest, hung
 export function promptText(request: RecordedRequest): string {
   const content = request.messages[0]?.content;
   return typeof content === 'string' ? content : JSON.stringify(content);
+}
+
+/** The extraction data of a recorded request: the existing memories and the new messages it carried. */
+export function promptData(request: RecordedRequest): {
+  existing_memories: { id: string; kind: string; content: Record<string, unknown> }[];
+  new_messages: { id: string; role: string; time: string; text: string }[];
+} {
+  return JSON.parse(promptText(request)) as ReturnType<typeof promptData>;
+}
+
+/** The texts of the new messages an extraction request carried. */
+export function promptMessages(request: RecordedRequest | undefined): string[] {
+  return request ? promptData(request).new_messages.map((m) => m.text) : [];
 }
 
 /**
@@ -114,11 +139,14 @@ export class FakeMessagesApi {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
+    // Bedrock names the model in the path (`/model/<id>/invoke`); the Messages API in the body.
+    const bedrock = /^\/model\/([^/]+)\/invoke$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || (!req.url?.startsWith('/v1/messages') && !bedrock)) {
       this.send(res, 404, { type: 'error', error: { type: 'not_found_error', message: `fake: no route ${req.url}` } });
       return;
     }
     const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedRequest;
+    if (bedrock?.[1]) request.model = decodeURIComponent(bedrock[1]);
     this.requests.push(request);
     const scripted = this.queue.shift();
     if (!scripted) {
@@ -147,10 +175,16 @@ export class FakeMessagesApi {
       case 'text':
         this.send(res, 200, this.message(id, request.model, [{ type: 'text', text: reply.text }], 'end_turn'));
         return;
+      case 'truncated':
+        this.send(res, 200, this.message(id, request.model, [{ type: 'tool_use', id: `toolu_fake_${this.counter}_0`, name: toolName(request), input: {} }], 'max_tokens'));
+        return;
+      case 'refusal':
+        this.send(res, 200, this.message(id, request.model, [{ type: 'text', text: reply.text }], 'refusal'));
+        return;
       case 'tool':
       case 'tools': {
         const inputs = reply.kind === 'tool' ? [reply.input] : reply.inputs;
-        const blocks = inputs.map((input, i) => ({ type: 'tool_use', id: `toolu_fake_${this.counter}_${i}`, name: MEMORY_TOOL_NAME, input }));
+        const blocks = inputs.map((input, i) => ({ type: 'tool_use', id: `toolu_fake_${this.counter}_${i}`, name: toolName(request), input }));
         this.send(res, 200, this.message(id, request.model, blocks, 'tool_use', reply.kind === 'tool' ? reply.usage : undefined));
       }
     }

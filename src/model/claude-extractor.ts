@@ -1,108 +1,153 @@
 /**
- * Asks Claude for memory operations through forced tool use and validates the reply with zod.
- * The Anthropic client must be built with `maxRetries: 0`: Temporal's retry policy owns retries, so they
- * don't multiply (SDK retries × activity attempts) and every attempt is visible in the workflow history.
+ * Asks Claude for a manager's memory operations through forced tool use, and handles the replies that are
+ * not simply right:
+ * - a prompt over the token budget sheds its least relevant memories first (the messages always fit: the
+ *   batch planner caps them), so an oversized batch is never a permanent failure;
+ * - `stop_reason: max_tokens` (a truncated reply) is asked again with twice the output budget, up to
+ *   MAX_OUTPUT_TOKENS_CEILING;
+ * - `stop_reason: refusal` is final (`ModelRefusalError`, with the model's reason);
+ * - an invalid tool input gets one repair round: the error goes back to the model as a tool result, once,
+ *   before it counts as `InvalidModelOutputError`.
+ * The client must be built with `maxRetries: 0`: Temporal's retry policy owns retries, so they don't
+ * multiply and every attempt is visible in the workflow history.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ThreadMessage, TokenUsage } from '../contract';
-import { DEFAULT_MAX_OUTPUT_TOKENS } from '../defaults';
-import { InvalidModelOutputError } from '../errors';
-import { describeZodError, memoryToolInputSchema, type MemoryOperation } from '../schemas';
+import { DEFAULT_MAX_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS_CEILING, MAX_PROMPT_TOKENS } from '../defaults';
+import { InvalidModelOutputError, ModelRefusalError } from '../errors';
+import type { ResolvedManager } from '../managers/memory-manager';
 import type { MemoryItem } from '../store/memory-types';
-import { MEMORY_SYSTEM_PROMPT, MEMORY_TOOL, MEMORY_TOOL_NAME, buildExtractionPrompt } from './memory-prompt';
+import { estimateTokens, extractionData, systemPrompt } from './memory-prompt';
+import { parseToolInputs, toolFor, type MemoryOperation } from './memory-tool';
 import { mapModelError } from './model-errors';
+import { costUsd, type ModelPrices } from './model-pricing';
 
-/** What an extractor returns: validated operations and the tokens they cost. */
+/** What an extractor returns: validated operations and what they cost. */
 export interface ExtractionProposal {
   operations: MemoryOperation[];
   usage: TokenUsage;
+  /** Estimated cost in USD from the model's list prices, when they are known. */
+  costUsd?: number;
   model: string;
+  /** Existing memories the prompt carried (after the token budget). */
+  memoriesShown: number;
+  /** Messages API requests made (a truncated reply or a repair round adds one). */
+  requests: number;
 }
 
-/** Anything that turns messages plus existing memories into operations; Claude in production. */
-export interface MemoryExtractor {
-  extract(messages: readonly ThreadMessage[], existing: readonly MemoryItem[], options?: ExtractOptions): Promise<ExtractionProposal>;
-}
-
-/** Per-call options of {@link MemoryExtractor.extract}. */
-export interface ExtractOptions {
+/** One extraction's input. */
+export interface ExtractionInput {
+  manager: ResolvedManager;
+  messages: readonly ThreadMessage[];
+  /** The memories to show, most relevant first (the budget drops from the end). */
+  existing: readonly MemoryItem[];
   /** Aborts the model call (the activity's cancellation signal). */
   signal?: AbortSignal;
 }
 
+/** Anything that turns messages plus existing memories into operations; Claude in production. */
+export interface MemoryExtractor {
+  extract(input: ExtractionInput): Promise<ExtractionProposal>;
+}
+
+/** The part of the Anthropic client the extractor uses: Anthropic's own client or `AnthropicBedrock`. */
+export interface MessagesClient {
+  messages: { create(body: Anthropic.MessageCreateParamsNonStreaming, options?: { signal?: AbortSignal }): Promise<Anthropic.Message> };
+}
+
 /** Options of {@link ClaudeExtractor}. */
 export interface ClaudeExtractorOptions {
-  /** @default DEFAULT_MODEL */
+  /** Used when the manager names none. @default DEFAULT_MODEL */
   model: string;
-  /** @default DEFAULT_MAX_OUTPUT_TOKENS */
+  /** First output budget (tokens). @default DEFAULT_MAX_OUTPUT_TOKENS */
   maxTokens?: number;
+  /** Prompt budget (estimated tokens). @default MAX_PROMPT_TOKENS */
+  maxPromptTokens?: number;
+  /** USD per million input and output tokens, overriding the built-in list prices. */
+  prices?: ModelPrices;
 }
 
 /**
- * The production extractor: one Messages API call with the `manage_memories` tool forced.
+ * The production extractor.
  * @example
- * const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey }), { model: 'claude-sonnet-5-5' });
- * const { operations, usage } = await extractor.extract(messages, existingMemories);
+ * const extractor = new ClaudeExtractor(createModelClient(config), { model: 'claude-sonnet-5-5' });
+ * const { operations, usage } = await extractor.extract({ manager, messages, existing });
  */
 export class ClaudeExtractor implements MemoryExtractor {
   constructor(
-    private readonly anthropic: Anthropic,
+    private readonly client: MessagesClient,
     private readonly options: ClaudeExtractorOptions,
   ) {}
 
-  async extract(messages: readonly ThreadMessage[], existing: readonly MemoryItem[], options: ExtractOptions = {}): Promise<ExtractionProposal> {
-    let response: Anthropic.Message;
+  async extract({ manager, messages, existing, signal }: ExtractionInput): Promise<ExtractionProposal> {
+    const model = manager.model ?? this.options.model;
+    const system = systemPrompt(manager);
+    const tool = toolFor(manager);
+    // A profile manager's one document is never left out: without it the model would write a second one.
+    const shown = manager.profile ? [...existing] : this.withinBudget(system, messages, existing);
+    const conversation: Anthropic.MessageParam[] = [{ role: 'user', content: extractionData(messages, shown) }];
+    const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+    let maxTokens = this.options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    let repaired = false;
+    for (let requests = 1; ; requests++) {
+      const response = await this.request({ model, max_tokens: maxTokens, system, tools: [tool], tool_choice: { type: 'tool', name: tool.name, disable_parallel_tool_use: true }, messages: conversation }, signal);
+      usage.inputTokens += response.usage.input_tokens;
+      usage.outputTokens += response.usage.output_tokens;
+      if (response.stop_reason === 'refusal') {
+        const reason = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ').trim();
+        throw new ModelRefusalError(`the model refused to extract memories from this batch${reason ? `: ${reason}` : ''}`);
+      }
+      if (response.stop_reason === 'max_tokens') {
+        if (maxTokens >= MAX_OUTPUT_TOKENS_CEILING) throw new InvalidModelOutputError(`reply truncated at the ${maxTokens}-token output ceiling`);
+        maxTokens = Math.min(maxTokens * 2, MAX_OUTPUT_TOKENS_CEILING);
+        continue;
+      }
+      const calls = response.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === tool.name);
+      try {
+        if (calls.length === 0) throw new InvalidModelOutputError(`model reply has no ${tool.name} tool call (stop_reason: ${response.stop_reason ?? 'none'})`);
+        const operations = parseToolInputs(calls.map((c) => c.input), manager, shown);
+        const cost = costUsd(response.model || model, usage, this.options.prices);
+        return { operations, usage, model: response.model || model, memoriesShown: shown.length, requests, ...(cost !== undefined ? { costUsd: cost } : {}) };
+      } catch (err) {
+        if (!(err instanceof InvalidModelOutputError) || repaired || calls.length === 0) throw err;
+        // One repair round: the model sees exactly what was wrong and answers again.
+        repaired = true;
+        conversation.push(
+          { role: 'assistant', content: response.content },
+          {
+            role: 'user',
+            content: calls.map((call) => ({
+              type: 'tool_result' as const,
+              tool_use_id: call.id,
+              is_error: true,
+              content: `${err.message}\nCall ${tool.name} again, once, with the whole corrected input.`,
+            })),
+          },
+        );
+      }
+    }
+  }
+
+  /** The memories that fit the prompt budget with the system prompt and messages (dropping the least relevant). */
+  private withinBudget(system: string, messages: readonly ThreadMessage[], existing: readonly MemoryItem[]): MemoryItem[] {
+    const budget = this.options.maxPromptTokens ?? MAX_PROMPT_TOKENS;
+    // Measured once for the fixed part, then memory by memory (no re-serialising the messages each time).
+    let used = estimateTokens(system) + estimateTokens(extractionData(messages, []));
+    const shown: MemoryItem[] = [];
+    for (const item of existing) {
+      const cost = estimateTokens(extractionData([], [item]));
+      if (used + cost > budget) break;
+      used += cost;
+      shown.push(item);
+    }
+    return shown;
+  }
+
+  private async request(body: Anthropic.MessageCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<Anthropic.Message> {
     try {
-      response = await this.anthropic.messages.create(
-        {
-          model: this.options.model,
-          max_tokens: this.options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
-          system: MEMORY_SYSTEM_PROMPT,
-          tools: [MEMORY_TOOL],
-          // One call per reply: a reply is applied whole or not at all (see parseOperations for the rest).
-          tool_choice: { type: 'tool', name: MEMORY_TOOL_NAME, disable_parallel_tool_use: true },
-          messages: [{ role: 'user', content: buildExtractionPrompt(messages, existing) }],
-        },
-        { signal: options.signal },
-      );
+      return await this.client.messages.create(body, { signal });
     } catch (err) {
       throw mapModelError(err);
     }
-    const usage = { inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens };
-    return { operations: parseOperations(response, existing), usage, model: response.model };
   }
-}
-
-/**
- * Finds the tool call, validates its input and checks every referenced id is a memory the model was shown.
- * The request disables parallel tool use, but a reply that still carries several `manage_memories` calls
- * is merged into one list and validated as one (operation cap, no memory touched twice): it is applied
- * whole or fails whole, never partly.
- */
-export function parseOperations(response: Anthropic.Message, existing: readonly MemoryItem[]): MemoryOperation[] {
-  const calls = response.content.filter(
-    (block): block is Anthropic.ToolUseBlock => block.type === 'tool_use' && block.name === MEMORY_TOOL_NAME,
-  );
-  if (calls.length === 0) {
-    throw new InvalidModelOutputError(
-      `model reply has no ${MEMORY_TOOL_NAME} tool call (stop_reason: ${response.stop_reason ?? 'none'})`,
-    );
-  }
-  const merged = calls.length === 1 ? calls[0]?.input : { operations: calls.flatMap((call) => operationsOf(call.input)) };
-  const parsed = memoryToolInputSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw new InvalidModelOutputError(`invalid ${MEMORY_TOOL_NAME} input: ${describeZodError(parsed.error)}`);
-  }
-  const known = new Set(existing.map((item) => item.key));
-  const unknown = parsed.data.operations.flatMap((op, i) =>
-    op.action !== 'insert' && !known.has(op.id) ? [`operations.${i}.id: no existing memory "${op.id}"`] : [],
-  );
-  if (unknown.length > 0) throw new InvalidModelOutputError(`invalid ${MEMORY_TOOL_NAME} input: ${unknown.join('; ')}`);
-  return parsed.data.operations;
-}
-
-/** The `operations` of one tool call's input, or a marker that fails validation when the input has none. */
-function operationsOf(input: unknown): unknown[] {
-  const operations = (input as { operations?: unknown } | null)?.operations;
-  return Array.isArray(operations) ? (operations as unknown[]) : [{ invalid: `a ${MEMORY_TOOL_NAME} call without an operations list` }];
 }

@@ -94,6 +94,7 @@ export class BatchPlanner {
       bytes: letter.bytes,
       idsDigest: letter.idsDigest,
       redrive: { deadLetterBatchId: letter.batchId, round: letter.redrives },
+      ...(letter.manager ? { manager: letter.manager } : {}),
     };
   }
 
@@ -120,6 +121,7 @@ export class BatchPlanner {
         messageCount: messages.length,
         bytes: messages.reduce((sum, m) => sum + m.bytes, 0),
         idsDigest: idsDigest(messages.map((m) => m.id)),
+        ...(cursor.manager ? { manager: cursor.manager } : {}),
       };
     }
     return null;

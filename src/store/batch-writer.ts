@@ -17,11 +17,10 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, DeadLetterResult, ExtractionResult, FailureInfo } from '../contract';
 import { BATCH_RECEIPT_TTL_DAYS, HISTORY_MESSAGE_IDS_KEPT } from '../defaults';
 import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../errors';
-import type { MemoryOperation } from '../schemas';
+import type { MemoryOperation } from '../model/memory-tool';
 import { DeadLetterStore } from './dead-letters';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';
-import { memoryValue } from './memory-types';
 import { historyItem, liveMemoryItem, registryItems, extractionSource, tombstoneItem } from './memory-records';
 import { cursorKey, deadLetterKey, joinNamespace, namespaceGroupPartition, receiptKey, redriveRequestKey } from './table-keys';
 import { transactWrite, type TransactItem } from './transact';
@@ -34,6 +33,8 @@ export interface BatchToApply {
   existing: ReadonlyMap<string, MemoryItem>;
   usage: ExtractionResult['usage'];
   model: string;
+  /** Estimated USD of the extraction, recorded in the receipt. */
+  costUsd?: number;
   /** The batch's message ids, for the history's provenance (the first HISTORY_MESSAGE_IDS_KEPT are kept). */
   messageIds: readonly string[];
   /** Embeddings of the inserted or updated contents, by operation index, when an embedder is configured. */
@@ -134,6 +135,7 @@ export class BatchWriter {
       deleted: [],
       usage: batch.usage,
       model: batch.model,
+      ...(batch.costUsd !== undefined ? { costUsd: batch.costUsd } : {}),
     };
     const items: TransactItem[] = [];
     const by = extractionSource(ref, batch.messageIds, batch.model, HISTORY_MESSAGE_IDS_KEPT);
@@ -152,9 +154,10 @@ export class BatchWriter {
     batch.operations.forEach((op, index) => {
       // Each operation writes the memory (conditional) and its history record: two items, in this order.
       if (op.action === 'insert') {
-        const key = insertedMemoryKey(ref.batchId, index);
+        // Derived from the batch, so a retried commit writes the same keys (a profile's one document has its own).
+        const key = op.key ?? insertedMemoryKey(ref.batchId, index);
         result.inserted.push(key);
-        const item: MemoryItem = { namespace: ref.namespace, key, value: memoryValue(op.content), createdAt: nowIso, updatedAt: nowIso, version: 1 };
+        const item: MemoryItem = { namespace: ref.namespace, key, value: { kind: op.kind, content: op.content }, createdAt: nowIso, updatedAt: nowIso, version: 1 };
         put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), { expression: 'attribute_not_exists(pk)' });
         put(historyItem({ namespace: ref.namespace, key, version: 1, action: 'insert', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
         return;
@@ -169,7 +172,7 @@ export class BatchWriter {
       };
       if (op.action === 'update') {
         result.updated.push(op.id);
-        const item: MemoryItem = { ...seen, value: memoryValue(op.content), updatedAt: nowIso, version: seen.version + 1 };
+        const item: MemoryItem = { ...seen, value: { kind: op.kind, content: op.content }, updatedAt: nowIso, version: seen.version + 1 };
         put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), unchanged);
         put(historyItem({ namespace: ref.namespace, key: op.id, version: item.version, action: 'update', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
       } else {

@@ -36,6 +36,8 @@ export interface DeadLetter {
   redrives: number;
   /** The last re-drive's failure, if it failed. */
   lastRedriveError?: FailureInfo;
+  /** The memory manager of the batch (absent: the default manager). */
+  manager?: string;
   /** ISO-8601 time a re-drive committed, and the re-drive batch that did. */
   redrivenAt?: string;
   redriveBatchId?: string;
@@ -74,6 +76,7 @@ export class DeadLetterStore {
       deadAt,
       status: 'open',
       redrives: 0,
+      ...(ref.manager ? { manager: ref.manager } : {}),
     };
     return { ...deadLetterKey(ref.threadId, ref.fromSeq, ref.batchId), ...letter };
   }

@@ -16,7 +16,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ThreadMessage } from '../contract';
 import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK } from '../defaults';
-import { InboxConflictError } from '../errors';
+import { InboxConflictError, InvalidInputError } from '../errors';
+import { DEFAULT_MANAGER_NAME } from '../managers/memory-manager';
 import { utf8Bytes } from '../rules';
 import { queryAll, queryItems } from './query-pages';
 import {
@@ -49,6 +50,8 @@ export interface AppendResult {
 /** How far one namespace of a thread has been through batches. */
 export interface NamespaceCursor {
   namespace: string[];
+  /** The memory manager whose namespace this is (absent: the default manager). */
+  manager?: string;
   /** Every message of this namespace up to here has been committed or dead-lettered. */
   doneSeq: number;
   /** The namespace's newest message. */
@@ -76,7 +79,13 @@ function seqOf(item: Record<string, unknown> | undefined): number | undefined {
 }
 
 function toCursor(item: Record<string, unknown>): NamespaceCursor {
-  return { namespace: item['namespace'] as string[], doneSeq: item['doneSeq'] as number, lastSeq: item['lastSeq'] as number };
+  const manager = item['manager'];
+  return {
+    namespace: item['namespace'] as string[],
+    doneSeq: item['doneSeq'] as number,
+    lastSeq: item['lastSeq'] as number,
+    ...(typeof manager === 'string' ? { manager } : {}),
+  };
 }
 
 function toStoredMessage(item: Record<string, unknown>): StoredMessage {
@@ -116,7 +125,7 @@ export class MessageInbox {
    * which a retried submit recognises by id. Throws `InboxConflictError` when concurrent submits to the
    * same thread keep winning the race for sequence numbers.
    */
-  async append(threadId: string, namespace: readonly string[], messages: readonly ThreadMessage[]): Promise<AppendResult> {
+  async append(threadId: string, namespace: readonly string[], messages: readonly ThreadMessage[], manager?: string): Promise<AppendResult> {
     const seen = new Set<string>();
     const unique: ThreadMessage[] = [];
     for (const message of messages) {
@@ -125,12 +134,12 @@ export class MessageInbox {
     }
     const result: AppendResult = { newMessages: 0, duplicates: messages.length - unique.length, lastSeq: 0 };
     for (let start = 0; start < unique.length; start += INBOX_WRITE_CHUNK) {
-      await this.appendChunk(threadId, namespace, unique.slice(start, start + INBOX_WRITE_CHUNK), result);
+      await this.appendChunk(threadId, namespace, unique.slice(start, start + INBOX_WRITE_CHUNK), result, manager);
     }
     return result;
   }
 
-  private async appendChunk(threadId: string, namespace: readonly string[], chunk: ThreadMessage[], result: AppendResult): Promise<void> {
+  private async appendChunk(threadId: string, namespace: readonly string[], chunk: ThreadMessage[], result: AppendResult, manager: string | undefined): Promise<void> {
     let pending = chunk;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > INBOX_APPEND_MAX_ATTEMPTS) {
@@ -141,7 +150,7 @@ export class MessageInbox {
       const head = await this.head(threadId);
       const base = head?.lastSeq ?? 0;
       const last = base + pending.length;
-      const items = this.appendItems(threadId, namespace, pending, head, base);
+      const items = this.appendItems(threadId, namespace, pending, head, base, manager);
       try {
         await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
         result.newMessages += pending.length;
@@ -150,6 +159,12 @@ export class MessageInbox {
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;
         const reasons = err.CancellationReasons ?? [];
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') {
+          const owner = (await this.cursor(threadId, namespace))?.manager ?? DEFAULT_MANAGER_NAME;
+          throw new InvalidInputError(
+            `namespace ${JSON.stringify(namespace)} of thread ${threadId} belongs to memory manager ${owner}; a submit for manager ${manager ?? DEFAULT_MANAGER_NAME} cannot add to it`,
+          );
+        }
         // Items: [head, cursor, then (dedupe key, message) per message]. A failed dedupe condition names a
         // duplicate, whose stored sequence number comes back with the reason.
         const duplicates = new Set<number>();
@@ -160,7 +175,7 @@ export class MessageInbox {
           result.duplicates += 1;
           result.lastSeq = Math.max(result.lastSeq, seqOf(reason.Item) ?? 0);
         });
-        const raced = reasons.some((r, i) => (i < 2 || i % 2 === 1) && (r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'));
+        const raced = reasons.some((r, i) => (i === 0 || (i > 1 && i % 2 === 1) || i === 1) && (r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'));
         if (duplicates.size === 0 && !raced) throw err;
         pending = pending.filter((_m, i) => !duplicates.has(i));
         // Lost a race with another submit to this thread: back off a little, with jitter, so the racers spread out.
@@ -169,7 +184,7 @@ export class MessageInbox {
     }
   }
 
-  private appendItems(threadId: string, namespace: readonly string[], pending: ThreadMessage[], head: InboxHead | null, base: number) {
+  private appendItems(threadId: string, namespace: readonly string[], pending: ThreadMessage[], head: InboxHead | null, base: number, manager: string | undefined) {
     const last = base + pending.length;
     const ns = [...namespace];
     const storedAt = new Date().toISOString();
@@ -190,14 +205,21 @@ export class MessageInbox {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         };
+    // A namespace belongs to one memory manager: a submit naming another is refused, so waiting messages are
+    // never extracted under another manager's rules. (Cursors from before managers count as the default's.)
+    const owner = manager ?? DEFAULT_MANAGER_NAME;
     const cursorItem = {
       Update: {
         TableName: this.tableName,
         Key: cursorKey(threadId, ns),
         // A new namespace starts at the current head: there is nothing of it below.
-        UpdateExpression: 'SET #namespace = :ns, lastSeq = :last, doneSeq = if_not_exists(doneSeq, :base)',
+        UpdateExpression: 'SET #namespace = :ns, lastSeq = :last, doneSeq = if_not_exists(doneSeq, :base), manager = :manager',
+        ConditionExpression:
+          owner === DEFAULT_MANAGER_NAME
+            ? 'attribute_not_exists(pk) OR attribute_not_exists(manager) OR manager = :manager'
+            : 'attribute_not_exists(pk) OR manager = :manager',
         ExpressionAttributeNames: { '#namespace': 'namespace' },
-        ExpressionAttributeValues: { ':ns': ns, ':last': last, ':base': base },
+        ExpressionAttributeValues: { ':ns': ns, ':last': last, ':base': base, ':manager': owner },
       },
     };
     const messageItems = pending.flatMap((message, i) => {

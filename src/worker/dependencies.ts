@@ -1,10 +1,12 @@
 /** Wires the activities' clients (DynamoDB, Claude) from configuration. */
-import type Anthropic from '@anthropic-ai/sdk';
+import { resolve as resolvePath } from 'node:path';
 import type { ActivityDependencies } from '../activities';
 import type { AppConfig } from '../config';
 import { ConfigurationError } from '../errors';
-import { createAnthropicClient } from '../model/anthropic-client';
-import { ClaudeExtractor } from '../model/claude-extractor';
+import { ManagerRegistry } from '../managers/manager-registry';
+import type { MemoryManagerDefinition } from '../managers/memory-manager';
+import { createAnthropicClient, createBedrockClient } from '../model/anthropic-client';
+import { ClaudeExtractor, type MessagesClient } from '../model/claude-extractor';
 import { BatchPlanner } from '../store/batch-planner';
 import { BatchWriter } from '../store/batch-writer';
 import { DeadLetterStore } from '../store/dead-letters';
@@ -17,21 +19,38 @@ import type { Embedder } from '../store/search/embedder';
 /** The activities' dependencies plus the raw clients, for callers that also need them (e.g. ensureTable). */
 export interface WiredDependencies extends ActivityDependencies {
   dynamo: DynamoClients;
-  anthropic: Anthropic;
+  model: MessagesClient;
+  managers: ManagerRegistry;
 }
 
-/** Builds DynamoDB and Claude clients from configuration; throws `ConfigurationError` without an API key. */
+/** The Claude client configuration names; `ConfigurationError` when the Anthropic API has no key. */
+export function createModelClient(config: AppConfig): MessagesClient {
+  if (config.modelProvider === 'bedrock') return createBedrockClient({ region: config.awsRegion, baseURL: config.anthropicBaseUrl });
+  if (!config.anthropicApiKey) throw new ConfigurationError('ANTHROPIC_API_KEY: required by the worker to call Claude (or set MODEL_PROVIDER=bedrock)');
+  return createAnthropicClient({ apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl });
+}
+
+/** The memory managers of MEMORY_MANAGERS_MODULE (a module exporting `managers`), or the default manager only. */
+export function loadManagers(config: Pick<AppConfig, 'managersModule'>): ManagerRegistry {
+  if (!config.managersModule) return new ManagerRegistry();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deployment's own module, named by configuration
+  const loaded = require(resolvePath(config.managersModule)) as { managers?: MemoryManagerDefinition[]; default?: { managers?: MemoryManagerDefinition[] } };
+  const definitions = loaded.managers ?? loaded.default?.managers;
+  if (!Array.isArray(definitions)) throw new ConfigurationError(`MEMORY_MANAGERS_MODULE: ${config.managersModule} exports no \`managers\` array`);
+  return new ManagerRegistry(definitions);
+}
+
+/** Builds DynamoDB and Claude clients from configuration; throws `ConfigurationError` for a missing key. */
 export function createDependencies(config: AppConfig): WiredDependencies {
-  if (!config.anthropicApiKey) {
-    throw new ConfigurationError('ANTHROPIC_API_KEY: required by the worker to call Claude');
-  }
   const dynamo = createDynamoClients({ endpoint: config.dynamodbEndpoint, region: config.awsRegion });
-  const anthropic = createAnthropicClient({ apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl });
+  const model = createModelClient(config);
+  const managers = loadManagers(config);
   return {
     dynamo,
-    anthropic,
+    model,
+    managers,
     ...createStores(dynamo, config.tableName, createEmbedder(config.embeddings)),
-    extractor: new ClaudeExtractor(anthropic, { model: config.model }),
+    extractor: new ClaudeExtractor(model, { model: config.model, ...(config.modelPrices ? { prices: config.modelPrices } : {}) }),
   };
 }
 

@@ -4,6 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
 import type { BatchRef, DeadLetterRequest, DeadLetterResult, ExtractionResult } from '../../src/contract';
 import { FakeMessagesApi } from '../../src/local/fake-messages-api';
+import { ManagerRegistry } from '../../src/managers/manager-registry';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor } from '../../src/model/claude-extractor';
 import { createStores } from '../../src/worker/dependencies';
@@ -12,8 +13,8 @@ import { freshTable, uniqueId, useHarness } from './test-env';
 export interface ActivityHarness {
   fake: FakeMessagesApi;
   deps: Omit<ActivityDependencies, 'extractor'>;
-  /** Stores one message per content in a thread's inbox; returns the thread id. */
-  submit(contents: string[], namespace?: string[], threadId?: string): Promise<string>;
+  /** Stores one message per content in a thread's inbox (for `manager`, default: the default manager); returns the thread id. */
+  submit(contents: string[], namespace?: string[], threadId?: string, manager?: string): Promise<string>;
   /** The next batch of a thread (everything stored counts as signalled). */
   plan(threadId: string): Promise<BatchRef>;
   run(ref: BatchRef, attempt?: number): Promise<ExtractionResult>;
@@ -23,10 +24,16 @@ export interface ActivityHarness {
   stop(): Promise<void>;
 }
 
-export async function startActivityHarness(name: string): Promise<ActivityHarness> {
+/** Options of the activity harness. */
+export interface ActivityHarnessOptions {
+  /** The memory managers the activities know (as `deps.managers`). @default the default manager only */
+  managers?: ManagerRegistry;
+}
+
+export async function startActivityHarness(name: string, options: ActivityHarnessOptions = {}): Promise<ActivityHarness> {
   const fake = await FakeMessagesApi.start();
   const dynamo = await freshTable(name);
-  const deps = createStores(dynamo, dynamo.tableName);
+  const deps = { ...createStores(dynamo, dynamo.tableName), managers: options.managers ?? new ManagerRegistry() };
   const activities = (baseURL = fake.baseURL) =>
     createActivities({
       ...deps,
@@ -37,9 +44,9 @@ export async function startActivityHarness(name: string): Promise<ActivityHarnes
   return {
     fake,
     deps,
-    async submit(contents, namespace = ['memories', uniqueId('ns')], threadId = uniqueId('thread')) {
+    async submit(contents, namespace = ['memories', uniqueId('ns')], threadId = uniqueId('thread'), manager) {
       const messages = contents.map((content) => ({ id: uniqueId('m'), role: 'user' as const, content, timestamp: '2026-11-26T10:00:00.000Z' }));
-      await deps.inbox.append(threadId, namespace, messages);
+      await deps.inbox.append(threadId, namespace, messages, manager);
       return threadId;
     },
     async plan(threadId) {
@@ -65,6 +72,6 @@ export async function startActivityHarness(name: string): Promise<ActivityHarnes
 }
 
 /** One activity harness per test file, with the hooks of `useHarness`. */
-export function useActivityHarness(name: string): ActivityHarness {
-  return useHarness(() => startActivityHarness(name));
+export function useActivityHarness(name: string, options: ActivityHarnessOptions = {}): ActivityHarness {
+  return useHarness(() => startActivityHarness(name, options));
 }

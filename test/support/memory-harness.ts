@@ -8,6 +8,8 @@ import { MemoryClient } from '../../src/client/memory-client';
 import { FakeMessagesApi } from '../../src/local/fake-messages-api';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor } from '../../src/model/claude-extractor';
+import { ManagerRegistry } from '../../src/managers/manager-registry';
+import type { MemoryManagerDefinition } from '../../src/managers/memory-manager';
 import type { ThreadSettingsInput } from '../../src/schemas';
 import type { DynamoMemoryStore } from '../../src/store/memory-store';
 import { createMemoryWorker } from '../../src/worker/create-worker';
@@ -37,6 +39,10 @@ export interface HarnessTemporal {
 export interface HarnessOptions {
   /** Thread settings of the harness's client. */
   thread?: ThreadSettingsInput;
+  /** Memory managers known to the worker and the client (the default manager is always there). */
+  managers?: MemoryManagerDefinition[];
+  /** The extractor's prompt budget (estimated tokens). */
+  maxPromptTokens?: number;
 }
 
 export async function startMemoryHarness(name: string, existing?: HarnessTemporal, options: HarnessOptions = {}): Promise<MemoryHarness> {
@@ -45,7 +51,9 @@ export async function startMemoryHarness(name: string, existing?: HarnessTempora
   const stores = createStores(dynamo, dynamo.tableName);
   const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: fake.baseURL }), {
     model: 'claude-test-model',
+    ...(options.maxPromptTokens !== undefined ? { maxPromptTokens: options.maxPromptTokens } : {}),
   });
+  const managers = new ManagerRegistry(options.managers ?? []);
   const nativeConnection = existing?.nativeConnection ?? (await NativeConnection.connect({ address: temporalAddress() }));
   const taskQueue = uniqueId(name);
   const worker = await createMemoryWorker({
@@ -53,11 +61,12 @@ export async function startMemoryHarness(name: string, existing?: HarnessTempora
     taskQueue,
     ...stores,
     extractor,
+    managers,
     shutdownGraceTimeMs: 1000,
   });
   const running = worker.run();
   const temporal = existing?.client ?? new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
-  const clientWith = (thread: ThreadSettingsInput) => new MemoryClient({ temporal, store: stores.store, taskQueue, thread });
+  const clientWith = (thread: ThreadSettingsInput) => new MemoryClient({ temporal, store: stores.store, taskQueue, thread, managers });
   return {
     fake,
     memory: clientWith(options.thread ?? {}),

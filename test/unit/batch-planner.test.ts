@@ -64,6 +64,7 @@ test('an inbox batch holds the namespace’s unprocessed messages, with their ra
     messageCount: 3,
     bytes: stored.reduce((sum, m) => sum + promptBytes(m), 0),
     idsDigest: idsDigest(['a-0', 'a-1', 'a-2']),
+    manager: 'memories',
   });
   await commit(ref);
   expect(await planner.next(thread, ALL)).toBeNull();

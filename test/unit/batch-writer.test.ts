@@ -5,7 +5,7 @@
  */
 import type { BatchRef, ExtractionResult, FailureInfo, ThreadMessage } from '../../src/contract';
 import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../../src/errors';
-import type { MemoryOperation } from '../../src/schemas';
+import type { MemoryOperation } from '../../src/model/memory-tool';
 import { BatchPlanner } from '../../src/store/batch-planner';
 import { BatchWriter } from '../../src/store/batch-writer';
 import { DeadLetterStore } from '../../src/store/dead-letters';
@@ -61,7 +61,7 @@ function apply(ref: BatchRef, operations: MemoryOperation[], existing: MemoryIte
   return writer.apply({ ref, operations, existing: new Map(existing.map((item) => [item.key, item])), usage: USAGE, model: 'claude-test', messageIds: [] });
 }
 
-const insert = (content: string): MemoryOperation => ({ action: 'insert', content });
+const insert = (content: string): MemoryOperation => ({ action: 'insert', kind: 'Memory', content: { content } });
 
 async function texts(namespace: string[]): Promise<string[]> {
   return (await store.search(namespace)).map((item) => memoryText(item.value)).sort();
@@ -136,7 +136,7 @@ describe('apply', () => {
     await store.put(namespace, 'pet', memoryValue('User likes dogs'));
     await store.put(namespace, 'car', memoryValue('User drives a red car'));
     const seen = await store.newest(namespace, 100);
-    const result = await apply(ref, [{ action: 'update', id: 'pet', content: 'User prefers cats' }, { action: 'delete', id: 'car' }], seen);
+    const result = await apply(ref, [{ action: 'update', id: 'pet', kind: 'Memory', content: { content: 'User prefers cats' } }, { action: 'delete', id: 'car' }], seen);
     expect(result).toMatchObject({ status: 'extracted', inserted: [], updated: ['pet'], deleted: ['car'] });
     expect(await texts(namespace)).toEqual(['User prefers cats']);
   });
@@ -161,7 +161,7 @@ describe('apply', () => {
   test('an update of a memory that was never shown to the model is a conflict, not a blind overwrite', async () => {
     const { namespace, ref } = await plannedBatch(['My name is Ana.']);
     await store.put(namespace, 'name', memoryValue('User is called Anna'));
-    const failure = await apply(ref, [{ action: 'update', id: 'name', content: 'User is called Ana' }]).catch((err: unknown) => err);
+    const failure = await apply(ref, [{ action: 'update', id: 'name', kind: 'Memory', content: { content: 'User is called Ana' } }]).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(MemoryConflictError);
     expect((failure as Error).message).toContain('operations.0: memory name was not shown to the model');
     expect(await texts(namespace)).toEqual(['User is called Anna']);
@@ -190,7 +190,7 @@ describe('versions, history and TTL', () => {
     const seen = await timed.newest(namespace, 10);
     const result = await writer.apply({
       ref,
-      operations: [{ action: 'update', id: 'tea', content: 'User likes green tea' }],
+      operations: [{ action: 'update', id: 'tea', kind: 'Memory', content: { content: 'User likes green tea' } }],
       existing: new Map(seen.map((item) => [item.key, item])),
       usage: USAGE,
       model: 'claude-test',
@@ -208,7 +208,7 @@ describe('versions, history and TTL', () => {
     const past = new DynamoMemoryStore(table.doc, table.tableName, { now: () => new Date(Date.now() - 3_600_000) });
     await past.put(namespace, 'meeting', memoryValue('User is in a meeting'), { ttlSeconds: 60 });
     const seen = await past.newest(namespace, 10); // read while it was still live
-    const failure = await apply(ref, [{ action: 'update', id: 'meeting', content: 'User is still in a meeting' }], seen).catch((err: unknown) => err);
+    const failure = await apply(ref, [{ action: 'update', id: 'meeting', kind: 'Memory', content: { content: 'User is still in a meeting' } }], seen).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(MemoryConflictError);
     expect(await store.get(namespace, 'meeting')).toBeNull();
   });

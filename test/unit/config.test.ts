@@ -21,6 +21,9 @@ const DEFAULTS: AppConfig = {
   model: DEFAULT_MODEL,
   workflowBundlePath: undefined,
   embeddings: { provider: 'none' },
+  modelProvider: 'anthropic',
+  modelPrices: undefined,
+  managersModule: undefined,
 };
 
 /** Every variable loadConfig reads, with the config field it fills and a valid non-default value. */
@@ -62,7 +65,7 @@ describe('loadConfig', () => {
   it('reads all overrides together', () => {
     const env = Object.fromEntries(VARIABLES.map(([name, , value]) => [name, value]));
     const expected = Object.fromEntries(VARIABLES.map(([, field, value]) => [field, value]));
-    expect(loadConfig(env)).toEqual({ ...expected, workflowBundlePath: undefined, embeddings: { provider: 'none' } });
+    expect(loadConfig(env)).toEqual({ ...DEFAULTS, ...expected });
   });
 
   it('trims optional values', () => {

@@ -1,15 +1,24 @@
 /** The batch activities (extract, dead-letter) against DynamoDB Local and the fake Messages API (no Temporal server). */
+import { z } from 'zod';
 import type { BatchRef } from '../../src/contract';
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply';
 import { freePort } from '../../src/local/free-port';
-import { promptText } from '../../src/local/fake-messages-api';
-import { MEMORY_TOOL_NAME } from '../../src/model/memory-prompt';
+import { promptData, promptMessages, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
+import { ManagerRegistry } from '../../src/managers/manager-registry';
+import { MEMORY_TOOL_NAME, PROFILE_KEY, PROFILE_TOOL_NAME } from '../../src/model/memory-tool';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
 import { useActivityHarness } from '../support/activity-harness';
 import { uniqueId } from '../support/test-env';
 
-const h = useActivityHarness('activity');
+/** Managers besides the default one (whose deletes are off, as LangMem's). */
+const managers = new ManagerRegistry([
+  { name: 'curator', namespace: ['curated'], enableDeletes: true, maxDeletesPerBatch: 2 },
+  { name: 'profile', namespace: ['profiles'], schemas: [{ kind: 'UserProfile', schema: z.object({ name: z.string().optional(), city: z.string().optional() }) }], profile: true },
+  { name: 'priced', namespace: ['priced'], model: 'claude-sonnet-test' },
+]);
+
+const h = useActivityHarness('activity', { managers });
 
 const insert = (content: string) => ({ kind: 'tool', input: { operations: [{ action: 'insert', content }] } }) as const;
 
@@ -18,15 +27,25 @@ async function batchOf(...contents: string[]): Promise<BatchRef> {
   return h.plan(await h.submit(contents));
 }
 
+/** Likewise, for a named manager. */
+async function managedBatchOf(manager: string, ...contents: string[]): Promise<BatchRef> {
+  return h.plan(await h.submit(contents, [manager, uniqueId('ns')], uniqueId('thread'), manager));
+}
+
 async function texts(ref: BatchRef): Promise<string[]> {
   return (await h.deps.store.search(ref.namespace)).map((item) => memoryText(item.value)).sort();
 }
 
-/** The extraction prompt of the first model request. */
-function firstPrompt(): string {
+/** The first model request. */
+function firstRequest(): RecordedRequest {
   const request = h.fake.requests[0];
   if (!request) throw new Error('the model was not called');
-  return promptText(request);
+  return request;
+}
+
+/** The ids of the messages a batch holds, as the inbox stored them. */
+async function messageIds(ref: BatchRef): Promise<string[]> {
+  return (await h.deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq)).map((m) => m.id);
 }
 
 async function doneSeq(ref: BatchRef): Promise<number | undefined> {
@@ -45,7 +64,10 @@ test('the seed conversation becomes two LangMem memories, and the cursor moves p
   expect(await texts(ref)).toEqual(['User has a dog named Fido', 'User likes dogs']);
   expect(await doneSeq(ref)).toBe(ref.toSeq);
 
-  expect(firstPrompt()).toContain(`user: ${SEED_MESSAGE}`);
+  const data = promptData(firstRequest());
+  expect(data.existing_memories).toEqual([]);
+  expect(data.new_messages).toEqual([{ id: (await messageIds(ref))[0], role: 'user', time: '2026-11-26T10:00:00.000Z', text: SEED_MESSAGE }]);
+  expect(h.fake.requests).toHaveLength(1);
   expect(h.fake.requests[0]?.tool_choice).toEqual({ type: 'tool', name: MEMORY_TOOL_NAME, disable_parallel_tool_use: true });
 });
 
@@ -66,14 +88,14 @@ test('only the batch’s own namespace is shown to the model, never another name
   expect(ref.namespace).toEqual(['memories', 'home']);
   h.fake.script(insert('User likes green tea'));
   await h.run(ref);
-  const prompt = firstPrompt();
-  expect(prompt).toContain('I like green tea.');
-  expect(prompt).not.toContain('quarterly');
+  expect(promptMessages(firstRequest())).toEqual(['I like green tea.']);
+  expect(JSON.stringify(firstRequest())).not.toContain('quarterly');
   expect((await h.plan(threadId)).namespace).toEqual(['memories', 'work']);
 });
 
-test('updates and deletes existing memories the model was shown', async () => {
-  const ref = await batchOf('Actually I prefer cats now, and forget about my old car.');
+test('updates and deletes existing memories the model was shown, with a manager that enables deletes', async () => {
+  const ref = await managedBatchOf('curator', 'Actually I prefer cats now, and forget about my old car.');
+  expect(ref.manager).toBe('curator');
   await h.deps.store.put(ref.namespace, 'pet', memoryValue('User likes dogs'));
   await h.deps.store.put(ref.namespace, 'car', memoryValue('User drives a red car'));
   h.fake.script({
@@ -89,9 +111,88 @@ test('updates and deletes existing memories the model was shown', async () => {
   expect(result).toMatchObject({ status: 'extracted', inserted: [], updated: ['pet'], deleted: ['car'] });
   const items = await h.deps.store.search(ref.namespace);
   expect(items.map((item) => [item.key, memoryText(item.value)])).toEqual([['pet', 'User prefers cats']]);
-  const shown = firstPrompt();
-  expect(shown).toContain('User likes dogs');
-  expect(shown).toContain('"id": "car"');
+  expect(promptData(firstRequest()).existing_memories).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ id: 'pet', kind: 'Memory', content: { content: 'User likes dogs' } }),
+      expect.objectContaining({ id: 'car', kind: 'Memory', content: { content: 'User drives a red car' } }),
+    ]),
+  );
+  expect(h.fake.requests).toHaveLength(1);
+});
+
+test('the default manager (deletes off, as LangMem) refuses a delete and writes nothing', async () => {
+  const ref = await batchOf('Forget about my old car.');
+  expect(ref.manager).toBe('memories'); // the default manager
+  await h.deps.store.put(ref.namespace, 'car', memoryValue('User drives a red car'));
+  const deleting = { kind: 'tool', input: { operations: [{ action: 'delete', id: 'car' }] } } as const;
+  h.fake.script(deleting, deleting); // the repair round gets the same answer
+  const failure = await h.runFailing(ref);
+  expect(failure).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: false });
+  expect(failure.message).toContain('operations.0.action: deletes are disabled');
+  // The tool offered no delete in the first place.
+  expect(JSON.stringify(firstRequest().tools)).not.toContain('"delete"');
+  expect(h.fake.requests).toHaveLength(2);
+  expect(await texts(ref)).toEqual(['User drives a red car']);
+  expect(await doneSeq(ref)).toBe(ref.afterSeq);
+});
+
+test('more deletes than the manager allows per batch is a non-retryable ReviewRequiredError carrying the proposal', async () => {
+  const ref = await managedBatchOf('curator', 'Forget everything about me.');
+  for (const key of ['a', 'b', 'c']) await h.deps.store.put(ref.namespace, key, memoryValue(`fact ${key}`));
+  h.fake.script({ kind: 'tool', input: { operations: ['a', 'b', 'c'].map((id) => ({ action: 'delete', id })) } });
+  const failure = await h.runFailing(ref);
+  expect(failure).toMatchObject({ type: 'ReviewRequiredError', nonRetryable: true });
+  expect(failure.message).toContain('deletes 3');
+  expect(failure.message).toContain('"action":"delete","id":"c"');
+  // Valid but too much: no repair round, nothing applied.
+  expect(h.fake.requests).toHaveLength(1);
+  expect(await texts(ref)).toEqual(['fact a', 'fact b', 'fact c']);
+  expect(await doneSeq(ref)).toBe(ref.afterSeq);
+});
+
+test('a refusal is a non-retryable ModelRefusalError with the model’s reason, and writes nothing', async () => {
+  const ref = await batchOf('Something the model will not process.');
+  h.fake.script({ kind: 'refusal', text: 'I cannot help with this conversation.' });
+  const failure = await h.runFailing(ref);
+  expect(failure).toMatchObject({ type: 'ModelRefusalError', nonRetryable: true });
+  expect(failure.message).toContain('I cannot help with this conversation.');
+  expect(h.fake.requests).toHaveLength(1);
+  expect(await doneSeq(ref)).toBe(ref.afterSeq);
+});
+
+test('a profile manager creates its one document under PROFILE_KEY, then updates it', async () => {
+  const threadId = await h.submit(['I am Ana.'], ['profiles', uniqueId('ns')], uniqueId('thread'), 'profile');
+  const first = await h.plan(threadId);
+  h.fake.script({ kind: 'tool', input: { name: 'Ana' } });
+  expect(await h.run(first)).toMatchObject({ status: 'extracted', inserted: [PROFILE_KEY], updated: [] });
+  expect(firstRequest().tool_choice).toMatchObject({ name: PROFILE_TOOL_NAME });
+  expect(promptData(firstRequest()).existing_memories).toEqual([]);
+
+  await h.submit(['I moved to Porto.'], first.namespace, threadId, 'profile');
+  const second = await h.plan(threadId);
+  h.fake.reset();
+  h.fake.script({ kind: 'tool', input: { name: 'Ana', city: 'Porto' } });
+  expect(await h.run(second)).toMatchObject({ status: 'extracted', inserted: [], updated: [PROFILE_KEY] });
+  expect(promptData(firstRequest()).existing_memories).toEqual([expect.objectContaining({ id: PROFILE_KEY, kind: 'UserProfile' })]);
+  expect((await h.deps.store.get(first.namespace, PROFILE_KEY))?.value).toEqual({ kind: 'UserProfile', content: { name: 'Ana', city: 'Porto' } });
+});
+
+test('a manager’s own model is asked, and the result records the estimated cost', async () => {
+  const ref = await managedBatchOf('priced', 'I like tea.');
+  h.fake.script({ ...insert('User likes tea'), usage: { input_tokens: 1_000_000, output_tokens: 100_000 } });
+  const result = await h.run(ref);
+  expect(firstRequest().model).toBe('claude-sonnet-test');
+  expect(result).toMatchObject({ status: 'extracted', model: 'claude-sonnet-test', costUsd: 4.5 });
+  expect(await h.deps.batches.findReceipt(ref)).toMatchObject({ costUsd: 4.5 });
+});
+
+test('a batch naming a manager the worker lacks is a non-retryable ConfigurationError, before the model is called', async () => {
+  const ref = await batchOf('I like tea.');
+  const failure = await h.runFailing({ ...ref, manager: 'unknown-manager' });
+  expect(failure).toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
+  expect(failure.message).toContain('"unknown-manager"');
+  expect(h.fake.requests).toHaveLength(0);
+  expect(await doneSeq(ref)).toBe(ref.afterSeq);
 });
 
 test('a memory changed while the model was thinking fails the batch with MemoryConflictError and writes nothing', async () => {
@@ -124,25 +225,28 @@ test('a memory changed while the model was thinking fails the batch with MemoryC
 describe('invalid model output', () => {
   const invalid = { kind: 'tool', input: { operations: [{ action: 'insert', content: '' }, { action: 'upsert' }] } } as const;
 
-  it('is a retryable InvalidModelOutputError naming the field, and writes nothing', async () => {
+  it('is a retryable InvalidModelOutputError naming the field after one repair round, and writes nothing', async () => {
     const ref = await batchOf('I run marathons.');
-    h.fake.script(invalid);
+    h.fake.script(invalid, invalid);
     const failure = await h.runFailing(ref, { attempt: 1 });
     expect(failure.type).toBe('InvalidModelOutputError');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('operations.0.content');
+    expect(failure.message).toContain('operations.1.action');
+    expect(h.fake.requests).toHaveLength(2);
     expect(await texts(ref)).toEqual([]);
     expect(await doneSeq(ref)).toBe(ref.afterSeq);
   });
 
   it(`stops being retried at attempt INVALID_OUTPUT_MAX_ATTEMPTS (${INVALID_OUTPUT_MAX_ATTEMPTS})`, async () => {
     const ref = await batchOf('I run marathons.');
-    h.fake.script(invalid, invalid);
+    h.fake.script(invalid, invalid, invalid, invalid); // two requests per attempt: the answer and its repair round
     const before = await h.runFailing(ref, { attempt: INVALID_OUTPUT_MAX_ATTEMPTS - 1 });
     expect(before.nonRetryable).toBe(false);
     const last = await h.runFailing(ref, { attempt: INVALID_OUTPUT_MAX_ATTEMPTS });
     expect(last).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: true });
     expect(last.message).toContain(`attempt ${INVALID_OUTPUT_MAX_ATTEMPTS}`);
+    expect(h.fake.requests).toHaveLength(4);
     expect(await doneSeq(ref)).toBe(ref.afterSeq);
   });
 
@@ -152,6 +256,20 @@ describe('invalid model output', () => {
     const failure = await h.runFailing(ref);
     expect(failure).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: false });
     expect(failure.message).toContain('stop_reason: end_turn');
+    // No tool call to answer with an error: no repair round.
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('an invalid reply that the repair round corrects is committed', async () => {
+    const ref = await batchOf('I run marathons.');
+    h.fake.script(invalid, insert('User runs marathons'));
+    const result = await h.run(ref);
+    expect(result).toMatchObject({ status: 'extracted', updated: [], deleted: [] });
+    expect(result.inserted).toHaveLength(1);
+    expect(result.usage).toEqual({ inputTokens: 200, outputTokens: 40 });
+    expect(h.fake.requests).toHaveLength(2);
+    expect(await texts(ref)).toEqual(['User runs marathons']);
+    expect(await doneSeq(ref)).toBe(ref.toSeq);
   });
 });
 
@@ -176,7 +294,7 @@ describe('several manage_memories calls in one reply', () => {
   it('whose merged operations are invalid write nothing and leave the cursor where it was', async () => {
     const ref = await batchOf('Call me Bea. No, call me Bia.');
     await h.deps.store.put(ref.namespace, 'name', memoryValue('User is called Beatriz'));
-    h.fake.script({
+    const twice: ScriptedReply = {
       kind: 'tools',
       inputs: [
         {
@@ -187,10 +305,12 @@ describe('several manage_memories calls in one reply', () => {
         },
         { operations: [{ action: 'update', id: 'name', content: 'User is called Bia' }] },
       ],
-    });
+    };
+    h.fake.script(twice, twice); // the repair round gets the same answer
     const failure = await h.runFailing(ref);
     expect(failure).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: false });
-    expect(failure.message).toContain('at most once');
+    expect(failure.message).toContain('operations.2.id: memory name is changed twice in one reply');
+    expect(h.fake.requests).toHaveLength(2);
     expect(await texts(ref)).toEqual(['User is called Beatriz']);
     expect(await doneSeq(ref)).toBe(ref.afterSeq);
     expect(await h.deps.batches.findReceipt(ref)).toBeNull();
@@ -294,13 +414,29 @@ describe('dead letters and re-drives', () => {
     expect(redrive).toMatchObject({ kind: 'redrive', fromSeq: ref.fromSeq, toSeq: ref.toSeq });
     h.fake.script(insert('User was born in Braga'));
     expect(await h.run(redrive)).toMatchObject({ batchId: redrive.batchId, status: 'extracted' });
-    expect(firstPrompt()).toContain('[2026-11-26T10:00:00.000Z] user: I was born in Braga.');
+    expect(promptData(firstRequest()).new_messages).toEqual([
+      { id: (await messageIds(ref))[0], role: 'user', time: '2026-11-26T10:00:00.000Z', text: 'I was born in Braga.' },
+    ]);
     expect(await texts(ref)).toEqual(['User was born in Braga']);
     const letter = await h.deps.deadLetters.get(threadId, ref.fromSeq, ref.batchId);
     expect(letter).toMatchObject({ status: 'redriven', redriveBatchId: redrive.batchId });
     // A retried attempt of the re-drive answers from its receipt.
     expect(await h.run(redrive, 2)).toMatchObject({ status: 'already-applied' });
     expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('a re-drive keeps the batch’s memory manager', async () => {
+    const ref = await managedBatchOf('curator', 'Forget my old car.');
+    await h.deps.store.put(ref.namespace, 'car', memoryValue('User drives a red car'));
+    await h.deadLetter({ ref, failure, firstAttemptAt, deadAt });
+    expect((await h.deps.deadLetters.list(ref.threadId))[0]).toMatchObject({ manager: 'curator' });
+    await h.deps.deadLetters.requestRedrive(ref.threadId);
+    const redrive = await h.plan(ref.threadId);
+    expect(redrive).toMatchObject({ kind: 'redrive', manager: 'curator' });
+    // The curator's deletes are still allowed on the re-drive.
+    h.fake.script({ kind: 'tool', input: { operations: [{ action: 'delete', id: 'car' }] } });
+    expect(await h.run(redrive)).toMatchObject({ status: 'extracted', deleted: ['car'] });
+    expect(await texts(ref)).toEqual([]);
   });
 
   it('a failed re-drive re-opens its dead letter', async () => {

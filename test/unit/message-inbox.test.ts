@@ -1,6 +1,7 @@
 /** The thread inbox against DynamoDB Local: sequence numbers, dedupe, concurrent appends, cursors, range reads. */
 import type { ThreadMessage } from '../../src/contract';
 import { INBOX_WRITE_CHUNK } from '../../src/defaults';
+import { InvalidInputError } from '../../src/errors';
 import { MessageInbox, promptBytes } from '../../src/store/message-inbox';
 import { freshTable, uniqueId } from '../support/test-env';
 
@@ -51,7 +52,7 @@ test(`a submit larger than INBOX_WRITE_CHUNK (${INBOX_WRITE_CHUNK}) is stored co
   const stored = await inbox.readRange(thread, NS, 0, 100);
   expect(stored.map((m) => m.id)).toEqual(many.map((m) => m.id));
   expect(stored.map((m) => m.seq)).toEqual(many.map((_m, i) => i + 1));
-  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, doneSeq: 0, lastSeq: 100 });
+  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, manager: 'memories', doneSeq: 0, lastSeq: 100 });
 });
 
 test('a message id repeated within a call and in a later call is a duplicate reported with its stored seq', async () => {
@@ -111,7 +112,7 @@ test('8 concurrent appends to one thread get unique, gap-free sequence numbers a
     expect(results[i]?.lastSeq).toBe(seqs[2]);
   });
   expect((await inbox.head(thread))?.lastSeq).toBe(24);
-  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, doneSeq: 0, lastSeq: 24 });
+  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, manager: 'memories', doneSeq: 0, lastSeq: 24 });
 });
 
 test('concurrent appends that share a message (a retried submit racing the original) store it once', async () => {
@@ -137,13 +138,37 @@ test("a new namespace's cursor starts at the inbox head: nothing of it lies belo
   await inbox.append(thread, NS, messages('a', 3));
   await inbox.append(thread, other, messages('b', 2));
   await inbox.append(thread, NS, messages('c', 1));
-  expect(await inbox.cursor(thread, other)).toEqual({ namespace: other, doneSeq: 3, lastSeq: 5 });
-  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, doneSeq: 0, lastSeq: 6 });
+  expect(await inbox.cursor(thread, other)).toEqual({ namespace: other, manager: 'memories', doneSeq: 3, lastSeq: 5 });
+  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, manager: 'memories', doneSeq: 0, lastSeq: 6 });
   const cursors = await inbox.cursors(thread);
   expect(cursors).toHaveLength(2);
   expect(cursors).toEqual(expect.arrayContaining([await inbox.cursor(thread, other), await inbox.cursor(thread, NS)]));
   expect(await inbox.cursor(thread, ['memories', 'never'])).toBeNull();
   expect(await inbox.cursors(uniqueId('thread'))).toEqual([]);
+});
+
+test('a cursor records the memory manager of its namespace', async () => {
+  const thread = uniqueId('thread');
+  await inbox.append(thread, NS, messages('a', 2), 'curator');
+  await inbox.append(thread, NS, messages('b', 1), 'curator');
+  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, manager: 'curator', doneSeq: 0, lastSeq: 3 });
+  await inbox.append(thread, ['memories', 'other'], messages('c', 1));
+  expect(await inbox.cursor(thread, ['memories', 'other'])).toMatchObject({ manager: 'memories' }); // the default manager
+});
+
+// BUG (src/store/message-inbox.ts appendItems): the cursor update SETs `manager` unconditionally, so a later
+// submit for another manager to the same (thread, namespace) silently re-assigns the namespace, and the
+// messages already waiting are extracted with the other manager's rules (its schemas, its deletes) in one
+// batch. prepareSubmission refuses two managers on one namespace within a submit; across submits nothing does.
+test('a namespace belongs to one manager: appending to it for another manager is refused, not re-assigned', async () => {
+  const thread = uniqueId('thread');
+  await inbox.append(thread, NS, messages('a', 1), 'curator');
+  const refused: unknown = await inbox.append(thread, NS, messages('b', 1), 'memories').then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(refused).toBeInstanceOf(InvalidInputError);
+  expect(await inbox.cursor(thread, NS)).toMatchObject({ manager: 'curator', lastSeq: 1 });
 });
 
 describe('readRange', () => {

@@ -10,10 +10,14 @@ import {
   MemoryConflictError,
   MemoryWriteRejectedError,
   ModelAccessError,
+  ModelRefusalError,
   ModelRequestError,
   ModelUnavailableError,
   NON_RETRYABLE_ERROR_TYPES,
-  toApplicationFailure, TenantAccessError } from '../../src/errors';
+  ReviewRequiredError,
+  TenantAccessError,
+  toApplicationFailure,
+} from '../../src/errors';
 import { mapModelError, retryAfterMs } from '../../src/model/model-errors';
 
 const NOW = Date.parse('2025-01-01T00:00:00.000Z');
@@ -194,6 +198,8 @@ describe('toApplicationFailure', () => {
       new BatchIdentityError('x'),
       new InboxConflictError('x'),
       new TenantAccessError('x'),
+      new ModelRefusalError('x'),
+      new ReviewRequiredError('x'),
     ];
     const nonRetryable = errors.filter((e) => !e.retryable).map((e) => e.name);
     expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(nonRetryable.sort());

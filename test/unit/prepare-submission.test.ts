@@ -8,6 +8,7 @@ import {
   MAX_SUBMIT_PAYLOAD_BYTES,
 } from '../../src/defaults';
 import { InvalidInputError } from '../../src/errors';
+import { ManagerRegistry } from '../../src/managers/manager-registry';
 import type { MessageInput, SubmitOptionsInput } from '../../src/schemas';
 
 const NOW = new Date('2025-03-04T05:06:07.890Z');
@@ -20,10 +21,16 @@ function userMessages(count: number, content = 'hi'): MessageInput[] {
   return Array.from({ length: count }, () => ({ role: 'user', content }));
 }
 
+const managers = new ManagerRegistry([
+  { name: 'semantic', namespace: ['memories', '{user_id}'] },
+  { name: 'episodic', namespace: ['episodes', '{user_id}'] },
+  { name: 'shadow', namespace: ['memories', '{user_id}'] },
+]);
+
 /** Runs prepareSubmission and returns the InvalidInputError it throws. */
-function rejection(threadId: string, messages: readonly MessageInput[], options?: SubmitOptionsInput): InvalidInputError {
+function rejection(threadId: string, messages: readonly MessageInput[], options?: SubmitOptionsInput, registry?: ManagerRegistry): InvalidInputError {
   try {
-    prepareSubmission(threadId, messages, options, fixedNow);
+    prepareSubmission(threadId, messages, options, fixedNow, registry);
   } catch (err) {
     expect(err).toBeInstanceOf(InvalidInputError);
     return err as InvalidInputError;
@@ -116,6 +123,37 @@ describe('prepareSubmission rejects bad input, naming the field', () => {
     expect(rejection('t1', messages).message).toContain(String(MAX_SUBMIT_PAYLOAD_BYTES));
   });
 
+  it('a namespace together with managers (each manager brings its own)', () => {
+    const options = { managers: ['semantic'], namespace: ['notes'], config: { configurable: { user_id: 'alice' } } };
+    expect(rejection('t1', [hello], options, managers).message).toContain('options.namespace: with options.managers');
+  });
+
+  it('two managers writing to the same namespace', () => {
+    const options = { managers: ['semantic', 'shadow'], config: { configurable: { user_id: 'alice' } } };
+    const message = rejection('t1', [hello], options, managers).message;
+    expect(message).toContain('options.managers: semantic and shadow write to the same namespace ["memories","alice"]');
+  });
+
+  it('a manager the registry does not know, naming options.managers.<i>', () => {
+    const options = { managers: ['semantic', 'nope'], config: { configurable: { user_id: 'alice' } } };
+    const message = rejection('t1', [hello], options, managers).message;
+    expect(message).toContain('options.managers.1: no memory manager named "nope"');
+    expect(message).toContain('known: memories, semantic, episodic, shadow');
+  });
+
+  it('a manager named without a registry that knows it', () => {
+    expect(rejection('t1', [hello], { managers: ['semantic'] }).message).toContain('options.managers.0');
+  });
+
+  it('an empty managers list', () => {
+    expect(rejection('t1', [hello], { managers: [] }, managers).message).toContain('options.managers');
+  });
+
+  it('a manager whose namespace template is missing from config.configurable, naming the template', () => {
+    const message = rejection('t1', [hello], { managers: ['episodic'] }, managers).message;
+    expect(message).toContain('options.config.configurable.user_id: required by namespace template managers.episodic.namespace.1');
+  });
+
   it('names every bad field at once', () => {
     const message = rejection('', [{ role: 'user', content: '' }], { afterSeconds: -5 }).message;
     for (const field of ['threadId', 'messages.0.content', 'options.afterSeconds']) expect(message).toContain(field);
@@ -137,12 +175,13 @@ describe('prepareSubmission accepts good input', () => {
     expect(prepareSubmission('t1', [given], {}, fixedNow).messages).toEqual([given]);
   });
 
-  it('returns the thread, workflow, namespace, messages and timing, and nothing else', () => {
+  it('returns the thread, workflow, namespace, targets, messages and timing, and nothing else', () => {
     const prepared = prepareSubmission('t1', [{ ...hello, id: 'm1' }], { afterSeconds: 5 }, fixedNow);
     expect(prepared).toEqual({
       threadId: 't1',
       workflowId: 'memory-thread:t1',
       namespace: ['memories'],
+      targets: [{ manager: 'memories', namespace: ['memories'] }],
       messages: [{ id: 'm1', role: 'user', content: 'hello', timestamp: NOW.toISOString() }],
       afterSeconds: 5,
       maxWaitSeconds: 5 * DEFAULT_MAX_WAIT_FACTOR,
@@ -184,6 +223,22 @@ describe('prepareSubmission accepts good input', () => {
       config: { configurable: { user_id: 'alice', org: 42 } },
     };
     expect(prepareSubmission('t1', [hello], options, fixedNow).namespace).toEqual(['memories', 'alice', '42']);
+  });
+
+  it('sends to the default manager with options.namespace when no managers are named', () => {
+    const prepared = prepareSubmission('t1', [hello], { namespace: ['notes', '{user_id}'], config: { configurable: { user_id: 'bob' } } }, fixedNow, managers);
+    expect(prepared.targets).toEqual([{ manager: 'memories', namespace: ['notes', 'bob'] }]);
+    expect(prepared.namespace).toEqual(['notes', 'bob']);
+  });
+
+  it('sends to each named manager in its own namespace, templates filled; namespace is the first target’s', () => {
+    const options = { managers: ['episodic', 'semantic'], config: { configurable: { user_id: 'alice' } } };
+    const prepared = prepareSubmission('t1', [hello], options, fixedNow, managers);
+    expect(prepared.targets).toEqual([
+      { manager: 'episodic', namespace: ['episodes', 'alice'] },
+      { manager: 'semantic', namespace: ['memories', 'alice'] },
+    ]);
+    expect(prepared.namespace).toEqual(['episodes', 'alice']);
   });
 
   it('derives the workflow id from the thread id', () => {

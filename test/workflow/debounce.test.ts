@@ -1,17 +1,16 @@
 /** The debounce path on the real Temporal dev server, DynamoDB Local and the fake Messages API. */
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply';
-import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
+import { promptMessages, promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';
 
 const h = useMemoryHarness('debounce');
 
-/** The `<new_messages>` part of an extraction prompt. */
+/** The new messages of an extraction prompt, as one text. */
 function newMessagesOf(request: RecordedRequest | undefined): string {
-  const text = promptText(request as RecordedRequest);
-  return text.slice(text.indexOf('<new_messages>'), text.indexOf('</new_messages>'));
+  return promptMessages(request).join('\n');
 }
 
 test('one message becomes memories in DynamoDB after the quiet period', async () => {
@@ -87,9 +86,10 @@ test('a message after an extraction makes a second extraction with only the new 
 test('an invalid tool payload is retried, then becomes a dead letter; the next message flows and the letter re-drives', async () => {
   const threadId = uniqueId('invalid');
   const namespace = ['memories', threadId];
-  // INVALID_OUTPUT_MAX_ATTEMPTS attempts, each answered with an insert lacking content.
+  // INVALID_OUTPUT_MAX_ATTEMPTS attempts, each a request and its repair round, all answered with an insert
+  // lacking content.
   const invalid = { kind: 'tool', input: { operations: [{ action: 'insert' }] } } as const;
-  h.fake.script(...Array.from({ length: INVALID_OUTPUT_MAX_ATTEMPTS }, () => invalid));
+  h.fake.script(...Array.from({ length: 2 * INVALID_OUTPUT_MAX_ATTEMPTS }, () => invalid));
   await h.memory.submit(threadId, [{ role: 'user', content: 'My cat is called Tom.' }], { afterSeconds: 0.2, namespace });
 
   const failed = await eventually(
@@ -99,7 +99,7 @@ test('an invalid tool payload is retried, then becomes a dead letter; the next m
   expect(failed).toMatchObject({ pendingCount: 0, totals: { extractionsCompleted: 0, messagesDeadLettered: 1 } });
   expect(failed?.lastFailure).toMatchObject({ type: 'InvalidModelOutputError', messageCount: 1 });
   expect(failed?.lastFailure?.message).toContain('operations.0.content');
-  expect(h.fake.requests).toHaveLength(INVALID_OUTPUT_MAX_ATTEMPTS);
+  expect(h.fake.requests).toHaveLength(2 * INVALID_OUTPUT_MAX_ATTEMPTS);
   expect(await h.memory.search(namespace)).toEqual([]);
   const [letter] = await h.memory.deadLetters(threadId);
   expect(letter).toMatchObject({ status: 'open', messageCount: 1, error: { type: 'InvalidModelOutputError' } });
@@ -151,7 +151,7 @@ test('a reply with several calls that are invalid together writes nothing and th
     kind: 'tools',
     inputs: [{ operations: [{ action: 'insert', content: 'User likes tea' }] }, { operations: [{ action: 'delete', id: 'no-such-memory' }] }],
   };
-  h.fake.script(...Array.from({ length: INVALID_OUTPUT_MAX_ATTEMPTS }, () => calls));
+  h.fake.script(...Array.from({ length: 2 * INVALID_OUTPUT_MAX_ATTEMPTS }, () => calls)); // each attempt and its repair round
   await h.memory.submit(threadId, [{ role: 'user', content: 'I like tea.' }], { afterSeconds: 0.2, namespace });
   const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
   expect(state?.lastFailure).toMatchObject({ type: 'InvalidModelOutputError' });

@@ -16,7 +16,7 @@ const run = promisify(execFile);
 
 async function runDemo(extraEnv: NodeJS.ProcessEnv): Promise<string[]> {
   const env: NodeJS.ProcessEnv = { ...process.env, DEMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'demo-')) };
-  for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'TEMPORAL_ADDRESS', 'DYNAMODB_ENDPOINT']) delete env[name];
+  for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'MODEL_PROVIDER', 'TEMPORAL_ADDRESS', 'DYNAMODB_ENDPOINT']) delete env[name];
   const { stdout } = await run(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '../../src/demo/run-demo.ts')], {
     env: { ...env, ...extraEnv },
     timeout: 110_000,
@@ -53,6 +53,23 @@ test('with a key the demo calls the configured Messages API with the configured 
     expectSeedMemoriesAndCleanStop(lines);
     expect(api.requests).toHaveLength(1);
     expect(api.requests[0]?.model).toBe('claude-haiku-5-5');
+  } finally {
+    await api.close();
+  }
+});
+
+test('with MODEL_PROVIDER=bedrock the demo calls Claude through Bedrock (its fake endpoint here), signed with AWS credentials', async () => {
+  const api = await FakeMessagesApi.start();
+  try {
+    api.script(RECORDED_SEED_REPLY);
+    const model = 'anthropic.claude-haiku-5-5-v1:0';
+    const lines = await runDemo({ MODEL_PROVIDER: 'bedrock', ANTHROPIC_BASE_URL: api.baseURL, ANTHROPIC_MODEL: model });
+    expect(lines[0]).toBe(`Using Claude (${model}) through Amazon Bedrock.`);
+    expectSeedMemoriesAndCleanStop(lines);
+    expect(api.requests).toHaveLength(1);
+    // Bedrock takes the model in the path (the fake records it from there) and the API version in the body.
+    expect(api.requests[0]?.model).toBe(model);
+    expect(api.requests[0]?.['anthropic_version']).toEqual(expect.any(String));
   } finally {
     await api.close();
   }

@@ -1,0 +1,159 @@
+/**
+ * Memory managers, LangMem's `create_memory_store_manager` options as data: what to extract (schemas),
+ * where to put it (a namespace template), how (instructions, which operations are allowed, how much of
+ * the namespace the model sees, which model), and the guard rails on one reply. The client and the worker
+ * share the same definitions (a `ManagerRegistry`): the client picks managers per submit, the worker
+ * builds each extraction's prompt and tool from the manager named on the batch.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_MAX_DELETES_PER_BATCH,
+  DEFAULT_MAX_UPDATES_PER_BATCH,
+  DEFAULT_NAMESPACE,
+  DEFAULT_NEWEST_MEMORIES_SHOWN,
+  DEFAULT_QUERY_LIMIT,
+  MAX_OPERATIONS_PER_EXTRACTION,
+} from '../defaults';
+import { ConfigurationError } from '../errors';
+import { describeZodError, namespaceSchema } from '../schemas';
+
+/** A JSON Schema object (draft 2020-12), as LangGraph and the Messages API take them. */
+export type JsonSchema = Record<string, unknown>;
+
+/** One kind of memory: its name (stored as the value's `kind`) and the shape of its content. */
+export interface MemorySchemaDefinition {
+  /** Stored as `value.kind`, e.g. `Memory`, `Episode`, `UserProfile`. */
+  kind: string;
+  /** What this kind is for, shown to the model. */
+  description?: string;
+  /** The content's shape: a zod object schema or a JSON Schema object. Field names `action`, `id`, `kind` are reserved. */
+  schema: z.ZodType | JsonSchema;
+}
+
+/** A manager as users define it. */
+export interface MemoryManagerDefinition {
+  /** Unique name, chosen per submit (`submit(..., { managers: ['semantic', 'episodic'] })`). */
+  name: string;
+  /** Namespace template, filled from `config.configurable` at submit (`['memories', '{user_id}']`). */
+  namespace: string[];
+  /** @default one `Memory` kind with `{content: string}`, as LangMem */
+  schemas?: MemorySchemaDefinition[];
+  /** Extra instructions for the model (what matters for this manager). */
+  instructions?: string;
+  /** @default true */
+  enableInserts?: boolean;
+  /** @default true */
+  enableUpdates?: boolean;
+  /** @default false, as LangMem: a reply's deletes are refused unless enabled */
+  enableDeletes?: boolean;
+  /** One document per namespace, created once, then only updated (LangMem's profile pattern). @default false */
+  profile?: boolean;
+  /** Memories most relevant to the batch shown to the model (LangMem's `query_limit`). @default DEFAULT_QUERY_LIMIT */
+  queryLimit?: number;
+  /** The namespace's newest memories also shown. @default DEFAULT_NEWEST_MEMORIES_SHOWN */
+  newestShown?: number;
+  /** Model for this manager's extractions. @default the worker's configured model */
+  model?: string;
+  /** More deletes than this in one reply are not applied: the batch becomes a dead letter for review. @default DEFAULT_MAX_DELETES_PER_BATCH */
+  maxDeletesPerBatch?: number;
+  /** Likewise for updates. @default DEFAULT_MAX_UPDATES_PER_BATCH */
+  maxUpdatesPerBatch?: number;
+}
+
+/** A kind with its content validator and the JSON Schema the model sees. */
+export interface ResolvedSchema {
+  kind: string;
+  description: string | undefined;
+  validate: z.ZodType<Record<string, unknown>>;
+  jsonSchema: JsonSchema;
+}
+
+/** A manager with every default filled in, ready for the worker. */
+export interface ResolvedManager extends Required<Omit<MemoryManagerDefinition, 'schemas' | 'instructions' | 'model'>> {
+  schemas: ResolvedSchema[];
+  instructions: string | undefined;
+  model: string | undefined;
+}
+
+/** LangMem's default memory: `{kind: "Memory", content: {content: "..."}}`. */
+export const DEFAULT_MEMORY_SCHEMA: MemorySchemaDefinition = {
+  kind: 'Memory',
+  description: 'A durable fact, preference, relationship, plan or correction about the user, as one short statement ("User likes dogs").',
+  schema: z.object({ content: z.string().trim().min(1).max(8_000) }),
+};
+
+/** The name of the manager used when a submit names none. */
+export const DEFAULT_MANAGER_NAME = 'memories';
+
+/** The default manager: LangMem's `create_memory_store_manager` defaults (deletes off), namespace `("memories",)`. */
+export const DEFAULT_MANAGER: MemoryManagerDefinition = { name: DEFAULT_MANAGER_NAME, namespace: [...DEFAULT_NAMESPACE] };
+
+const RESERVED_FIELDS = ['action', 'id', 'kind'];
+
+const definitionSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1–64 letters, digits, "_" or "-"'),
+  namespace: namespaceSchema,
+  schemas: z.array(z.object({ kind: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), description: z.string().max(2_000).optional(), schema: z.unknown() })).min(1).max(10).optional(),
+  instructions: z.string().max(20_000).optional(),
+  enableInserts: z.boolean().optional(),
+  enableUpdates: z.boolean().optional(),
+  enableDeletes: z.boolean().optional(),
+  profile: z.boolean().optional(),
+  queryLimit: z.number().int().min(0).max(200).optional(),
+  newestShown: z.number().int().min(0).max(200).optional(),
+  model: z.string().min(1).optional(),
+  maxDeletesPerBatch: z.number().int().min(0).max(MAX_OPERATIONS_PER_EXTRACTION).optional(),
+  maxUpdatesPerBatch: z.number().int().min(0).max(MAX_OPERATIONS_PER_EXTRACTION).optional(),
+});
+
+function resolveSchema(definition: MemorySchemaDefinition, manager: string): ResolvedSchema {
+  let validate: z.ZodType;
+  let jsonSchema: JsonSchema;
+  if (definition.schema instanceof z.ZodType) {
+    validate = definition.schema;
+    const { $schema: _ignored, ...json } = z.toJSONSchema(definition.schema, { io: 'input' }) as JsonSchema;
+    jsonSchema = json;
+  } else {
+    jsonSchema = definition.schema;
+    try {
+      validate = z.fromJSONSchema(definition.schema);
+    } catch (err) {
+      throw new ConfigurationError(`managers.${manager}.schemas.${definition.kind}: not a JSON Schema zod can read (${String(err)})`, { cause: err });
+    }
+  }
+  const properties = jsonSchema['properties'];
+  if (jsonSchema['type'] !== 'object' || typeof properties !== 'object' || properties === null) {
+    throw new ConfigurationError(`managers.${manager}.schemas.${definition.kind}: must describe an object (type: "object" with properties)`);
+  }
+  const reserved = RESERVED_FIELDS.filter((field) => field in properties);
+  if (reserved.length > 0) throw new ConfigurationError(`managers.${manager}.schemas.${definition.kind}: field names ${reserved.join(', ')} are reserved`);
+  return { kind: definition.kind, description: definition.description, validate: validate as z.ZodType<Record<string, unknown>>, jsonSchema };
+}
+
+/** Validates a definition and fills in its defaults; throws `ConfigurationError` naming the bad field. */
+export function resolveManager(definition: MemoryManagerDefinition): ResolvedManager {
+  const parsed = definitionSchema.safeParse(definition);
+  if (!parsed.success) throw new ConfigurationError(`invalid memory manager ${JSON.stringify(definition.name)}: ${describeZodError(parsed.error)}`);
+  const schemas = (definition.schemas ?? [DEFAULT_MEMORY_SCHEMA]).map((s) => resolveSchema(s, definition.name));
+  const kinds = new Set(schemas.map((s) => s.kind));
+  if (kinds.size !== schemas.length) throw new ConfigurationError(`managers.${definition.name}.schemas: each kind may appear once`);
+  if (definition.profile && schemas.length !== 1) throw new ConfigurationError(`managers.${definition.name}.profile: a profile manager has exactly one schema`);
+  if (!definition.profile && definition.enableInserts === false && definition.enableUpdates === false && definition.enableDeletes !== true) {
+    throw new ConfigurationError(`managers.${definition.name}: enables no operation (inserts, updates and deletes are all off)`);
+  }
+  return {
+    name: definition.name,
+    namespace: [...definition.namespace],
+    schemas,
+    instructions: definition.instructions,
+    enableInserts: definition.enableInserts ?? true,
+    enableUpdates: definition.enableUpdates ?? true,
+    enableDeletes: definition.enableDeletes ?? false,
+    profile: definition.profile ?? false,
+    queryLimit: definition.queryLimit ?? DEFAULT_QUERY_LIMIT,
+    newestShown: definition.newestShown ?? DEFAULT_NEWEST_MEMORIES_SHOWN,
+    model: definition.model,
+    maxDeletesPerBatch: definition.maxDeletesPerBatch ?? DEFAULT_MAX_DELETES_PER_BATCH,
+    maxUpdatesPerBatch: definition.maxUpdatesPerBatch ?? DEFAULT_MAX_UPDATES_PER_BATCH,
+  };
+}

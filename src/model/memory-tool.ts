@@ -1,0 +1,183 @@
+/**
+ * The tool a manager gives the model, and the validation of what the model sends back. Built from the
+ * manager's definition: only the enabled operations are offered, each kind's content has its own schema,
+ * and a reply is checked against the same rules before anything is written — a disabled operation, an
+ * unknown memory id, a field the schema refuses, or too many deletes are refused visibly, never applied.
+ *
+ * A reply that carries several calls of the tool (parallel tool use is disabled, but models may) is merged
+ * and validated as one: it is applied whole or not at all.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import { MAX_OPERATIONS_PER_EXTRACTION } from '../defaults';
+import { InvalidModelOutputError, ReviewRequiredError } from '../errors';
+import type { JsonSchema, ResolvedManager, ResolvedSchema } from '../managers/memory-manager';
+import type { MemoryItem } from '../store/memory-types';
+
+/** An operation, validated: what the batch writer applies. */
+export type MemoryOperation =
+  | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string }
+  | { action: 'update'; id: string; kind: string; content: Record<string, unknown> }
+  | { action: 'delete'; id: string };
+
+/** The key of a profile manager's one document in its namespace. */
+export const PROFILE_KEY = 'profile';
+
+/** The tool of a regular manager (insert / update / delete operations). */
+export const MEMORY_TOOL_NAME = 'manage_memories';
+
+/** The tool of a profile manager (the whole document, replaced). */
+export const PROFILE_TOOL_NAME = 'update_profile';
+
+function withoutReserved(value: Record<string, unknown>): Record<string, unknown> {
+  const { action: _a, id: _i, kind: _k, ...rest } = value;
+  return rest;
+}
+
+function operationVariant(action: string, schema: ResolvedSchema, manager: ResolvedManager, withId: boolean): JsonSchema {
+  const single = manager.schemas.length === 1;
+  const properties = (schema.jsonSchema['properties'] ?? {}) as Record<string, unknown>;
+  const required = (schema.jsonSchema['required'] ?? []) as string[];
+  return {
+    type: 'object',
+    description: `${action} a ${schema.kind} memory${schema.description ? `: ${schema.description}` : ''}`,
+    properties: {
+      action: { const: action },
+      ...(withId ? { id: { type: 'string', description: 'id of an existing memory' } } : {}),
+      kind: { const: schema.kind },
+      ...properties,
+    },
+    required: ['action', ...(withId ? ['id'] : []), ...(single ? [] : ['kind']), ...required],
+  };
+}
+
+/** The tool definition sent to the Messages API for a manager. */
+export function toolFor(manager: ResolvedManager): Anthropic.Tool {
+  if (manager.profile) {
+    const schema = manager.schemas[0] as ResolvedSchema;
+    return {
+      name: PROFILE_TOOL_NAME,
+      description: `Write the complete, updated ${schema.kind} document${schema.description ? ` (${schema.description})` : ''}, keeping what is still true and adding what the new messages tell.`,
+      input_schema: schema.jsonSchema as Anthropic.Tool.InputSchema,
+    };
+  }
+  const variants: JsonSchema[] = [];
+  for (const schema of manager.schemas) {
+    if (manager.enableInserts) variants.push(operationVariant('insert', schema, manager, false));
+    if (manager.enableUpdates) variants.push(operationVariant('update', schema, manager, true));
+  }
+  if (manager.enableDeletes) {
+    variants.push({ type: 'object', description: 'delete an existing memory', properties: { action: { const: 'delete' }, id: { type: 'string' } }, required: ['action', 'id'] });
+  }
+  return {
+    name: MEMORY_TOOL_NAME,
+    description: 'Insert, update or delete long-term memories extracted from the conversation, all in this one call.',
+    input_schema: {
+      type: 'object',
+      properties: { operations: { type: 'array', maxItems: MAX_OPERATIONS_PER_EXTRACTION, items: { anyOf: variants } } },
+      required: ['operations'],
+    },
+  };
+}
+
+/** Field paths and messages of a zod-style issue list, prefixed. */
+function describeIssues(prefix: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
+  return issues.map((issue) => `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.')}: ${issue.message}`);
+}
+
+/**
+ * The validated operations of a reply's tool inputs (several calls merged). Throws InvalidModelOutputError
+ * naming every bad field; ReviewRequiredError when the reply is valid but deletes or updates more than the
+ * manager allows in one batch.
+ */
+export function parseToolInputs(inputs: readonly unknown[], manager: ResolvedManager, existing: readonly MemoryItem[]): MemoryOperation[] {
+  const known = new Map(existing.map((item) => [item.key, item]));
+  const operations = manager.profile ? profileOperations(inputs, manager, known) : regularOperations(inputs, manager, known);
+  const deletes = operations.filter((op) => op.action === 'delete').length;
+  const updates = operations.filter((op) => op.action === 'update').length;
+  if (!manager.profile && (deletes > manager.maxDeletesPerBatch || updates > manager.maxUpdatesPerBatch)) {
+    throw new ReviewRequiredError(
+      `the reply deletes ${deletes} and updates ${updates} memories; manager ${manager.name} applies at most ${manager.maxDeletesPerBatch} deletes and ${manager.maxUpdatesPerBatch} updates per batch without review. Proposed: ${JSON.stringify(operations).slice(0, 20_000)}`,
+    );
+  }
+  return operations;
+}
+
+function profileOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>): MemoryOperation[] {
+  const schema = manager.schemas[0] as ResolvedSchema;
+  if (inputs.length !== 1) throw new InvalidModelOutputError(`expected one ${PROFILE_TOOL_NAME} call, got ${inputs.length}`);
+  const parsed = schema.validate.safeParse(inputs[0]);
+  if (!parsed.success) throw new InvalidModelOutputError(`invalid ${PROFILE_TOOL_NAME} input: ${describeIssues('', parsed.error.issues).join('; ')}`);
+  const current = known.get(PROFILE_KEY);
+  return [
+    current
+      ? { action: 'update', id: PROFILE_KEY, kind: schema.kind, content: withoutReserved(parsed.data) }
+      : { action: 'insert', kind: schema.kind, content: withoutReserved(parsed.data), key: PROFILE_KEY },
+  ];
+}
+
+function regularOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>): MemoryOperation[] {
+  const raw = inputs.flatMap((input) => {
+    const operations = (input as { operations?: unknown } | null)?.operations;
+    return Array.isArray(operations) ? (operations as unknown[]) : [{ invalid: `a ${MEMORY_TOOL_NAME} call without an operations list` }];
+  });
+  const problems: string[] = [];
+  if (raw.length > MAX_OPERATIONS_PER_EXTRACTION) problems.push(`operations: at most ${MAX_OPERATIONS_PER_EXTRACTION} per reply, got ${raw.length}`);
+  const touched = new Set<string>();
+  const operations: MemoryOperation[] = [];
+  raw.forEach((candidate, i) => {
+    const at = `operations.${i}`;
+    if (typeof candidate !== 'object' || candidate === null) {
+      problems.push(`${at}: must be an object`);
+      return;
+    }
+    const op = candidate as Record<string, unknown>;
+    const action = op['action'];
+    const allowed = { insert: manager.enableInserts, update: manager.enableUpdates, delete: manager.enableDeletes };
+    if (action !== 'insert' && action !== 'update' && action !== 'delete') {
+      problems.push(`${at}.action: must be ${Object.entries(allowed).filter(([, on]) => on).map(([a]) => `"${a}"`).join(', ')}`);
+      return;
+    }
+    if (!allowed[action]) {
+      problems.push(`${at}.action: ${action}s are disabled for memory manager ${manager.name}`);
+      return;
+    }
+    let current: MemoryItem | undefined;
+    if (action !== 'insert') {
+      const id = op['id'];
+      current = typeof id === 'string' ? known.get(id) : undefined;
+      if (!current) {
+        problems.push(typeof id === 'string' ? `${at}.id: no existing memory ${JSON.stringify(id)}` : `${at}.id: required (the id of an existing memory)`);
+        return;
+      }
+      if (touched.has(current.key)) problems.push(`${at}.id: memory ${current.key} is changed twice in one reply`);
+      touched.add(current.key);
+      if (action === 'delete') {
+        operations.push({ action: 'delete', id: current.key });
+        return;
+      }
+    }
+    const currentKind = current?.value['kind'];
+    const kind =
+      typeof op['kind'] === 'string'
+        ? op['kind']
+        : typeof currentKind === 'string'
+          ? currentKind
+          : manager.schemas.length === 1
+            ? manager.schemas[0]?.kind
+            : undefined;
+    const schema = manager.schemas.find((s) => s.kind === kind);
+    if (!schema) {
+      problems.push(`${at}.kind: must be one of ${manager.schemas.map((s) => s.kind).join(', ')}`);
+      return;
+    }
+    const parsed = schema.validate.safeParse(withoutReserved(op));
+    if (!parsed.success) {
+      problems.push(...describeIssues(at, parsed.error.issues));
+      return;
+    }
+    const content = withoutReserved(parsed.data);
+    operations.push(current ? { action: 'update', id: current.key, kind: schema.kind, content } : { action: 'insert', kind: schema.kind, content });
+  });
+  if (problems.length > 0) throw new InvalidModelOutputError(`invalid ${MEMORY_TOOL_NAME} input: ${problems.join('; ')}`);
+  return operations;
+}
