@@ -104,6 +104,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  // The default model name is Anthropic's; Bedrock knows models by its own ids and inference profiles.
+  if (e.MODEL_PROVIDER === 'bedrock' && present['ANTHROPIC_MODEL'] === undefined) {
+    throw new ConfigurationError(
+      'invalid configuration: ANTHROPIC_MODEL: required with MODEL_PROVIDER=bedrock (a Bedrock model id or inference profile, e.g. "us.anthropic.claude-…")',
+    );
+  }
   return {
     temporalAddress: e.TEMPORAL_ADDRESS,
     temporalNamespace: e.TEMPORAL_NAMESPACE,

@@ -114,6 +114,15 @@ export class InboxConflictError extends MemoryManagerError {
   readonly retryable = true;
 }
 
+/**
+ * A batch names a memory manager this worker does not have (a rolling deploy: the client knows a manager
+ * the worker's build does not yet). Retryable through the retry window, like `ModelAccessError`: once a
+ * worker with the manager polls the queue, the batch goes through instead of becoming a dead letter.
+ */
+export class ManagerUnavailableError extends MemoryManagerError {
+  readonly retryable = true;
+}
+
 /** Failure types Temporal must not retry; listed in the extraction activity's retry policy. */
 export const NON_RETRYABLE_ERROR_TYPES = [
   'InvalidInputError',

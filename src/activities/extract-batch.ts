@@ -80,7 +80,9 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       }
       const manager = managers.forBatch(ref.manager);
       const existing = await memoriesToShow(deps, manager, ref.namespace, messages.map((m) => m.content).join('\n'));
-      const proposal = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal });
+      // A profile re-created after its document was deleted continues that document's versions.
+      const profileVersion = manager.profile && existing.length === 0 ? (await deps.store.lastVersion(ref.namespace, PROFILE_KEY)) + 1 : undefined;
+      const proposal = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion });
       const result = await deps.batches.apply({
         ref,
         operations: proposal.operations,

@@ -1,5 +1,5 @@
 /** Public surface of the client side: what Lambda handlers and applications import. */
-export { MemoryClient, type MemoryClientOptions, type SubmitReceipt, type ThreadStatus, type RetryInfo, type RedriveReceipt } from './memory-client';
+export { MemoryClient, type MemoryClientOptions, type SubmitReceipt, type SubmitTargetReceipt, type ThreadStatus, type RetryInfo, type RedriveReceipt } from './memory-client';
 export { prepareSubmission, resolveNamespace, type PreparedSubmission } from './prepare-submission';
 export { DynamoMemoryStore, type SearchOptions, type ListNamespacesOptions, type WriteOptions, type MemoryStoreOptions } from '../store/memory-store';
 export { DynamoLangGraphStore, type LangGraphStoreOptions } from '../store/langgraph-store';

@@ -64,9 +64,22 @@ export interface SubmitReceipt {
   runId: string;
   /** Ids of the submitted messages (generated ones included); pass stable ids to make retries dedupe. */
   messageIds: string[];
-  /** Messages stored for the first time. */
+  /**
+   * Messages stored for the first time, counted per (manager, message): a submit to two managers stores
+   * each message twice, once in each manager's namespace.
+   */
   newMessages: number;
-  /** Messages already stored under the same namespace and id: not extracted again. */
+  /** Messages already stored under the same namespace and id, per (manager, message): not extracted again. */
+  duplicates: number;
+  /** Each manager the messages went to, with its namespace and counts. */
+  targets: SubmitTargetReceipt[];
+}
+
+/** What one submit stored for one memory manager. */
+export interface SubmitTargetReceipt {
+  manager: string;
+  namespace: string[];
+  newMessages: number;
   duplicates: number;
 }
 
@@ -152,29 +165,41 @@ export class MemoryClient {
     const prepared = prepareSubmission(threadId, messages, options, undefined, this.managers);
     for (const target of prepared.targets) this.store.assertWithinTenant(target.namespace, `namespace of manager ${target.manager}`);
     const thread = this.threadKey(prepared.threadId);
+    // Every target's owner is checked before any is appended to: a submit refused for one manager stores nothing.
+    await Promise.all(prepared.targets.map((target) => this.inbox.owners.check(target.namespace, target.manager)));
     // One copy per manager (semantic and episodic managers, say): each namespace dedupes on its own.
     const appended = { lastSeq: 0, newMessages: 0, duplicates: 0 };
-    for (const target of prepared.targets) {
-      const result = await this.inbox.append(thread, target.namespace, prepared.messages, target.manager);
-      appended.lastSeq = Math.max(appended.lastSeq, result.lastSeq);
-      appended.newMessages += result.newMessages;
-      appended.duplicates += result.duplicates;
-    }
-    // Signalled even when every message was a duplicate: the first submit may have died before its signal.
-    const payload: MessagesAddedPayload = {
+    const targets: SubmitTargetReceipt[] = [];
+    const payload = (): MessagesAddedPayload => ({
       lastSeq: appended.lastSeq,
       newMessages: appended.newMessages,
       duplicates: appended.duplicates,
       afterSeconds: prepared.afterSeconds,
       maxWaitSeconds: prepared.maxWaitSeconds,
-    };
-    const handle = await this.signalWithStart(thread, messagesAddedSignal.name, [payload]);
+    });
+    try {
+      for (const target of prepared.targets) {
+        const result = await this.inbox.append(thread, target.namespace, prepared.messages, target.manager);
+        targets.push({ ...target, newMessages: result.newMessages, duplicates: result.duplicates });
+        appended.lastSeq = Math.max(appended.lastSeq, result.lastSeq);
+        appended.newMessages += result.newMessages;
+        appended.duplicates += result.duplicates;
+      }
+    } catch (err) {
+      // A later target failed (a lost claim race, DynamoDB): the earlier targets' messages are stored, so the
+      // thread hears of them now rather than at the caller's retry, which may never come.
+      if (appended.lastSeq > 0) await this.signalWithStart(thread, messagesAddedSignal.name, [payload()]).catch(() => undefined);
+      throw err;
+    }
+    // Signalled even when every message was a duplicate: the first submit may have died before its signal.
+    const handle = await this.signalWithStart(thread, messagesAddedSignal.name, [payload()]);
     return {
       workflowId: threadWorkflowId(thread),
       runId: handle,
       messageIds: prepared.messages.map((m) => m.id),
       newMessages: appended.newMessages,
       duplicates: appended.duplicates,
+      targets,
     };
   }
 

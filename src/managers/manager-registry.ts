@@ -1,5 +1,5 @@
 /** The memory managers a deployment knows, by name; the client and the worker are built with the same one. */
-import { ConfigurationError, InvalidInputError } from '../errors';
+import { ConfigurationError, InvalidInputError, ManagerUnavailableError } from '../errors';
 import { DEFAULT_MANAGER, DEFAULT_MANAGER_NAME, resolveManager, type MemoryManagerDefinition, type ResolvedManager } from './memory-manager';
 
 /**
@@ -29,10 +29,13 @@ export class ManagerRegistry {
     return manager;
   }
 
-  /** The manager named on a batch (the worker's side); `ConfigurationError` when the worker lacks it. */
+  /**
+   * The manager named on a batch (the worker's side); `ManagerUnavailableError` (retried) when this worker
+   * lacks it, so a batch submitted by a newer client waits for a worker that has it.
+   */
   forBatch(name: string | undefined): ResolvedManager {
     const manager = this.byName.get(name ?? DEFAULT_MANAGER_NAME);
-    if (!manager) throw new ConfigurationError(`no memory manager named ${JSON.stringify(name)} on this worker: give the worker the client's managers`);
+    if (!manager) throw new ManagerUnavailableError(`no memory manager named ${JSON.stringify(name)} on this worker: give the worker the client's managers`);
     return manager;
   }
 

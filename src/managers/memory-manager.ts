@@ -26,7 +26,10 @@ export interface MemorySchemaDefinition {
   kind: string;
   /** What this kind is for, shown to the model. */
   description?: string;
-  /** The content's shape: a zod object schema or a JSON Schema object. Field names `action`, `id`, `kind` are reserved. */
+  /**
+   * The content's shape: a zod object schema or a JSON Schema object, self-contained (no `$ref`/`$defs`).
+   * Field names `action`, `id`, `kind` are reserved; fields the schema does not declare are dropped.
+   */
   schema: z.ZodType | JsonSchema;
 }
 
@@ -106,6 +109,22 @@ const definitionSchema = z.object({
   maxUpdatesPerBatch: z.number().int().min(0).max(MAX_OPERATIONS_PER_EXTRACTION).optional(),
 });
 
+/** Whether a JSON Schema uses `$ref` anywhere. */
+function hasReference(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasReference);
+  if (typeof node !== 'object' || node === null) return false;
+  return Object.entries(node).some(([key, value]) => key === '$ref' || hasReference(value));
+}
+
+/** The tool embeds a kind's properties inside its own schema, where a reference would point at nothing. */
+function assertSelfContained(jsonSchema: JsonSchema, kind: string, manager: string): void {
+  if (['$defs', 'definitions'].some((key) => key in jsonSchema) || hasReference(jsonSchema)) {
+    throw new ConfigurationError(
+      `managers.${manager}.schemas.${kind}: $ref and $defs are not supported; inline the referenced schemas (zod: no recursive or registered schemas)`,
+    );
+  }
+}
+
 function resolveSchema(definition: MemorySchemaDefinition, manager: string): ResolvedSchema {
   let validate: z.ZodType;
   let jsonSchema: JsonSchema;
@@ -113,8 +132,10 @@ function resolveSchema(definition: MemorySchemaDefinition, manager: string): Res
     validate = definition.schema;
     const { $schema: _ignored, ...json } = z.toJSONSchema(definition.schema, { io: 'input' }) as JsonSchema;
     jsonSchema = json;
+    assertSelfContained(jsonSchema, definition.kind, manager);
   } else {
     jsonSchema = definition.schema;
+    assertSelfContained(jsonSchema, definition.kind, manager);
     try {
       validate = z.fromJSONSchema(definition.schema);
     } catch (err) {
@@ -138,6 +159,12 @@ export function resolveManager(definition: MemoryManagerDefinition): ResolvedMan
   const kinds = new Set(schemas.map((s) => s.kind));
   if (kinds.size !== schemas.length) throw new ConfigurationError(`managers.${definition.name}.schemas: each kind may appear once`);
   if (definition.profile && schemas.length !== 1) throw new ConfigurationError(`managers.${definition.name}.profile: a profile manager has exactly one schema`);
+  // A profile is created once and then rewritten whole: it always inserts and updates, and never deletes.
+  if (definition.profile && (definition.enableInserts === false || definition.enableUpdates === false || definition.enableDeletes === true)) {
+    throw new ConfigurationError(
+      `managers.${definition.name}.profile: a profile manager inserts its document once and then updates it; enableInserts, enableUpdates and enableDeletes do not apply`,
+    );
+  }
   if (!definition.profile && definition.enableInserts === false && definition.enableUpdates === false && definition.enableDeletes !== true) {
     throw new ConfigurationError(`managers.${definition.name}: enables no operation (inserts, updates and deletes are all off)`);
   }

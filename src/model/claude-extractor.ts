@@ -43,6 +43,8 @@ export interface ExtractionInput {
   existing: readonly MemoryItem[];
   /** Aborts the model call (the activity's cancellation signal). */
   signal?: AbortSignal;
+  /** For a profile manager whose document is absent: the version a new one gets (after a deleted one). @default 1 */
+  profileVersion?: number;
 }
 
 /** Anything that turns messages plus existing memories into operations; Claude in production. */
@@ -79,12 +81,12 @@ export class ClaudeExtractor implements MemoryExtractor {
     private readonly options: ClaudeExtractorOptions,
   ) {}
 
-  async extract({ manager, messages, existing, signal }: ExtractionInput): Promise<ExtractionProposal> {
+  async extract({ manager, messages, existing, signal, profileVersion }: ExtractionInput): Promise<ExtractionProposal> {
     const model = manager.model ?? this.options.model;
     const system = systemPrompt(manager);
     const tool = toolFor(manager);
     // A profile manager's one document is never left out: without it the model would write a second one.
-    const shown = manager.profile ? [...existing] : this.withinBudget(system, messages, existing);
+    const shown = manager.profile ? [...existing] : this.withinBudget(system + JSON.stringify(tool), messages, existing);
     const conversation: Anthropic.MessageParam[] = [{ role: 'user', content: extractionData(messages, shown) }];
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
     let maxTokens = this.options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
@@ -105,7 +107,7 @@ export class ClaudeExtractor implements MemoryExtractor {
       const calls = response.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === tool.name);
       try {
         if (calls.length === 0) throw new InvalidModelOutputError(`model reply has no ${tool.name} tool call (stop_reason: ${response.stop_reason ?? 'none'})`);
-        const operations = parseToolInputs(calls.map((c) => c.input), manager, shown);
+        const operations = parseToolInputs(calls.map((c) => c.input), manager, shown, { profileVersion });
         const cost = costUsd(response.model || model, usage, this.options.prices);
         return { operations, usage, model: response.model || model, memoriesShown: shown.length, requests, ...(cost !== undefined ? { costUsd: cost } : {}) };
       } catch (err) {

@@ -15,7 +15,8 @@ import type { MemoryItem } from '../store/memory-types';
 
 /** An operation, validated: what the batch writer applies. */
 export type MemoryOperation =
-  | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string }
+  /** `key` and `version` only for a profile's one document, which may follow a deleted one (versions go on). */
+  | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string; version?: number }
   | { action: 'update'; id: string; kind: string; content: Record<string, unknown> }
   | { action: 'delete'; id: string };
 
@@ -50,6 +51,14 @@ function operationVariant(action: string, schema: ResolvedSchema, manager: Resol
   };
 }
 
+function enabledActions(manager: ResolvedManager): string[] {
+  return [manager.enableInserts ? 'insert' : '', manager.enableUpdates ? 'update' : '', manager.enableDeletes ? 'delete' : ''].filter(Boolean);
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** The tool definition sent to the Messages API for a manager. */
 export function toolFor(manager: ResolvedManager): Anthropic.Tool {
   if (manager.profile) {
@@ -70,13 +79,19 @@ export function toolFor(manager: ResolvedManager): Anthropic.Tool {
   }
   return {
     name: MEMORY_TOOL_NAME,
-    description: 'Insert, update or delete long-term memories extracted from the conversation, all in this one call.',
+    description: `${capitalized(enabledActions(manager).join(', '))} long-term memories extracted from the conversation, all in this one call.`,
     input_schema: {
       type: 'object',
       properties: { operations: { type: 'array', maxItems: MAX_OPERATIONS_PER_EXTRACTION, items: { anyOf: variants } } },
       required: ['operations'],
     },
   };
+}
+
+/** Content reduced to the fields its kind declares (JSON Schema kinds let unknown fields through by default). */
+function declared(schema: ResolvedSchema, content: Record<string, unknown>): Record<string, unknown> {
+  const properties = Object.keys(schema.jsonSchema['properties'] ?? {});
+  return Object.fromEntries(Object.entries(content).filter(([field]) => properties.includes(field)));
 }
 
 /** Field paths and messages of a zod-style issue list, prefixed. */
@@ -89,9 +104,14 @@ function describeIssues(prefix: string, issues: readonly { path: readonly Proper
  * naming every bad field; ReviewRequiredError when the reply is valid but deletes or updates more than the
  * manager allows in one batch.
  */
-export function parseToolInputs(inputs: readonly unknown[], manager: ResolvedManager, existing: readonly MemoryItem[]): MemoryOperation[] {
+export function parseToolInputs(
+  inputs: readonly unknown[],
+  manager: ResolvedManager,
+  existing: readonly MemoryItem[],
+  options: { profileVersion?: number } = {},
+): MemoryOperation[] {
   const known = new Map(existing.map((item) => [item.key, item]));
-  const operations = manager.profile ? profileOperations(inputs, manager, known) : regularOperations(inputs, manager, known);
+  const operations = manager.profile ? profileOperations(inputs, manager, known, options.profileVersion ?? 1) : regularOperations(inputs, manager, known);
   const deletes = operations.filter((op) => op.action === 'delete').length;
   const updates = operations.filter((op) => op.action === 'update').length;
   if (!manager.profile && (deletes > manager.maxDeletesPerBatch || updates > manager.maxUpdatesPerBatch)) {
@@ -102,7 +122,7 @@ export function parseToolInputs(inputs: readonly unknown[], manager: ResolvedMan
   return operations;
 }
 
-function profileOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>): MemoryOperation[] {
+function profileOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>, version: number): MemoryOperation[] {
   const schema = manager.schemas[0] as ResolvedSchema;
   if (inputs.length !== 1) throw new InvalidModelOutputError(`expected one ${PROFILE_TOOL_NAME} call, got ${inputs.length}`);
   const parsed = schema.validate.safeParse(inputs[0]);
@@ -110,8 +130,8 @@ function profileOperations(inputs: readonly unknown[], manager: ResolvedManager,
   const current = known.get(PROFILE_KEY);
   return [
     current
-      ? { action: 'update', id: PROFILE_KEY, kind: schema.kind, content: withoutReserved(parsed.data) }
-      : { action: 'insert', kind: schema.kind, content: withoutReserved(parsed.data), key: PROFILE_KEY },
+      ? { action: 'update', id: PROFILE_KEY, kind: schema.kind, content: declared(schema, withoutReserved(parsed.data)) }
+      : { action: 'insert', kind: schema.kind, content: declared(schema, withoutReserved(parsed.data)), key: PROFILE_KEY, version },
   ];
 }
 
@@ -157,17 +177,19 @@ function regularOperations(inputs: readonly unknown[], manager: ResolvedManager,
       }
     }
     const currentKind = current?.value['kind'];
-    const kind =
-      typeof op['kind'] === 'string'
-        ? op['kind']
-        : typeof currentKind === 'string'
-          ? currentKind
-          : manager.schemas.length === 1
-            ? manager.schemas[0]?.kind
-            : undefined;
+    // An update keeps the memory's kind: a reply may not turn an Episode into a Memory.
+    if (current && typeof op['kind'] === 'string' && op['kind'] !== currentKind) {
+      problems.push(`${at}.kind: memory ${current.key} is a ${String(currentKind)}; an update cannot change its kind`);
+      return;
+    }
+    const kind = current ? currentKind : typeof op['kind'] === 'string' ? op['kind'] : manager.schemas.length === 1 ? manager.schemas[0]?.kind : undefined;
     const schema = manager.schemas.find((s) => s.kind === kind);
     if (!schema) {
-      problems.push(`${at}.kind: must be one of ${manager.schemas.map((s) => s.kind).join(', ')}`);
+      problems.push(
+        current
+          ? `${at}.id: memory ${current.key} is a ${String(currentKind)}, not a kind manager ${manager.name} writes`
+          : `${at}.kind: must be one of ${manager.schemas.map((s) => s.kind).join(', ')}`,
+      );
       return;
     }
     const parsed = schema.validate.safeParse(withoutReserved(op));
@@ -175,7 +197,7 @@ function regularOperations(inputs: readonly unknown[], manager: ResolvedManager,
       problems.push(...describeIssues(at, parsed.error.issues));
       return;
     }
-    const content = withoutReserved(parsed.data);
+    const content = declared(schema, withoutReserved(parsed.data));
     operations.push(current ? { action: 'update', id: current.key, kind: schema.kind, content } : { action: 'insert', kind: schema.kind, content });
   });
   if (problems.length > 0) throw new InvalidModelOutputError(`invalid ${MEMORY_TOOL_NAME} input: ${problems.join('; ')}`);

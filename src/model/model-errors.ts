@@ -19,9 +19,13 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** Bedrock's 400 messages for a model id it does not know or that this account cannot invoke this way. */
+const BEDROCK_UNKNOWN_MODEL = /model identifier is invalid|invocation of model ID .* with on-demand throughput isn.t supported/i;
+
 /**
  * Returns the domain error for an error thrown by `messages.create`; unknown errors pass through.
- * 401/403/404 are configuration outages (retried through the retry window), other 4xx are final.
+ * 401/403/404 (and Bedrock's 400 for an unknown model id) are configuration outages (retried through
+ * the retry window), other 4xx are final.
  */
 export function mapModelError(err: unknown): unknown {
   if (!(err instanceof APIError)) return err;
@@ -41,6 +45,10 @@ export function mapModelError(err: unknown): unknown {
     return new ModelAccessError(`model API refused access (${status}; check the API key and the model name): ${err.message}`, {
       cause: err,
     });
+  }
+  // Bedrock answers an unknown or unavailable model id with 400 ValidationException, not 404.
+  if (status === 400 && BEDROCK_UNKNOWN_MODEL.test(err.message)) {
+    return new ModelAccessError(`model API does not know the model (check ANTHROPIC_MODEL): ${err.message}`, { cause: err });
   }
   return new ModelRequestError(`model API rejected the request (${status}): ${err.message}`, { cause: err });
 }

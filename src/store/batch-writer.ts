@@ -157,9 +157,14 @@ export class BatchWriter {
         // Derived from the batch, so a retried commit writes the same keys (a profile's one document has its own).
         const key = op.key ?? insertedMemoryKey(ref.batchId, index);
         result.inserted.push(key);
-        const item: MemoryItem = { namespace: ref.namespace, key, value: { kind: op.kind, content: op.content }, createdAt: nowIso, updatedAt: nowIso, version: 1 };
-        put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), { expression: 'attribute_not_exists(pk)' });
-        put(historyItem({ namespace: ref.namespace, key, version: 1, action: 'insert', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
+        const version = op.version ?? 1;
+        const item: MemoryItem = { namespace: ref.namespace, key, value: { kind: op.kind, content: op.content }, createdAt: nowIso, updatedAt: nowIso, version };
+        // Only over nothing, or over what a deleted or expired memory left (a profile re-created after a delete).
+        put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), {
+          expression: 'attribute_not_exists(pk) OR deleted = :true OR expiresAt <= :nowSec',
+          values: { ':true': true, ':nowSec': Math.floor(Date.parse(nowIso) / 1000) },
+        });
+        put(historyItem({ namespace: ref.namespace, key, version, action: 'insert', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
         return;
       }
       const seen = batch.existing.get(op.id);

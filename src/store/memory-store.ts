@@ -338,6 +338,12 @@ export class DynamoMemoryStore {
     }
   }
 
+  /** The last version a memory had, deleted or not (0 for a memory never written): what its next write follows. */
+  async lastVersion(namespace: readonly string[], key: string): Promise<number> {
+    const current = await this.getRecord(namespace, key);
+    return (current?.['version'] as number | undefined) ?? (await this.lastHistoryVersion(namespace, key));
+  }
+
   /** The newest version in a memory's history (0 for a memory never written). */
   private async lastHistoryVersion(namespace: readonly string[], key: string): Promise<number> {
     for await (const record of queryItems(this.doc, {

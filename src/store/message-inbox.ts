@@ -16,9 +16,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ThreadMessage } from '../contract';
 import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK } from '../defaults';
-import { InboxConflictError, InvalidInputError } from '../errors';
+import { InboxConflictError } from '../errors';
 import { DEFAULT_MANAGER_NAME } from '../managers/memory-manager';
 import { utf8Bytes } from '../rules';
+import { NamespaceOwners, ownedByAnother } from './namespace-owners';
 import { queryAll, queryItems } from './query-pages';
 import {
   CURSOR_SK_PREFIX,
@@ -114,18 +115,25 @@ export interface ReadRangeOptions {
  * const { lastSeq, newMessages } = await inbox.append('thread-1', ['memories'], messages);
  */
 export class MessageInbox {
+  /** Which manager each namespace belongs to. */
+  readonly owners: NamespaceOwners;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.owners = new NamespaceOwners(doc, tableName);
+  }
 
   /**
    * Stores messages (already validated, ids filled in) under one namespace, skipping those already stored.
    * Writes in transactions of INBOX_WRITE_CHUNK messages; a crash between two leaves the first stored,
    * which a retried submit recognises by id. Throws `InboxConflictError` when concurrent submits to the
-   * same thread keep winning the race for sequence numbers.
+   * same thread keep winning the race for sequence numbers, and `InvalidInputError` (nothing stored) when
+   * the namespace belongs to another memory manager.
    */
   async append(threadId: string, namespace: readonly string[], messages: readonly ThreadMessage[], manager?: string): Promise<AppendResult> {
+    await this.owners.claim(namespace, manager ?? DEFAULT_MANAGER_NAME);
     const seen = new Set<string>();
     const unique: ThreadMessage[] = [];
     for (const message of messages) {
@@ -161,9 +169,7 @@ export class MessageInbox {
         const reasons = err.CancellationReasons ?? [];
         if (reasons[1]?.Code === 'ConditionalCheckFailed') {
           const owner = (await this.cursor(threadId, namespace))?.manager ?? DEFAULT_MANAGER_NAME;
-          throw new InvalidInputError(
-            `namespace ${JSON.stringify(namespace)} of thread ${threadId} belongs to memory manager ${owner}; a submit for manager ${manager ?? DEFAULT_MANAGER_NAME} cannot add to it`,
-          );
+          throw ownedByAnother(namespace, owner, manager ?? DEFAULT_MANAGER_NAME);
         }
         // Items: [head, cursor, then (dedupe key, message) per message]. A failed dedupe condition names a
         // duplicate, whose stored sequence number comes back with the reason.
@@ -205,8 +211,9 @@ export class MessageInbox {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         };
-    // A namespace belongs to one memory manager: a submit naming another is refused, so waiting messages are
-    // never extracted under another manager's rules. (Cursors from before managers count as the default's.)
+    // A namespace belongs to one memory manager (NamespaceOwners); the cursor repeats the check per thread,
+    // so waiting messages are never extracted under another manager's rules. (Cursors from before managers
+    // count as the default's.)
     const owner = manager ?? DEFAULT_MANAGER_NAME;
     const cursorItem = {
       Update: {

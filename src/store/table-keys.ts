@@ -7,6 +7,7 @@
  *                      LSI `recency`: rk `<updatedAt>#<key>` (live memories only)
  *                      GSI `tree`: gpk `tree#<first label>#<shard>`, gsk `<updatedAt>#<namespace>#<key>` (live only)
  * - memory history:    pk `ns#<labels joined>`,          sk `h#<sha256(key), 16 hex>#<version, 10 digits>`
+ * - namespace owner:   pk `ns#<labels joined>`,          sk `owner`  (the memory manager whose namespace it is)
  * Namespace registry (listNamespaces without a scan, no hot partition per first label):
  * - namespace:         pk `nsl#<first label>[U+001F<second label>]`, sk `<labels joined>`
  * - second label:      pk `nsl1#<first label>#<shard>`,  sk `<second label>`
@@ -51,6 +52,11 @@ export const MEMORY_SK_PREFIX = 'm#';
 /** A memory's key. */
 export function memoryKey(namespace: readonly string[], key: string): { pk: string; sk: string } {
   return { pk: memoryPartitionKey(namespace), sk: `${MEMORY_SK_PREFIX}${key}` };
+}
+
+/** The item naming the memory manager a namespace belongs to (written once, by the first submit). */
+export function namespaceOwnerKey(namespace: readonly string[]): { pk: string; sk: string } {
+  return { pk: memoryPartitionKey(namespace), sk: 'owner' };
 }
 
 /** Shards of the cross-namespace indexes: spreads one first label's namespaces over this many partitions. */

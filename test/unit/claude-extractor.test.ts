@@ -181,9 +181,9 @@ describe('the repair round', () => {
 describe('the prompt budget', () => {
   const existing = ['a', 'b', 'c', 'd', 'e'].map((key) => memory(key, `User fact ${key}: ${'x'.repeat(400)}`));
   const system = systemPrompt(manager());
-  // The extractor's own (conservative) measure: the fixed part, then each memory on its own.
+  // The extractor's own (conservative) measure: the fixed part (system prompt, tool, messages), then each memory on its own.
   const fitting = (shown: number) =>
-    estimateTokens(system) +
+    estimateTokens(system + JSON.stringify(toolFor(manager()))) +
     estimateTokens(extractionData(messages, [])) +
     existing.slice(0, shown).reduce((sum, item) => sum + estimateTokens(extractionData([], [item])), 0);
 

@@ -68,6 +68,11 @@ describe('loadConfig', () => {
     expect(loadConfig(env)).toEqual({ ...DEFAULTS, ...expected });
   });
 
+  it('requires ANTHROPIC_MODEL with MODEL_PROVIDER=bedrock (the default model name is not a Bedrock id)', () => {
+    expect(configurationError({ MODEL_PROVIDER: 'bedrock' }).message).toContain('ANTHROPIC_MODEL: required with MODEL_PROVIDER=bedrock');
+    expect(loadConfig({ MODEL_PROVIDER: 'bedrock', ANTHROPIC_MODEL: 'us.anthropic.claude-x' })).toMatchObject({ modelProvider: 'bedrock', model: 'us.anthropic.claude-x' });
+  });
+
   it('trims optional values', () => {
     expect(loadConfig({ ANTHROPIC_API_KEY: '  sk-test \n' }).anthropicApiKey).toBe('sk-test');
   });

@@ -177,6 +177,29 @@ test('a profile manager creates its one document under PROFILE_KEY, then updates
   expect((await h.deps.store.get(first.namespace, PROFILE_KEY))?.value).toEqual({ kind: 'UserProfile', content: { name: 'Ana', city: 'Porto' } });
 });
 
+// Deleting a profile leaves a tombstone (and its history); the next extraction writes a new document over
+// it, continuing the versions, instead of failing every attempt on "already exists".
+test('a profile deleted by a user is re-created by the next extraction, its versions going on', async () => {
+  const threadId = await h.submit(['I am Ana.'], ['profiles', uniqueId('ns')], uniqueId('thread'), 'profile');
+  const first = await h.plan(threadId);
+  h.fake.script({ kind: 'tool', input: { name: 'Ana' } });
+  await h.run(first);
+  await h.deps.store.delete(first.namespace, PROFILE_KEY);
+
+  await h.submit(['Call me Bia now, I live in Braga.'], first.namespace, threadId, 'profile');
+  const second = await h.plan(threadId);
+  h.fake.reset();
+  h.fake.script({ kind: 'tool', input: { name: 'Bia', city: 'Braga' } });
+  expect(await h.run(second)).toMatchObject({ status: 'extracted', inserted: [PROFILE_KEY], updated: [] });
+  expect(promptData(firstRequest()).existing_memories).toEqual([]);
+  expect(await h.deps.store.get(first.namespace, PROFILE_KEY)).toMatchObject({ version: 3, value: { kind: 'UserProfile', content: { name: 'Bia', city: 'Braga' } } });
+  expect((await h.deps.store.history(first.namespace, PROFILE_KEY)).map((change) => [change.version, change.action])).toEqual([
+    [1, 'insert'],
+    [2, 'delete'],
+    [3, 'insert'],
+  ]);
+});
+
 test('a manager’s own model is asked, and the result records the estimated cost', async () => {
   const ref = await managedBatchOf('priced', 'I like tea.');
   h.fake.script({ ...insert('User likes tea'), usage: { input_tokens: 1_000_000, output_tokens: 100_000 } });
@@ -186,10 +209,12 @@ test('a manager’s own model is asked, and the result records the estimated cos
   expect(await h.deps.batches.findReceipt(ref)).toMatchObject({ costUsd: 4.5 });
 });
 
-test('a batch naming a manager the worker lacks is a non-retryable ConfigurationError, before the model is called', async () => {
+// A rolling deploy: the client knows a manager this worker's build does not yet. The batch waits (retried
+// through the retry window) for a worker that has it, rather than becoming a dead letter at once.
+test('a batch naming a manager the worker lacks is a retryable ManagerUnavailableError, before the model is called', async () => {
   const ref = await batchOf('I like tea.');
   const failure = await h.runFailing({ ...ref, manager: 'unknown-manager' });
-  expect(failure).toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
+  expect(failure).toMatchObject({ type: 'ManagerUnavailableError', nonRetryable: false });
   expect(failure.message).toContain('"unknown-manager"');
   expect(h.fake.requests).toHaveLength(0);
   expect(await doneSeq(ref)).toBe(ref.afterSeq);

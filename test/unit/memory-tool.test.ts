@@ -1,7 +1,7 @@
 /** The tool a memory manager offers the model, the validation of its replies, and the managers' own validation. */
 import { z } from 'zod';
 import { MAX_OPERATIONS_PER_EXTRACTION } from '../../src/defaults';
-import { ConfigurationError, InvalidInputError, InvalidModelOutputError, ReviewRequiredError } from '../../src/errors';
+import { ConfigurationError, InvalidInputError, InvalidModelOutputError, ManagerUnavailableError, ReviewRequiredError, toApplicationFailure } from '../../src/errors';
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import {
   DEFAULT_MANAGER,
@@ -34,6 +34,14 @@ const PROFILE: MemorySchemaDefinition = {
   kind: 'UserProfile',
   schema: z.object({ name: z.string().optional(), city: z.string().optional(), languages: z.array(z.string()).optional() }),
 };
+
+/** A recursive zod kind: its JSON Schema refers to itself (`$ref: "#"`). */
+const TREE: z.ZodType = z.object({
+  name: z.string(),
+  get children() {
+    return z.array(TREE).optional();
+  },
+});
 
 const manager = (overrides: Partial<MemoryManagerDefinition> = {}) => resolveManager({ ...DEFAULT_MANAGER, ...overrides });
 const defaultManager = manager();
@@ -98,7 +106,9 @@ describe('toolFor', () => {
     expect(variant(tool, 2)).toMatchObject({ properties: { action: { const: 'delete' }, id: { type: 'string' } }, required: ['action', 'id'] });
   });
 
-  it('offers only the enabled operations', () => {
+  it('offers only the enabled operations, and describes only those', () => {
+    expect(toolFor(defaultManager).description).toMatch(/^Insert, update long-term memories/);
+    expect(toolFor(manager({ enableInserts: false, enableDeletes: true })).description).toMatch(/^Update, delete long-term memories/);
     expect(variants(toolFor(manager({ enableInserts: false })))).toEqual(['update Memory']);
     expect(variants(toolFor(manager({ enableUpdates: false, enableDeletes: true })))).toEqual(['insert Memory', 'delete']);
   });
@@ -249,11 +259,32 @@ describe('parseToolInputs', () => {
       expect(refusal(ops({ action: 'insert', kind: 'Fact', content: 'x' }), twoKinds).message).toContain('operations.0.kind: must be one of');
     });
 
+    it('refuses an update that would change a memory’s kind', () => {
+      const episode = item('e1', { kind: 'Episode', content: { observation: 'User missed the train' } });
+      const error = refusal(ops({ action: 'update', id: 'e1', kind: 'Memory', content: 'User commutes' }), twoKinds, [episode]);
+      expect(error).toBeInstanceOf(InvalidModelOutputError);
+      expect(error.message).toContain('operations.0.kind: memory e1 is a Episode; an update cannot change its kind');
+    });
+
+    it('refuses an update of a memory whose kind the manager does not write', () => {
+      const note = item('n1', { kind: 'Note', content: { text: 'written by another manager' } });
+      expect(refusal(ops({ action: 'update', id: 'n1', content: 'x' }), defaultManager, [note]).message).toContain(
+        'operations.0.id: memory n1 is a Note, not a kind manager memories writes',
+      );
+    });
+
     it('takes an update’s kind from the existing memory when the reply leaves it out', () => {
       const episode = item('e1', { kind: 'Episode', content: { observation: 'User missed the train' } });
       const [operation] = parseToolInputs(ops({ action: 'update', id: 'e1', observation: 'User missed two trains' }), twoKinds, [episode]);
       expect(operation).toEqual({ action: 'update', id: 'e1', kind: 'Episode', content: { observation: 'User missed two trains' } });
     });
+  });
+
+  it('keeps only the fields a JSON Schema kind declares (JSON Schema lets unknown fields through)', () => {
+    const json = manager({ name: 'prefs', schemas: [PREFERENCE] });
+    expect(parseToolInputs(ops({ action: 'insert', topic: 'tea', likes: true, note: 'smuggled', score: 9 }), json, [])).toEqual([
+      { action: 'insert', kind: 'Preference', content: { topic: 'tea', likes: true } },
+    ]);
   });
 
   it('validates a JSON Schema (not zod) kind with its own rules', () => {
@@ -269,7 +300,13 @@ describe('parseToolInputs', () => {
   describe('a profile manager', () => {
     it('inserts the document under PROFILE_KEY when there is none', () => {
       expect(parseToolInputs([{ name: 'Ana', city: 'Porto' }], profileManager, [])).toEqual([
-        { action: 'insert', kind: 'UserProfile', content: { name: 'Ana', city: 'Porto' }, key: PROFILE_KEY },
+        { action: 'insert', kind: 'UserProfile', content: { name: 'Ana', city: 'Porto' }, key: PROFILE_KEY, version: 1 },
+      ]);
+    });
+
+    it('re-creates a deleted document at the version after its last', () => {
+      expect(parseToolInputs([{ name: 'Ana' }], profileManager, [], { profileVersion: 4 })).toEqual([
+        { action: 'insert', kind: 'UserProfile', content: { name: 'Ana' }, key: PROFILE_KEY, version: 4 },
       ]);
     });
 
@@ -336,6 +373,23 @@ describe('resolveManager', () => {
     expect(resolveManager({ name: 'pruner', namespace: ['i'], enableInserts: false, enableUpdates: false, enableDeletes: true }).enableDeletes).toBe(true);
   });
 
+  it.each<[string, Partial<MemoryManagerDefinition>]>([
+    ['inserts off', { enableInserts: false }],
+    ['updates off', { enableUpdates: false }],
+    ['deletes on', { enableDeletes: true }],
+  ])('refuses a profile manager with %s (a profile is inserted once, then updated, never deleted)', (_label, flags) => {
+    expect(configError({ name: 'p', namespace: ['p'], schemas: [PROFILE], profile: true, ...flags })).toContain('managers.p.profile: a profile manager inserts its document once');
+  });
+
+  it.each<[string, MemorySchemaDefinition['schema']]>([
+    ['a $ref', { type: 'object', properties: { home: { $ref: '#/$defs/place' } } }],
+    ['$defs', { type: 'object', $defs: { place: { type: 'string' } }, properties: { home: { type: 'string' } } }],
+    ['a recursive zod schema', TREE],
+  ])('refuses a kind with %s: the tool inlines fields, where references would point at nothing', (_label, schema) => {
+    const message = configError({ name: 'm', namespace: ['m'], schemas: [{ kind: 'Place', schema }] });
+    expect(message).toContain('managers.m.schemas.Place: $ref and $defs are not supported');
+  });
+
   it('refuses the same kind twice', () => {
     expect(configError({ name: 'm', namespace: ['m'], schemas: [EPISODE, EPISODE] })).toContain('managers.m.schemas: each kind may appear once');
   });
@@ -391,8 +445,15 @@ describe('ManagerRegistry', () => {
     expect(() => registry.forSubmit('episodic', 'options.managers.2')).toThrow('options.managers.2: no memory manager named "episodic" (known: memories, semantic, profile)');
   });
 
-  it('an unknown manager on a batch is the worker’s ConfigurationError', () => {
-    expect(() => registry.forBatch('episodic')).toThrow(ConfigurationError);
+  it('an unknown manager on a batch is a retryable ManagerUnavailableError (a worker not yet deployed with it)', () => {
+    expect(() => registry.forBatch('episodic')).toThrow(ManagerUnavailableError);
+    let thrown: unknown;
+    try {
+      registry.forBatch('episodic');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(toApplicationFailure(thrown, 3)).toMatchObject({ type: 'ManagerUnavailableError', nonRetryable: false });
     expect(() => registry.forBatch('episodic')).toThrow('no memory manager named "episodic" on this worker');
   });
 });

@@ -149,26 +149,53 @@ test("a new namespace's cursor starts at the inbox head: nothing of it lies belo
 
 test('a cursor records the memory manager of its namespace', async () => {
   const thread = uniqueId('thread');
-  await inbox.append(thread, NS, messages('a', 2), 'curator');
-  await inbox.append(thread, NS, messages('b', 1), 'curator');
-  expect(await inbox.cursor(thread, NS)).toEqual({ namespace: NS, manager: 'curator', doneSeq: 0, lastSeq: 3 });
+  const curated = ['curated', uniqueId('ns')];
+  await inbox.append(thread, curated, messages('a', 2), 'curator');
+  await inbox.append(thread, curated, messages('b', 1), 'curator');
+  expect(await inbox.cursor(thread, curated)).toEqual({ namespace: curated, manager: 'curator', doneSeq: 0, lastSeq: 3 });
   await inbox.append(thread, ['memories', 'other'], messages('c', 1));
   expect(await inbox.cursor(thread, ['memories', 'other'])).toMatchObject({ manager: 'memories' }); // the default manager
 });
 
-// BUG (src/store/message-inbox.ts appendItems): the cursor update SETs `manager` unconditionally, so a later
-// submit for another manager to the same (thread, namespace) silently re-assigns the namespace, and the
-// messages already waiting are extracted with the other manager's rules (its schemas, its deletes) in one
-// batch. prepareSubmission refuses two managers on one namespace within a submit; across submits nothing does.
-test('a namespace belongs to one manager: appending to it for another manager is refused, not re-assigned', async () => {
-  const thread = uniqueId('thread');
-  await inbox.append(thread, NS, messages('a', 1), 'curator');
-  const refused: unknown = await inbox.append(thread, NS, messages('b', 1), 'memories').then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(refused).toBeInstanceOf(InvalidInputError);
-  expect(await inbox.cursor(thread, NS)).toMatchObject({ manager: 'curator', lastSeq: 1 });
+// A namespace belongs to one manager, in every thread: waiting messages are never extracted under another
+// manager's rules, and one namespace's memories never mix two managers' kinds.
+describe('namespace ownership', () => {
+  it('refuses appending to a thread\'s namespace for another manager, and re-assigns nothing', async () => {
+    const thread = uniqueId('thread');
+    const ns = ['owned', uniqueId('ns')];
+    await inbox.append(thread, ns, messages('a', 1), 'curator');
+    const refused: unknown = await inbox.append(thread, ns, messages('b', 1), 'memories').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect(await inbox.cursor(thread, ns)).toMatchObject({ manager: 'curator', lastSeq: 1 });
+  });
+
+  it('refuses another manager in another thread too, before storing anything there', async () => {
+    const ns = ['owned', uniqueId('ns')];
+    await inbox.append(uniqueId('thread'), ns, messages('a', 1), 'curator');
+    const other = uniqueId('thread');
+    // A fresh inbox: the claim is read from the table, not from the first inbox's cache.
+    const fresh = new MessageInbox(table.doc, table.tableName);
+    await expect(fresh.append(other, ns, messages('b', 1), 'episodic')).rejects.toThrow(
+      `namespace ${JSON.stringify(ns)} belongs to memory manager curator; a submit for manager episodic cannot add to it`,
+    );
+    expect(await fresh.head(other)).toBeNull();
+    expect(await fresh.cursor(other, ns)).toBeNull();
+    await expect(fresh.append(other, ns, messages('c', 1), 'curator')).resolves.toMatchObject({ newMessages: 1 });
+  });
+
+  it('lets concurrent first submits of two managers race: exactly one claims the namespace', async () => {
+    const ns = ['owned', uniqueId('ns')];
+    const results = await Promise.allSettled(
+      ['curator', 'episodic', 'curator', 'episodic'].map((manager, i) =>
+        new MessageInbox(table.doc, table.tableName).append(uniqueId('thread'), ns, messages(`r${i}`, 1), manager),
+      ),
+    );
+    const owner = await inbox.owners.ownerOf(ns);
+    results.forEach((result, i) => expect(result.status).toBe(['curator', 'episodic', 'curator', 'episodic'][i] === owner ? 'fulfilled' : 'rejected'));
+  });
 });
 
 describe('readRange', () => {

@@ -90,6 +90,17 @@ describe('mapModelError', () => {
     expect(error.cause).toBe(err);
   });
 
+  it.each([
+    'The provided model identifier is invalid.',
+    "Invocation of model ID anthropic.claude-x with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile.",
+  ])('maps Bedrock’s 400 for a model id it cannot run to a retryable ModelAccessError: %s', (message) => {
+    const err = Anthropic.APIError.generate(400, { message }, undefined, new Headers());
+    const mapped = mapModelError(err);
+    expect(mapped).toBeInstanceOf(ModelAccessError);
+    expect((mapped as ModelAccessError).message).toContain('check ANTHROPIC_MODEL');
+    expect((mapped as ModelAccessError).message).toContain(message);
+  });
+
   it('maps 409 (a conflict) to a retryable ModelUnavailableError', () => {
     expect(mapModelError(apiError(409))).toBeInstanceOf(ModelUnavailableError);
   });

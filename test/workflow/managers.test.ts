@@ -80,10 +80,65 @@ test('several managers extract the same messages, each into its own namespace wi
   };
   h.fake.script(byManager, byManager);
   const receipt = await h.memory.submit(threadId, [{ id: 'turn-1', role: 'user', content: 'I adopted a cat called Tom on Sunday.' }], options(userId, ['facts', 'episodes']));
+  // Counted per (manager, message): one message, stored once for each manager.
   expect(receipt).toMatchObject({ newMessages: 2, duplicates: 0 });
+  expect(receipt.targets).toEqual([
+    { manager: 'facts', namespace: ['facts', userId], newMessages: 1, duplicates: 0 },
+    { manager: 'episodes', namespace: ['episodes', userId], newMessages: 1, duplicates: 0 },
+  ]);
   await settled(h.memory, threadId, 2);
   expect((await h.memory.search(['facts', userId])).map((i) => i.value)).toEqual([{ kind: 'Relationship', content: { name: 'Tom', relation: 'cat' } }]);
   expect((await h.memory.search(['episodes', userId])).map((i) => i.value)).toEqual([{ kind: 'Episode', content: { summary: 'Adopted a cat on a rainy Sunday' } }]);
+});
+
+describe('a namespace belongs to one manager, in every thread', () => {
+  const hello = [{ id: 'turn-1', role: 'user' as const, content: 'I like tea.' }];
+
+  it('refuses another manager’s submit into it from another thread, storing and starting nothing', async () => {
+    const userId = user();
+    h.fake.script(tool({ operations: [{ action: 'insert', kind: 'Preference', subject: 'tea', likes: true }] }));
+    const owner = uniqueId('owner');
+    await h.memory.submit(owner, hello, options(userId, ['facts']));
+    await settled(h.memory, owner, 1);
+    // The default manager, pointed at the facts manager's namespace from another thread.
+    const intruder = uniqueId('intruder');
+    await expect(h.memory.submit(intruder, hello, { afterSeconds: 0.2, namespace: ['facts', userId] })).rejects.toThrow(
+      `namespace ${JSON.stringify(['facts', userId])} belongs to memory manager facts; a submit for manager memories cannot add to it`,
+    );
+    expect(await h.memory.state(intruder)).toBeNull();
+    expect(await h.memory.inbox.head(intruder)).toBeNull();
+  });
+
+  it('refuses a submit to several managers as a whole when one target is owned by another manager', async () => {
+    const userId = user();
+    // The default manager claims the episodes manager's namespace first (a namespace option can point anywhere).
+    h.fake.script(tool({ operations: [] }));
+    const claimer = uniqueId('claimer');
+    await h.memory.submit(claimer, hello, { afterSeconds: 0.2, namespace: ['episodes', userId] });
+    await settled(h.memory, claimer, 1);
+    const threadId = uniqueId('both');
+    await expect(h.memory.submit(threadId, hello, options(userId, ['facts', 'episodes']))).rejects.toThrow('belongs to memory manager memories');
+    // The facts target, checked fine, was not stored either.
+    expect(await h.memory.inbox.head(threadId)).toBeNull();
+    expect(await h.memory.state(threadId)).toBeNull();
+  });
+
+  it('when a later target is claimed by another manager mid-submit, the earlier target’s messages still reach the thread', async () => {
+    const userId = user();
+    const threadId = uniqueId('raced');
+    // The race: the owners check passes, then another manager claims the second target before it is appended.
+    const check = jest.spyOn(h.memory.inbox.owners, 'check').mockResolvedValue(undefined);
+    try {
+      await h.memory.inbox.owners.claim(['episodes', userId], 'memories');
+      h.fake.script(tool({ operations: [{ action: 'insert', kind: 'Preference', subject: 'tea', likes: true }] }));
+      await expect(h.memory.submit(threadId, hello, options(userId, ['facts', 'episodes']))).rejects.toThrow('belongs to memory manager memories');
+    } finally {
+      check.mockRestore();
+    }
+    // Without the signal on failure, these would wait in the inbox until a retry that may never come.
+    await settled(h.memory, threadId, 1);
+    expect((await h.memory.search(['facts', userId])).map((i) => i.value)).toEqual([{ kind: 'Preference', content: { subject: 'tea', likes: true } }]);
+  });
 });
 
 test('profile mode: one document, created once, then updated across three extractions', async () => {
