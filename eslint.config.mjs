@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'dns', 'worker_threads', 'process', 'timers', 'stream', 'util', 'events', 'url', 'zlib'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', '.data/', 'coverage/', 'jest.config.js', 'test/support/summary-reporter.js'] },
+  { ignores: ['dist/', 'node_modules/', '.tools/', '.data/', 'coverage/', 'infra/cdk.out/', 'jest.config.js', 'test/support/summary-reporter.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

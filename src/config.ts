@@ -90,22 +90,29 @@ export interface AppConfig {
   managersModule: string | undefined;
 }
 
-/** Reads and validates configuration; throws a `ConfigurationError` naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // A variable set to a blank string means "unset" (common in .env files and CloudFormation parameters).
+/**
+ * Parses environment variables with a zod schema; throws a `ConfigurationError` naming each bad variable.
+ * A variable set to a blank string means "unset" (common in .env files and CloudFormation parameters).
+ */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.infer<T> {
   const present = Object.fromEntries(
     Object.entries(env)
       .map(([name, value]) => [name, value?.trim()] as const)
       .filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = envSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigurationError(`invalid ${what}: ${problems.join('; ')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads and validates configuration; throws a `ConfigurationError` naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = parseEnv(envSchema, env, 'configuration');
   // The default model name is Anthropic's; Bedrock knows models by its own ids and inference profiles.
-  if (e.MODEL_PROVIDER === 'bedrock' && present['ANTHROPIC_MODEL'] === undefined) {
+  if (e.MODEL_PROVIDER === 'bedrock' && !env['ANTHROPIC_MODEL']?.trim()) {
     throw new ConfigurationError(
       'invalid configuration: ANTHROPIC_MODEL: required with MODEL_PROVIDER=bedrock (a Bedrock model id or inference profile, e.g. "us.anthropic.claude-…")',
     );

@@ -220,8 +220,12 @@ export const BATCH_RECEIPT_TTL_DAYS = 30;
 /** How long local servers (Temporal dev server, DynamoDB Local) may take to come up (ms) on a slow 2-core machine. */
 export const LOCAL_SERVER_START_TIMEOUT_MS = 60_000;
 
-/** Worker shutdown grace (ms): in-flight extractions get this long to finish on SIGTERM before they are cancelled and retried elsewhere. */
-export const WORKER_SHUTDOWN_GRACE_MS = 30_000;
+/**
+ * Worker shutdown grace (ms): on SIGTERM an in-flight extraction gets this long to finish before it is cancelled
+ * and retried elsewhere. Longer than one model call (MODEL_REQUEST_TIMEOUT_MS, 90 s) so a deploy never throws a
+ * paid-for reply away; shorter than the container's stop timeout (ECS `stopTimeout` 120 s, the Fargate maximum).
+ */
+export const WORKER_SHUTDOWN_GRACE_MS = 100_000;
 
 /** Items `search` returns when no limit is given, as LangGraph's `BaseStore.search`. */
 export const DEFAULT_SEARCH_LIMIT = 10;
@@ -285,3 +289,83 @@ export const LEXICAL_FUZZY_MIN_TERM_CHARS = 4;
 
 /** Nesting depth of a stored value walked for searchable text (levels): values are model-written JSON, anything deeper is not prose. */
 export const MEMORY_TEXT_MAX_DEPTH = 8;
+
+// ---- Lambda handlers (operational: no workflow history depends on these)
+
+/**
+ * The tenant of an HTTP or SQS request, as a namespace prefix filled from the JWT's claims (or an SQS
+ * record's identity): two labels, so DynamoDB `LeadingKeys` conditions can confine it (README "Tenancy").
+ */
+export const DEFAULT_TENANT_NAMESPACE: readonly string[] = ['memories', '{sub}'];
+
+/** A handler answers this long before Lambda's own timeout (ms), so a slow dependency becomes a 503, not a killed invocation. */
+export const HANDLER_DEADLINE_MARGIN_MS = 1_000;
+
+/** Attempts of one Temporal call from a handler (count): a user is waiting; fail fast with 503 + Retry-After and let the caller retry. */
+export const HANDLER_TEMPORAL_ATTEMPTS = 3;
+
+/** `Retry-After` of a 503 or 429 from a handler (s): Temporal restarts and DynamoDB throttling clear within seconds. */
+export const HANDLER_RETRY_AFTER_SECONDS = 2;
+
+/** Tenant-bound clients a warm handler keeps (count, least recently used dropped): bounds memory at any number of tenants. */
+export const HANDLER_TENANT_CLIENTS_CACHED = 256;
+
+// ---- Worker container (operational: no workflow history depends on these)
+
+/** After this long draining on SIGTERM the worker stops waiting and exits 1 by itself (ms): after the grace, before ECS's SIGKILL at 120 s. */
+export const WORKER_SHUTDOWN_FORCE_MS = 110_000;
+
+/** Port of the worker's `/healthz` and `/readyz` (the container health check); 0 turns the server off. */
+export const DEFAULT_HEALTH_PORT = 8080;
+
+/** Port of the worker's Prometheus `/metrics` (the SDK's metrics and ours); 9464 is the OpenTelemetry Prometheus exporter's usual port; 0 turns it off. */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/** Address the health and metrics servers bind: every interface, so the container's health check and a scraper in the task reach them. */
+export const DEFAULT_WORKER_BIND_HOST = '0.0.0.0';
+
+/** Lowest level the worker logs (stdout, JSON lines); INFO keeps one line per extraction, enough to follow a batch. */
+export const DEFAULT_WORKER_LOG_LEVEL = 'INFO';
+
+// Worker sizing from memory (src/worker/memory-sizing.ts). With the container's memory M (MiB):
+//   usable      = M × (1 − WORKER_MEMORY_HEADROOM_FRACTION) − WORKER_BASE_MEMORY_MIB
+//   extractions = clamp(⌊usable × EXTRACTION_MEMORY_SHARE / EXTRACTION_MEMORY_MIB⌋, MIN_CONCURRENT_EXTRACTIONS, MAX_CONCURRENT_EXTRACTIONS)
+//   cache       = clamp(⌊(usable − extractions × EXTRACTION_MEMORY_MIB) × 1024 / CACHED_WORKFLOW_KIB⌋, MIN_CACHED_WORKFLOWS, MAX_CACHED_WORKFLOWS)
+//   wf tasks    = min(cache, MAX_CONCURRENT_WORKFLOW_TASKS)
+// M is WORKER_MEMORY_LIMIT_MB, else the cgroup limit, else the V8 heap limit. bench/worker-bench.ts measures the inputs.
+
+/** Share of the container's memory never planned for (fraction): V8 keeps garbage between collections and native allocations fragment. */
+export const WORKER_MEMORY_HEADROOM_FRACTION = 0.2;
+
+/** RSS of an idle worker with the pre-built bundle loaded and no workflow cached (MiB): 231–233 MiB measured by bench/worker-bench.ts on Node 20, rounded up. */
+export const WORKER_BASE_MEMORY_MIB = 240;
+
+/**
+ * Memory per cached thread workflow (KiB): RSS growth per cached thread with 10,000 sleeping threads was 495–548 KiB
+ * (bench/worker-bench.ts, both cache sizes; it includes the garbage evictions leave behind), rounded up.
+ */
+export const CACHED_WORKFLOW_KIB = 560;
+
+/** Memory one extraction in flight may hold (MiB): up to 1,000 candidate memories read, a ≤200 KB batch, the prompt and the reply, a few copies each. */
+export const EXTRACTION_MEMORY_MIB = 16;
+
+/** Share of the usable memory planned for extractions in flight (fraction); the rest caches workflows. */
+export const EXTRACTION_MEMORY_SHARE = 0.25;
+
+/** Fewest extractions a worker runs at once (count): even a tiny container makes progress while one model call is slow. */
+export const MIN_CONCURRENT_EXTRACTIONS = 2;
+
+/** Most extractions a worker runs at once (count): the SDK's default activity slots; beyond it, add workers. */
+export const MAX_CONCURRENT_EXTRACTIONS = 100;
+
+/** Smallest workflow cache (count): the SDK's own floor; below it every workflow task replays its history. */
+export const MIN_CACHED_WORKFLOWS = 10;
+
+/** Largest workflow cache (count): bounds the heap-limit fallback on a big machine; an evicted thread only replays when its timer fires. */
+export const MAX_CACHED_WORKFLOWS = 20_000;
+
+/** Most workflow tasks a worker runs at once (count): the SDK's default; thread workflow tasks are short. */
+export const MAX_CONCURRENT_WORKFLOW_TASKS = 40;
+
+/** How long the container health check command waits for `/healthz` (ms): well under the check's own timeout (5 s). */
+export const HEALTH_CHECK_TIMEOUT_MS = 3_000;

@@ -34,6 +34,14 @@ export class TenantAccessError extends MemoryManagerError {
   readonly retryable = false;
 }
 
+/**
+ * A request carries no usable identity (no JWT claims, or not the claims the tenant template needs).
+ * Never retryable; an HTTP handler answers 401.
+ */
+export class UnauthenticatedError extends MemoryManagerError {
+  readonly retryable = false;
+}
+
 /** Configuration (env vars, options) is missing or invalid. Never retryable. */
 export class ConfigurationError extends MemoryManagerError {
   readonly retryable = false;

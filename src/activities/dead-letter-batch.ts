@@ -2,6 +2,7 @@
 import { log } from '@temporalio/activity';
 import type { DeadLetterRequest, DeadLetterResult } from '../contract';
 import { toRetryableFailure } from '../errors';
+import { countDeadLetter } from './activity-metrics';
 import type { ActivityDependencies } from './dependencies';
 
 export function deadLetterBatchActivity(deps: Pick<ActivityDependencies, 'inbox' | 'batches'>) {
@@ -15,7 +16,7 @@ export function deadLetterBatchActivity(deps: Pick<ActivityDependencies, 'inbox'
       const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
       const result = await deps.batches.deadLetter(ref, messages.map((m) => m.id), failure, { firstAttemptAt, deadAt });
       log.warn('batch recorded as a dead letter', { batchId: ref.batchId, threadId: ref.threadId, status: result.status, ...failure });
-      return result;
+      return countDeadLetter(result, failure.type);
     } catch (err) {
       throw toRetryableFailure(err);
     }

@@ -14,6 +14,7 @@ import type { ResolvedManager } from '../managers/memory-manager';
 import { PROFILE_KEY, type MemoryOperation } from '../model/memory-tool';
 import type { MemoryItem } from '../store/memory-types';
 import { memorySearchText } from '../store/search/lexical-ranker';
+import { countExtraction, countExtractionFailure } from './activity-metrics';
 import type { ActivityDependencies } from './dependencies';
 
 const EMPTY = { inserted: [], updated: [], deleted: [], usage: { inputTokens: 0, outputTokens: 0 }, model: '' };
@@ -71,7 +72,7 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       const progress = await progressOf(deps, ref);
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
-        return progress;
+        return countExtraction(progress);
       }
       const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
       const digest = idsDigest(messages.map((m) => m.id));
@@ -107,11 +108,11 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         memoriesShown: proposal.memoriesShown,
         requests: proposal.requests,
       });
-      return result;
+      return countExtraction(result);
     } catch (err) {
       // Cancelled by Temporal (continue-as-new, worker shutdown): report the cancellation, not the abort.
-      if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason instanceof Error) throw ctx.cancellationSignal.reason;
-      throw toApplicationFailure(err, ctx.info.attempt);
+      if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason instanceof Error) throw countExtractionFailure(ctx.cancellationSignal.reason);
+      throw countExtractionFailure(toApplicationFailure(err, ctx.info.attempt));
     } finally {
       clearInterval(heartbeat);
     }

@@ -1,5 +1,5 @@
 /** Builds the DynamoDB clients from configuration; local endpoints get placeholder credentials. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** The low-level client (for table management) and the document client (for items). */
@@ -14,14 +14,14 @@ export function isLoopback(endpoint: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 }
 
-/** Builds both clients; an endpoint on loopback (DynamoDB Local) gets placeholder credentials. */
-export function createDynamoClients(options: { endpoint?: string; region: string }): DynamoClients {
+/** Builds both clients; an endpoint on loopback (DynamoDB Local) gets placeholder credentials unless others are given. */
+export function createDynamoClients(options: { endpoint?: string; region: string; credentials?: DynamoDBClientConfig['credentials'] }): DynamoClients {
   const local = options.endpoint !== undefined && isLoopback(options.endpoint);
   const client = new DynamoDBClient({
     region: options.region,
     endpoint: options.endpoint,
     // DynamoDB Local accepts any credentials; don't make developers configure AWS to run the demo.
-    credentials: local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+    credentials: options.credentials ?? (local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined),
   });
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

@@ -1,10 +1,9 @@
 /** Wires the activities' clients (DynamoDB, Claude) from configuration. */
-import { resolve as resolvePath } from 'node:path';
 import type { ActivityDependencies } from '../activities';
 import type { AppConfig } from '../config';
 import { ConfigurationError } from '../errors';
-import { ManagerRegistry } from '../managers/manager-registry';
-import type { MemoryManagerDefinition } from '../managers/memory-manager';
+import { loadManagers } from '../managers/load-managers';
+import type { ManagerRegistry } from '../managers/manager-registry';
 import { createAnthropicClient, createBedrockClient } from '../model/anthropic-client';
 import { ClaudeExtractor, type MessagesClient } from '../model/claude-extractor';
 import { BatchPlanner } from '../store/batch-planner';
@@ -28,16 +27,6 @@ export function createModelClient(config: AppConfig): MessagesClient {
   if (config.modelProvider === 'bedrock') return createBedrockClient({ region: config.awsRegion, baseURL: config.anthropicBaseUrl });
   if (!config.anthropicApiKey) throw new ConfigurationError('ANTHROPIC_API_KEY: required by the worker to call Claude (or set MODEL_PROVIDER=bedrock)');
   return createAnthropicClient({ apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl });
-}
-
-/** The memory managers of MEMORY_MANAGERS_MODULE (a module exporting `managers`), or the default manager only. */
-export function loadManagers(config: Pick<AppConfig, 'managersModule'>): ManagerRegistry {
-  if (!config.managersModule) return new ManagerRegistry();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deployment's own module, named by configuration
-  const loaded = require(resolvePath(config.managersModule)) as { managers?: MemoryManagerDefinition[]; default?: { managers?: MemoryManagerDefinition[] } };
-  const definitions = loaded.managers ?? loaded.default?.managers;
-  if (!Array.isArray(definitions)) throw new ConfigurationError(`MEMORY_MANAGERS_MODULE: ${config.managersModule} exports no \`managers\` array`);
-  return new ManagerRegistry(definitions);
 }
 
 /** Builds DynamoDB and Claude clients from configuration; throws `ConfigurationError` for a missing key. */
