@@ -1,0 +1,121 @@
+/**
+ * The HTTP API's routes over the tenant-bound `MemoryClient`: each parses its input with zod, calls the
+ * client, and returns what the tenant may see (namespaces relative to the tenant, the caller's thread id).
+ */
+import type { z } from 'zod';
+import type { MemoryClient } from '../client/memory-client';
+import type { FlushResult, ThreadStateView } from '../contract';
+import { InvalidInputError } from '../errors';
+import { describeZodError } from '../schemas';
+import type { DeadLetter } from '../store/dead-letters';
+import { RouteNotFoundError } from './http-responses';
+import { deadLettersQuerySchema, flushBodySchema, redriveBodySchema, searchBodySchema, submitBodySchema } from './request-schemas';
+import { relativeToTenant, withinTenant } from './tenant-scope';
+
+/** One request, as the handler has read it. */
+export interface RouteRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  query: Record<string, string | undefined>;
+  tenant: string[];
+  /** The identity's string and number claims: they fill manager namespace templates such as `{sub}`. */
+  identity: Record<string, string | number>;
+  client: MemoryClient;
+}
+
+/** A route's answer: status and JSON body. */
+export interface RouteResult {
+  status: number;
+  body: unknown;
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(`invalid ${what}: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+type Handler = (request: RouteRequest, threadId: string) => Promise<RouteResult>;
+
+const THREAD = '/threads/([^/]+)';
+const ROUTES: [method: string, path: RegExp, handler: Handler][] = [
+  ['POST', new RegExp(`^${THREAD}/messages$`), submit],
+  ['POST', new RegExp(`^${THREAD}/flush$`), flush],
+  ['GET', new RegExp(`^${THREAD}$`), state],
+  ['GET', new RegExp(`^${THREAD}/dead-letters$`), deadLetters],
+  ['POST', new RegExp(`^${THREAD}/dead-letters/redrive$`), redrive],
+  ['POST', /^\/memories\/search$/, search],
+];
+
+/** Runs the route matching the request; `RouteNotFoundError` when none does. */
+export async function route(request: RouteRequest): Promise<RouteResult> {
+  for (const [method, path, handler] of ROUTES) {
+    const match = path.exec(request.path);
+    if (match && method === request.method) return handler(request, decodeURIComponent(match[1] ?? ''));
+  }
+  throw new RouteNotFoundError(`no route ${request.method} ${request.path}`);
+}
+
+async function submit({ body, tenant, identity, client }: RouteRequest, threadId: string): Promise<RouteResult> {
+  if (body === undefined) throw new InvalidInputError('body: required: a JSON object with messages');
+  const { messages, options } = parse(submitBodySchema, body, 'submit body');
+  const { namespace, managers, ...timing } = options ?? {};
+  const receipt = await client.submit(threadId, messages, {
+    ...timing,
+    ...(managers ? { managers } : { namespace: withinTenant(tenant, namespace) }),
+    // Manager namespace templates are filled from the identity only (e.g. `{sub}` of the JWT); the
+    // tenant-bound client then refuses any manager whose namespace falls outside the tenant.
+    config: { configurable: identity },
+  });
+  return {
+    status: 202,
+    body: {
+      threadId,
+      messageIds: receipt.messageIds,
+      newMessages: receipt.newMessages,
+      duplicates: receipt.duplicates,
+      targets: receipt.targets.map((t) => ({ ...t, namespace: relativeToTenant(tenant, t.namespace) })),
+    },
+  };
+}
+
+async function flush({ body, tenant, client }: RouteRequest, threadId: string): Promise<RouteResult> {
+  const request = parse(flushBodySchema, body ?? {}, 'flush body');
+  const result: FlushResult = await client.flush(threadId, request);
+  return { status: 200, body: { ...result, batches: result.batches.map((b) => ({ ...b, namespace: relativeToTenant(tenant, b.namespace) })) } };
+}
+
+async function state({ tenant, client }: RouteRequest, threadId: string): Promise<RouteResult> {
+  const status = await client.state(threadId);
+  if (!status) return { status: 404, body: { error: { type: 'NotFound', message: `thread ${threadId} has never been submitted to` } } };
+  const view: ThreadStateView & { workflowStatus: string } = {
+    ...status,
+    threadId,
+    extracting: status.extracting && { ...status.extracting, namespace: relativeToTenant(tenant, status.extracting.namespace) },
+    lastBatch: status.lastBatch && { ...status.lastBatch, namespace: relativeToTenant(tenant, status.lastBatch.namespace) },
+  };
+  return { status: 200, body: view };
+}
+
+function visibleLetter(tenant: string[], threadId: string, letter: DeadLetter): DeadLetter {
+  return { ...letter, threadId, namespace: relativeToTenant(tenant, letter.namespace) };
+}
+
+async function deadLetters({ query, tenant, client }: RouteRequest, threadId: string): Promise<RouteResult> {
+  const { status } = parse(deadLettersQuerySchema, query, 'query string');
+  const letters = await client.deadLetters(threadId, status);
+  return { status: 200, body: { deadLetters: letters.map((l) => visibleLetter(tenant, threadId, l)) } };
+}
+
+async function redrive({ body, tenant, client }: RouteRequest, threadId: string): Promise<RouteResult> {
+  const { batchId } = parse(redriveBodySchema, body ?? {}, 'redrive body');
+  const receipt = await client.redrive(threadId, batchId);
+  return { status: 202, body: { requested: receipt.requested.map((l) => visibleLetter(tenant, threadId, l)) } };
+}
+
+async function search({ body, tenant, client }: RouteRequest): Promise<RouteResult> {
+  const { namespace, ...options } = parse(searchBodySchema, body ?? {}, 'search body');
+  const items = await client.search(withinTenant(tenant, namespace), options);
+  return { status: 200, body: { items: items.map((item) => ({ ...item, namespace: relativeToTenant(tenant, item.namespace) })) } };
+}

@@ -1,0 +1,100 @@
+/**
+ * The HTTP handler while Temporal is down, under the Runtime Interface Emulator: a submit answers 503 with
+ * Retry-After (its messages are already in the inbox, nothing is lost), and once Temporal is back the
+ * retried request is accepted and its message extracted exactly once.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { HANDLER_RETRY_AFTER_SECONDS } from '../../src/defaults';
+import { freePort } from '../../src/local/free-port';
+import { startLambdaEmulator } from '../../src/local/lambda-emulator';
+import { startTemporalDevServer } from '../../src/local/temporal-dev-server';
+import { buildLambdaBundles } from '../../scripts/build-lambda-bundles';
+import { httpEvent, parseAnswer } from '../support/lambda-events';
+import { startMemoryHarness } from '../support/memory-harness';
+import { dynamoEndpoint, eventually, uniqueId } from '../support/test-env';
+
+test('Temporal stopped: 503 with Retry-After; after it is back the retried request succeeds and is extracted once', async () => {
+  const [http] = await buildLambdaBundles();
+  const dbFile = join(mkdtempSync(join(tmpdir(), 'temporal-outage-')), 'temporal.sqlite');
+  const port = await freePort();
+  let server = await startTemporalDevServer({ dbFile, port });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const h = await startMemoryHarness('lambda-outage', { nativeConnection, client });
+  const emulator = await startLambdaEmulator({
+    taskRoot: (http?.file ?? '').replace(/\/index\.js$/, ''),
+    env: { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: h.taskQueue, DYNAMODB_ENDPOINT: dynamoEndpoint(), MEMORY_TABLE_NAME: h.tableName },
+  });
+  const sub = uniqueId('frank');
+  const threadId = uniqueId('outage');
+  const submit = () =>
+    httpEvent('POST', `/threads/${threadId}/messages`, {
+      claims: { sub },
+      body: { messages: [{ id: 'm1', role: 'user', content: 'I collect stamps.' }], options: { afterSeconds: 0.2 } },
+    });
+  const invoke = async (event: ReturnType<typeof httpEvent>) => parseAnswer(await emulator.invoke<APIGatewayProxyStructuredResultV2>(event));
+  try {
+    // A warm container with an established connection, as in production.
+    expect((await invoke(httpEvent('GET', `/threads/${threadId}`, { claims: { sub } }))).statusCode).toBe(404);
+
+    await server.stop();
+    const started = Date.now();
+    const down = await invoke(submit());
+    console.log(`503 answered after ${Date.now() - started} ms with Temporal down`);
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe(String(HANDLER_RETRY_AFTER_SECONDS));
+    expect(down.body).toMatchObject({ error: { type: 'ServiceUnavailable' } });
+    // The message is safe in the inbox already; only the signal is missing.
+    expect(await h.memory.inbox.head(`${JSON.stringify(['memories', sub])}/${threadId}`)).toMatchObject({ lastSeq: 1 });
+
+    server = await startTemporalDevServer({ dbFile, port });
+    h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User collects stamps' }] } });
+    // The caller retries after Retry-After until accepted (the connection may need a moment to come back).
+    const accepted = await eventually(() => invoke(submit()), (a) => a.statusCode === 202, { timeoutMs: 60_000, intervalMs: HANDLER_RETRY_AFTER_SECONDS * 1000 });
+    expect(accepted.body).toMatchObject({ newMessages: 0, duplicates: 1 });
+
+    const memories = await eventually(() => h.store.search(['memories', sub]), (items) => items.length > 0, { timeoutMs: 60_000 });
+    const state = await eventually(
+      () => invoke(httpEvent('GET', `/threads/${threadId}`, { claims: { sub } })),
+      (a) => (a.body as { totals?: { extractionsCompleted: number } }).totals?.extractionsCompleted === 1,
+    );
+    expect(state.body).toMatchObject({ pendingCount: 0, totals: { messagesProcessed: 1 } });
+    expect(memories.map((m) => m.value)).toEqual([{ kind: 'Memory', content: { content: 'User collects stamps' } }]);
+    expect(h.fake.requests).toHaveLength(1);
+  } finally {
+    await emulator.stop();
+    await h.stop();
+    await client.connection.close();
+    await nativeConnection.close();
+    await server.stop();
+  }
+}, 180_000);
+
+test('a Temporal that accepts connections but never answers: 503 before Lambda’s timeout, not a killed invocation', async () => {
+  const [http] = await buildLambdaBundles();
+  const sockets: Socket[] = [];
+  const blackHole = createServer((socket) => sockets.push(socket));
+  const port = await freePort();
+  await new Promise<void>((resolve) => blackHole.listen(port, '127.0.0.1', resolve));
+  const emulator = await startLambdaEmulator({
+    taskRoot: (http?.file ?? '').replace(/\/index\.js$/, ''),
+    env: { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DYNAMODB_ENDPOINT: dynamoEndpoint(), MEMORY_TABLE_NAME: 'unused' },
+    timeoutSeconds: 3,
+  });
+  try {
+    // Had the handler not answered in time, the emulator would answer for it with a timeout error instead.
+    const answer = parseAnswer(await emulator.invoke<APIGatewayProxyStructuredResultV2>(httpEvent('POST', `/threads/${uniqueId('hung')}/flush`, { claims: { sub: 'gina' }, body: {} })));
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['retry-after']).toBe(String(HANDLER_RETRY_AFTER_SECONDS));
+  } finally {
+    await emulator.stop();
+    sockets.forEach((s) => s.destroy());
+    blackHole.close();
+  }
+}, 60_000);
