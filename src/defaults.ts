@@ -369,3 +369,60 @@ export const MAX_CONCURRENT_WORKFLOW_TASKS = 40;
 
 /** How long the container health check command waits for `/healthz` (ms): well under the check's own timeout (5 s). */
 export const HEALTH_CHECK_TIMEOUT_MS = 3_000;
+
+// ---------------------------------------------------------------------------------------------------------
+// Operator tools (CLI and web console)
+// ---------------------------------------------------------------------------------------------------------
+
+/** Threads `listThreads` returns by default (count), newest first. */
+export const DEFAULT_LIST_THREADS_LIMIT = 50;
+
+/** Most threads `listThreads` returns (count): each running one costs a workflow query. */
+export const MAX_LIST_THREADS_LIMIT = 1_000;
+
+/** Threads whose state `listThreads` queries at once (count). */
+export const LIST_THREADS_QUERY_CONCURRENCY = 8;
+
+/** Longest wait for one thread's state query in operator views (ms): a thread nobody's worker answers shows as unknown. */
+export const OPERATOR_QUERY_TIMEOUT_MS = 3_000;
+
+/** Newest messages (and batches) a timeline shows by default (count). */
+export const DEFAULT_TIMELINE_LIMIT = 200;
+
+/** Most messages (and batches) a timeline shows (count). */
+export const MAX_TIMELINE_LIMIT = 5_000;
+
+/** Items `forget` deletes per BatchWriteItem (count): DynamoDB's maximum. */
+export const FORGET_DELETE_CHUNK = 25;
+
+/** Each doctor check's time limit (ms). */
+export const DOCTOR_CHECK_TIMEOUT_MS = 5_000;
+
+// ---- Operator console (operational: no workflow history depends on these)
+
+/** Port of the web console (`npm run console`); CONSOLE_PORT overrides it, 0 picks a free port. */
+export const DEFAULT_CONSOLE_PORT = 8787;
+
+/** Address the console binds (loopback): it has no authentication, so it must never listen on a reachable interface. */
+export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
+
+/** Longest time one console API request may take (ms) before it answers 503: a stopped Temporal or DynamoDB must not hang the page. */
+export const CONSOLE_REQUEST_TIMEOUT_MS = 20_000;
+
+/** How long the console's "Flush now" waits for the extraction (s); shorter than the request timeout, what is left finishes in the background. */
+export const CONSOLE_FLUSH_WAIT_SECONDS = 10;
+
+/** Largest JSON body a console POST may carry (bytes): the actions take a few small fields. */
+export const CONSOLE_MAX_BODY_BYTES = 16 * 1024;
+
+/** Most memories the console's memory browser lists per namespace (count). */
+export const CONSOLE_MEMORY_LIST_LIMIT = 200;
+
+/** Longest memory or message text the CLI shows in a table cell (characters); `--json` has the whole text. */
+export const CONTENT_MAX_CHARS = 60;
+
+/** Longest error message the CLI shows in a table cell (characters). */
+export const ERROR_MAX_CHARS = 80;
+
+/** Who the history records as making a `memories restore` from the CLI, unless `--actor` says. */
+export const DEFAULT_RESTORE_ACTOR = 'memory-ops';

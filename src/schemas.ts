@@ -5,6 +5,7 @@
  * code imports only types from here, which keeps zod out of the workflow bundle.
  */
 import { z } from 'zod';
+import { InvalidInputError } from './errors';
 import {
   DEFAULT_AFTER_SECONDS,
   MAX_MESSAGE_CONTENT_CHARS,
@@ -130,4 +131,11 @@ export function describeZodError(error: z.ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ');
+}
+
+/** Parses external input with a schema; an `InvalidInputError` ("invalid <what>: <field>: <problem>") otherwise. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(`invalid ${what}: ${describeZodError(parsed.error)}`);
+  return parsed.data;
 }

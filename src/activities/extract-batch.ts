@@ -72,6 +72,8 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       const progress = await progressOf(deps, ref);
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
+        // A worker killed between an earlier commit and its log entry leaves the entry to this attempt.
+        await deps.batches.log.record(ref, progress);
         return countExtraction(progress);
       }
       const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
@@ -94,6 +96,7 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         messageIds: messages.map((m) => m.id),
         embeddings: await embedContents(deps, proposal.operations),
       });
+      await deps.batches.log.record(ref, result);
       log.info('memories extracted', {
         batchId: ref.batchId,
         status: result.status,

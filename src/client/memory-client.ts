@@ -30,11 +30,15 @@ import {
   type SubmitOptionsInput,
   type ThreadSettingsInput,
 } from '../schemas';
+import { BatchLog } from '../store/batch-log';
 import { DeadLetterStore, type DeadLetter, type DeadLetterStatus } from '../store/dead-letters';
+import { PrefixEraser } from '../store/forget-prefix';
 import { MessageInbox } from '../store/message-inbox';
 import type { DynamoMemoryStore, ListNamespacesOptions, SearchOptions, WriteOptions } from '../store/memory-store';
 import type { MemoryChange, MemoryItem, SearchItem } from '../store/memory-types';
 import { ManagerRegistry } from '../managers/manager-registry';
+import { listThreads, threadTimeline, type OperatorViewSources } from './operator-views';
+import type { ForgetReport, ListThreadsOptions, ThreadSummary, ThreadTimeline } from './operator-types';
 import { prepareSubmission } from './prepare-submission';
 
 /** Options of {@link MemoryClient}. */
@@ -128,6 +132,8 @@ export class MemoryClient {
   readonly inbox: MessageInbox;
   /** Dead letters of all threads. */
   readonly deadLetterStore: DeadLetterStore;
+  /** The threads' batch logs (what each committed batch changed). */
+  readonly batchLog: BatchLog;
 
   /** The memory store this client reads and writes (bound to the tenant, if the client is). */
   readonly store: DynamoMemoryStore;
@@ -144,6 +150,7 @@ export class MemoryClient {
     this.managers = options.managers ?? new ManagerRegistry();
     this.inbox = new MessageInbox(options.store.doc, options.store.tableName);
     this.deadLetterStore = new DeadLetterStore(options.store.doc, options.store.tableName);
+    this.batchLog = new BatchLog(options.store.doc, options.store.tableName);
   }
 
   /**
@@ -289,6 +296,47 @@ export class MemoryClient {
   /** Namespaces holding memories (LangGraph `store.listNamespaces`). */
   async listNamespaces(options?: ListNamespacesOptions): Promise<string[][]> {
     return this.store.listNamespaces(options);
+  }
+
+  /**
+   * Threads of this client's task queue, newest first (Temporal's visibility list, within the namespace's retention), each with what it
+   * is waiting for: pending messages, next extraction, last extraction, failures, open dead letters. A
+   * tenant-bound client sees only its tenant's threads.
+   */
+  async listThreads(options?: ListThreadsOptions): Promise<ThreadSummary[]> {
+    return listThreads(this.viewSources(), options);
+  }
+
+  /** A thread's story: messages received → batches → memory keys changed (with tokens), dead letters, live state. */
+  async timeline(threadId: string, options?: { limit?: number }): Promise<ThreadTimeline> {
+    return threadTimeline(this.viewSources(), parseThreadId(threadId), options);
+  }
+
+  /**
+   * Right to be forgotten: deletes every memory, stored message, dead letter and bookkeeping item under a
+   * namespace prefix and reports what it removed (`dryRun`: only counts). Scans the table; see
+   * `src/store/forget-prefix.ts` for cost and what Temporal still keeps.
+   */
+  async forget(prefix: readonly string[], options?: { dryRun?: boolean }): Promise<ForgetReport> {
+    this.store.assertWithinTenant(prefix, 'prefix');
+    return new PrefixEraser(this.options.store.doc, this.options.store.tableName).forget(prefix, options);
+  }
+
+  private viewSources(): OperatorViewSources {
+    const tenantPrefix = this.tenant ? `${JSON.stringify(this.tenant)}/` : undefined;
+    return {
+      temporal: this.options.temporal,
+      taskQueue: this.taskQueue,
+      inbox: this.inbox,
+      deadLetters: this.deadLetterStore,
+      batchLog: this.batchLog,
+      threadKey: (threadId) => this.threadKey(threadId),
+      callerThreadId: (key) => {
+        if (!tenantPrefix) return key;
+        return key.startsWith(tenantPrefix) ? key.slice(tenantPrefix.length) : null;
+      },
+      state: (threadId) => this.state(threadId),
+    };
   }
 
   /** Signals the thread's workflow, starting it (with this client's settings) when it isn't running. */

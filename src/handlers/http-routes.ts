@@ -2,11 +2,10 @@
  * The HTTP API's routes over the tenant-bound `MemoryClient`: each parses its input with zod, calls the
  * client, and returns what the tenant may see (namespaces relative to the tenant, the caller's thread id).
  */
-import type { z } from 'zod';
 import type { MemoryClient } from '../client/memory-client';
 import type { FlushResult, ThreadStateView } from '../contract';
 import { InvalidInputError } from '../errors';
-import { describeZodError } from '../schemas';
+import { parseInput } from '../schemas';
 import type { DeadLetter } from '../store/dead-letters';
 import { RouteNotFoundError } from './http-responses';
 import { deadLettersQuerySchema, flushBodySchema, redriveBodySchema, searchBodySchema, submitBodySchema } from './request-schemas';
@@ -30,11 +29,7 @@ export interface RouteResult {
   body: unknown;
 }
 
-function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new InvalidInputError(`invalid ${what}: ${describeZodError(parsed.error)}`);
-  return parsed.data;
-}
+const parse = parseInput;
 
 type Handler = (request: RouteRequest, threadId: string) => Promise<RouteResult>;
 

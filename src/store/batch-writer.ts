@@ -22,6 +22,7 @@ import { DeadLetterStore } from './dead-letters';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';
 import { historyItem, liveMemoryItem, registryItems, extractionSource, tombstoneItem } from './memory-records';
+import { BatchLog } from './batch-log';
 import { cursorKey, deadLetterKey, joinNamespace, namespaceGroupPartition, receiptKey, redriveRequestKey } from './table-keys';
 import { transactWrite, type TransactItem } from './transact';
 
@@ -58,6 +59,8 @@ function insertedMemoryKey(batchId: string, index: number): string {
  */
 export class BatchWriter {
   private readonly deadLetters: DeadLetterStore;
+  /** The threads' batch logs (written after a commit; see BatchLog). */
+  readonly log: BatchLog;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -65,6 +68,7 @@ export class BatchWriter {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.deadLetters = new DeadLetterStore(doc, tableName);
+    this.log = new BatchLog(doc, tableName, now);
   }
 
   /**

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ThreadMessage } from '../contract';
 import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK } from '../defaults';
 import { InboxConflictError } from '../errors';
@@ -27,6 +27,7 @@ import {
   dedupeKey,
   inboxHeadKey,
   messageKey,
+  messagePrefix,
   threadPartitionKey,
 } from './table-keys';
 
@@ -36,6 +37,8 @@ export interface StoredMessage extends ThreadMessage {
   namespace: string[];
   /** Serialized size as the prompt carries it (bytes), counted against MAX_BATCH_BYTES. */
   bytes: number;
+  /** ISO-8601 time the inbox stored it. */
+  storedAt?: string;
 }
 
 /** What one append did. */
@@ -98,6 +101,7 @@ function toStoredMessage(item: Record<string, unknown>): StoredMessage {
     timestamp: item['timestamp'] as string,
     namespace: item['namespace'] as string[],
     bytes: item['bytes'] as number,
+    ...(typeof item['storedAt'] === 'string' ? { storedAt: item['storedAt'] } : {}),
   };
 }
 
@@ -315,5 +319,19 @@ export class MessageInbox {
       bytes += message.bytes;
     }
     return messages;
+  }
+
+  /** The newest `limit` messages of one namespace in a thread, newest first (one bounded Query). */
+  async newest(threadId: string, namespace: readonly string[], limit: number): Promise<StoredMessage[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': threadPartitionKey(threadId), ':prefix': messagePrefix(namespace) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(toStoredMessage);
   }
 }

@@ -17,6 +17,7 @@
  * - message:           pk `thread#<threadId>`, sk `msg#<namespace hash>#<seq, 12 digits>` (the claim-checked content)
  * - dedupe key:        pk `thread#<threadId>`, sk `id#<sha256(namespace, message id)>` (→ seq)
  * - namespace cursor:  pk `thread#<threadId>`, sk `cur#<labels joined>`    (doneSeq, lastSeq)
+ * - batch log entry:   pk `thread#<threadId>`, sk `log#<fromSeq, 12 digits>#<batchId>` (what a commit changed, for operators)
  * Batches:
  * - batch receipt:     pk `batch#<batchId>`,   sk `receipt`                (TTL'd result of a commit)
  * - dead letter:       pk `dlq#<threadId>`,    sk `dl#<fromSeq, 12 digits>#<batchId>`
@@ -188,4 +189,17 @@ export const REDRIVE_REQUEST_SK_PREFIX = 'req#';
 /** The marker of a dead letter waiting for re-drive: the planner finds the oldest with one small Query. */
 export function redriveRequestKey(threadId: string, fromSeq: number, batchId: string): { pk: string; sk: string } {
   return { pk: deadLetterPartitionKey(threadId), sk: `${REDRIVE_REQUEST_SK_PREFIX}${padSeq(fromSeq)}#${batchId}` };
+}
+
+/** Sort key prefix of a thread's batch log. */
+export const BATCH_LOG_SK_PREFIX = 'log#';
+
+/** A committed batch in its thread's log (what the operator timeline shows), ordered by inbox position. */
+export function batchLogKey(threadId: string, fromSeq: number, batchId: string): { pk: string; sk: string } {
+  return { pk: threadPartitionKey(threadId), sk: `${BATCH_LOG_SK_PREFIX}${padSeq(fromSeq)}#${batchId}` };
+}
+
+/** Sort key prefix of one namespace's messages in a thread (see {@link messageKey}). */
+export function messagePrefix(namespace: readonly string[]): string {
+  return `msg#${namespaceHash(namespace)}#`;
 }

@@ -1,4 +1,5 @@
 /** The batch activities (extract, dead-letter) against DynamoDB Local and the fake Messages API (no Temporal server). */
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { BatchRef } from '../../src/contract';
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
@@ -8,6 +9,7 @@ import { promptData, promptMessages, type RecordedRequest, type ScriptedReply } 
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import { MEMORY_TOOL_NAME, PROFILE_KEY, PROFILE_TOOL_NAME } from '../../src/model/memory-tool';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
+import { batchLogKey } from '../../src/store/table-keys';
 import { useActivityHarness } from '../support/activity-harness';
 import { uniqueId } from '../support/test-env';
 
@@ -79,6 +81,23 @@ test('a retry after a commit returns already-applied from the receipt, without c
   expect(second).toEqual({ ...first, status: 'already-applied' });
   expect(h.fake.requests).toHaveLength(1);
   expect(await texts(ref)).toEqual(['User lives in Porto']);
+});
+
+test('the batch log gets its entry from a retry when the worker died between the commit and the log write', async () => {
+  const ref = await batchOf('I live in Braga.');
+  h.fake.script({ ...insert('User lives in Braga'), usage: { input_tokens: 321, output_tokens: 45 } });
+  const first = await h.run(ref);
+  const [entry] = await h.deps.batches.log.list(ref.threadId, 10);
+  expect(entry).toMatchObject({ batchId: ref.batchId, kind: 'inbox', namespace: ref.namespace, fromSeq: 1, toSeq: 1, messageCount: 1, inserted: first.inserted, model: 'claude-test-model', usage: { inputTokens: 321, outputTokens: 45 } });
+  // As if the worker had died after the commit, before the log write: receipt and memories exist, the entry does not.
+  await h.deps.store.doc.send(new DeleteCommand({ TableName: h.deps.store.tableName, Key: batchLogKey(ref.threadId, ref.fromSeq, ref.batchId) }));
+  expect(await h.deps.batches.log.list(ref.threadId, 10)).toEqual([]);
+  expect(await h.run(ref, 2)).toMatchObject({ status: 'already-applied' });
+  expect(h.fake.requests).toHaveLength(1);
+  expect(await h.deps.batches.log.list(ref.threadId, 10)).toEqual([{ ...entry, at: expect.any(String) as unknown }]);
+  // A further retry leaves the one entry as it is.
+  await h.run(ref, 3);
+  expect(await h.deps.batches.log.list(ref.threadId, 10)).toHaveLength(1);
 });
 
 test('only the batch’s own namespace is shown to the model, never another namespace’s messages', async () => {

@@ -40,7 +40,7 @@ test('messages get sequence numbers 1..n in submit order, and the head records t
     [4, 'b-0'],
     [5, 'b-1'],
   ]);
-  expect(stored[0]).toEqual({ ...message('a-0'), seq: 1, namespace: NS, bytes: promptBytes(message('a-0')) });
+  expect(stored[0]).toEqual({ ...message('a-0'), seq: 1, namespace: NS, bytes: promptBytes(message('a-0')), storedAt: expect.any(String) as unknown });
   expect((await inbox.head(thread))?.lastSeq).toBe(5);
 });
 

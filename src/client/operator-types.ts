@@ -1,0 +1,106 @@
+/**
+ * What the operator views return: the thread list, a thread's timeline, a forget report and the doctor's
+ * checks. The CLI (`src/cli`) and the web console (`src/console`) print these; both get them from the
+ * same `MemoryClient` methods, so there is one implementation of every query.
+ */
+import type { ExtractionResult, FailureRecord } from '../contract';
+import type { DeadLetter } from '../store/dead-letters';
+import type { ThreadStatus } from './memory-client';
+
+/** One row of `listThreads`. Fields the thread's workflow answers are null when it is closed or did not answer. */
+export interface ThreadSummary {
+  /** The thread id as the caller knows it (without the tenant prefix). */
+  threadId: string;
+  /** The Temporal workflow id (for the Temporal UI link). */
+  workflowId: string;
+  /** Temporal's status: `RUNNING`, `COMPLETED` (idle close), `FAILED`, `TERMINATED`, … */
+  workflowStatus: string;
+  /** ISO-8601 start time of the current run. */
+  startedAt: string | null;
+  /** ISO-8601 close time, or null while running. */
+  closedAt: string | null;
+  /** Messages signalled and not yet through a batch. */
+  pendingCount: number | null;
+  nextExtractionAt: string | null;
+  lastExtractionAt: string | null;
+  extractionsCompleted: number | null;
+  /** Batches of the current run that became dead letters. */
+  batchesDeadLettered: number | null;
+  /** The current batch's attempt number when it is retrying (> 1), else null. */
+  retryingAttempt: number | null;
+  lastFailure: FailureRecord | null;
+  /** Open (not re-driven) dead letters in DynamoDB, whatever the run. */
+  openDeadLetters: number;
+}
+
+/** Options of `listThreads`. */
+export interface ListThreadsOptions {
+  /** Most threads returned, newest first. @default DEFAULT_LIST_THREADS_LIMIT */
+  limit?: number;
+  /** Only running (`open`) or only closed threads. @default all */
+  status?: 'open' | 'closed';
+}
+
+/** A stored message as the timeline shows it. */
+export interface TimelineMessage {
+  seq: number;
+  id: string;
+  role: string;
+  content: string;
+  namespace: string[];
+  /** ISO-8601 time the inbox stored it. */
+  storedAt: string;
+  /** The batch that processed it (committed or dead-lettered), or null while pending. */
+  batchId: string | null;
+}
+
+/** One committed batch of a thread, as the batch log keeps it (inserted/updated/deleted are memory keys). */
+export interface TimelineBatch extends Omit<ExtractionResult, 'status'> {
+  namespace: string[];
+  kind: 'inbox' | 'redrive';
+  fromSeq: number;
+  toSeq: number;
+  messageCount: number;
+  /** ISO-8601 time it was recorded. */
+  at: string;
+}
+
+/** A thread's story: messages received → batches → operations applied, plus dead letters and live state. */
+export interface ThreadTimeline {
+  threadId: string;
+  workflowId: string;
+  /** Live state from the workflow, or null when it is closed (or never ran). */
+  state: ThreadStatus | null;
+  messages: TimelineMessage[];
+  batches: TimelineBatch[];
+  deadLetters: DeadLetter[];
+  /** True when more than `limit` messages exist; the newest `limit` are shown. */
+  truncated: boolean;
+}
+
+/** What `forget` removed (or, with `dryRun`, would remove) under a namespace prefix. */
+export interface ForgetReport {
+  prefix: string[];
+  dryRun: boolean;
+  /** Live memories and tombstones. */
+  memories: number;
+  historyRecords: number;
+  messages: number;
+  /** Dedupe keys, cursors, batch receipts and batch log entries, owner and registry entries. */
+  bookkeeping: number;
+  deadLetters: number;
+  /** Threads that had messages under the prefix. */
+  threads: string[];
+  /** Namespaces that had data under the prefix. */
+  namespaces: string[][];
+}
+
+/** One check of `doctor`. */
+export interface DoctorCheck {
+  name: 'temporal' | 'worker' | 'dynamodb' | 'table' | 'model';
+  ok: boolean;
+  /** What was found. */
+  detail: string;
+  /** How to fix it, when not ok. */
+  fix?: string;
+}

@@ -1,0 +1,165 @@
+/**
+ * The operator views behind `MemoryClient.listThreads` and `MemoryClient.timeline`: which threads exist
+ * (Temporal's visibility list), what each is waiting for (its state query, bounded in time), and a thread's
+ * story from DynamoDB (its messages, its batch log, its dead letters). Read-only.
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { THREAD_WORKFLOW_TYPE, threadWorkflowId } from '../contract';
+import {
+  DEFAULT_LIST_THREADS_LIMIT,
+  DEFAULT_TIMELINE_LIMIT,
+  LIST_THREADS_QUERY_CONCURRENCY,
+  MAX_LIST_THREADS_LIMIT,
+  MAX_TIMELINE_LIMIT,
+  OPERATOR_QUERY_TIMEOUT_MS,
+  THREAD_WORKFLOW_ID_PREFIX,
+} from '../defaults';
+import { InvalidInputError } from '../errors';
+import type { BatchLog } from '../store/batch-log';
+import type { DeadLetter, DeadLetterStore } from '../store/dead-letters';
+import type { MessageInbox } from '../store/message-inbox';
+import type { ThreadStatus } from './memory-client';
+import type { ListThreadsOptions, ThreadSummary, ThreadTimeline, TimelineBatch, TimelineMessage } from './operator-types';
+
+/** What the views need from the client: its connections and how it names threads. */
+export interface OperatorViewSources {
+  temporal: Client;
+  /** The task queue whose threads are listed (the client's and its workers'). */
+  taskQueue: string;
+  inbox: MessageInbox;
+  deadLetters: DeadLetterStore;
+  batchLog: BatchLog;
+  /** The stored thread id (tenant-prefixed) of a caller's thread id. */
+  threadKey(threadId: string): string;
+  /** The caller's thread id of a stored one, or null when it is outside the client's tenant. */
+  callerThreadId(threadKey: string): string | null;
+  /** The thread's live state, or null. */
+  state(threadId: string): Promise<ThreadStatus | null>;
+}
+
+function checkLimit(value: number | undefined, fallback: number, max: number, field: string): number {
+  const limit = value ?? fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidInputError(`${field}: must be an integer from 1 to ${max}`);
+  return limit;
+}
+
+/** Runs `fn` over `items`, at most `concurrency` at a time, keeping the order. */
+async function mapLimited<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/** The state of a running thread, or null when its workflow does not answer in time (no worker polling, say). */
+async function stateWithin(sources: OperatorViewSources, threadId: string): Promise<ThreadStatus | null> {
+  try {
+    return await sources.temporal.withDeadline(Date.now() + OPERATOR_QUERY_TIMEOUT_MS, () => sources.state(threadId));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Threads newest first, from Temporal's visibility store: every thread workflow of the client's task queue
+ * still within the Temporal namespace's retention, open or closed. Running threads are asked for their state; closed ones show what
+ * DynamoDB keeps (open dead letters).
+ */
+export async function listThreads(sources: OperatorViewSources, options: ListThreadsOptions = {}): Promise<ThreadSummary[]> {
+  const limit = checkLimit(options.limit, DEFAULT_LIST_THREADS_LIMIT, MAX_LIST_THREADS_LIMIT, 'limit');
+  if (options.status !== undefined && options.status !== 'open' && options.status !== 'closed') {
+    throw new InvalidInputError('status: must be "open" or "closed"');
+  }
+  const filters = [`WorkflowType = '${THREAD_WORKFLOW_TYPE}'`, `TaskQueue = '${sources.taskQueue.replace(/'/g, "\\'")}'`];
+  if (options.status === 'open') filters.push(`ExecutionStatus = 'Running'`);
+  if (options.status === 'closed') filters.push(`ExecutionStatus != 'Running'`);
+  const found: { info: WorkflowExecutionInfo; threadId: string }[] = [];
+  const seen = new Set<string>();
+  for await (const info of sources.temporal.workflow.list({ query: filters.join(' AND ') })) {
+    // A thread that continued as new or restarted after an idle close lists one row per run: keep the newest.
+    if (seen.has(info.workflowId) || !info.workflowId.startsWith(THREAD_WORKFLOW_ID_PREFIX)) continue;
+    seen.add(info.workflowId);
+    const threadId = sources.callerThreadId(info.workflowId.slice(THREAD_WORKFLOW_ID_PREFIX.length));
+    if (threadId === null) continue;
+    found.push({ info, threadId });
+    if (found.length >= limit) break;
+  }
+  return mapLimited(found, LIST_THREADS_QUERY_CONCURRENCY, async ({ info, threadId }) => {
+    const running = info.status.name === 'RUNNING';
+    const [state, open] = await Promise.all([
+      running ? stateWithin(sources, threadId) : Promise.resolve(null),
+      sources.deadLetters.list(sources.threadKey(threadId), 'open'),
+    ]);
+    return {
+      threadId,
+      workflowId: info.workflowId,
+      workflowStatus: info.status.name,
+      startedAt: info.startTime.toISOString(),
+      closedAt: info.closeTime?.toISOString() ?? null,
+      pendingCount: state?.pendingCount ?? null,
+      nextExtractionAt: state?.nextExtractionAt ?? null,
+      lastExtractionAt: state?.lastExtractionAt ?? null,
+      extractionsCompleted: state?.totals.extractionsCompleted ?? null,
+      batchesDeadLettered: state?.totals.batchesDeadLettered ?? null,
+      retryingAttempt: state?.retrying?.attempt ?? null,
+      lastFailure: state?.lastFailure ?? null,
+      openDeadLetters: open.length,
+    };
+  });
+}
+
+/** The batch (committed or dead-lettered) whose range holds a message, if any. */
+function batchOf(message: { seq: number; namespace: string[] }, ranges: { batchId: string; namespace: string[]; fromSeq: number; toSeq: number }[]): string | null {
+  const ns = JSON.stringify(message.namespace);
+  const hit = ranges.find((r) => r.fromSeq <= message.seq && message.seq <= r.toSeq && JSON.stringify(r.namespace) === ns);
+  return hit?.batchId ?? null;
+}
+
+/**
+ * A thread's story: its newest `limit` messages (every namespace), the batches that processed them with
+ * the memory keys each changed and its tokens, its dead letters, and its live state. Reads are bounded:
+ * one Query per namespace for messages, one for the batch log, one for dead letters.
+ */
+export async function threadTimeline(sources: OperatorViewSources, threadId: string, options: { limit?: number } = {}): Promise<ThreadTimeline> {
+  const limit = checkLimit(options.limit, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT, 'limit');
+  const key = sources.threadKey(threadId);
+  const [cursors, batches, deadLetters, state] = await Promise.all([
+    sources.inbox.cursors(key),
+    sources.batchLog.list(key, limit),
+    sources.deadLetters.list(key),
+    stateWithin(sources, threadId),
+  ]);
+  const perNamespace = await Promise.all(cursors.map((cursor) => sources.inbox.newest(key, cursor.namespace, limit + 1)));
+  const all = perNamespace.flat().sort((a, b) => b.seq - a.seq);
+  const ranges: { batchId: string; namespace: string[]; fromSeq: number; toSeq: number }[] = [
+    ...batches.filter((b: TimelineBatch) => b.kind === 'inbox'),
+    ...deadLetters.map((d: DeadLetter) => ({ batchId: d.batchId, namespace: d.namespace, fromSeq: d.fromSeq, toSeq: d.toSeq })),
+  ];
+  const messages: TimelineMessage[] = all
+    .slice(0, limit)
+    .reverse()
+    .map((m) => ({
+      seq: m.seq,
+      id: m.id,
+      role: m.role,
+      content: m.content,
+      namespace: m.namespace,
+      storedAt: m.storedAt ?? '',
+      batchId: batchOf(m, ranges),
+    }));
+  return {
+    threadId,
+    workflowId: threadWorkflowId(key),
+    state,
+    messages,
+    batches,
+    deadLetters: deadLetters.map((d) => ({ ...d, threadId })),
+    truncated: all.length > limit,
+  };
+}
