@@ -17,6 +17,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
     },
   },
+  // The console's page scripts: plain browser JS with no build step, outside the TypeScript project.
+  { ...tseslint.configs.disableTypeChecked, files: ['src/console/public/**/*.js'] },
+  {
+    files: ['src/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'URLSearchParams', 'Node', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: { 'no-undef': 'error' },
+  },
+  // The CLI launcher (bin/memory-ops.js): a CommonJS Node script outside the TypeScript project.
+  { ...tseslint.configs.disableTypeChecked, files: ['bin/*.js'] },
+  { files: ['bin/*.js'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['src/workflows/**/*.ts'],
     rules: {

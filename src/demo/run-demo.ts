@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryClient } from '../client/memory-client';
 import { loadConfig } from '../config';
-import { DEMO_TIMEOUT_MS } from '../defaults';
+import { DEFAULT_CONSOLE_PORT, DEMO_TIMEOUT_MS } from '../defaults';
 import { FakeMessagesApi } from '../local/fake-messages-api';
 import { startLocalStack } from '../local/local-stack';
 import { dataDir } from '../local/project-paths';
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       for (const item of items) {
         console.log(`  (${item.namespace.map((l) => JSON.stringify(l)).join(', ')},) ${item.key}: ${JSON.stringify(item.value)}`);
       }
+      console.log(`Browse the thread and its memories: npm run console  →  http://127.0.0.1:${DEFAULT_CONSOLE_PORT}`);
     });
   } finally {
     await connection.close();

@@ -10,6 +10,8 @@ import { startTemporalDevServer } from './temporal-dev-server';
 export interface LocalStack {
   temporalAddress: string;
   dynamodbEndpoint: string;
+  /** The Temporal Web UI, when the dev server was started here with `temporalUi` (null otherwise). */
+  temporalUiUrl: string | null;
   /** What was started here (empty when both were configured). */
   started: string[];
   stop(): Promise<void>;
@@ -23,6 +25,8 @@ export interface LocalStackOptions {
   temporalAddress?: string;
   /** Use this DynamoDB endpoint instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
+  /** Serve the Temporal Web UI from the dev server started here. @default false */
+  temporalUi?: boolean;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -30,7 +34,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const [temporal, dynamo] = await Promise.all([
     options.temporalAddress
       ? undefined
-      : startTemporalDevServer({ dbFile: options.dataDir ? join(options.dataDir, 'temporal.sqlite') : undefined }),
+      : startTemporalDevServer({ dbFile: options.dataDir ? join(options.dataDir, 'temporal.sqlite') : undefined, ui: options.temporalUi ?? false }),
     options.dynamodbEndpoint
       ? undefined
       : startDynamoDbLocal({ dataDir: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined }),
@@ -38,7 +42,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     temporalAddress: options.temporalAddress ?? (temporal?.address as string),
     dynamodbEndpoint: options.dynamodbEndpoint ?? (dynamo?.endpoint as string),
-    started: [temporal ? `Temporal dev server at ${temporal.address}` : '', dynamo ? `DynamoDB Local at ${dynamo.endpoint}` : ''].filter(Boolean),
+    temporalUiUrl: temporal?.uiAddress ?? null,
+    started: [temporal ? `Temporal dev server at ${temporal.address}${temporal.uiAddress ? ` (Web UI ${temporal.uiAddress})` : ''}` : '', dynamo ? `DynamoDB Local at ${dynamo.endpoint}` : ''].filter(Boolean),
     async stop() {
       await Promise.all([temporal?.stop(), dynamo?.stop()]);
     },

@@ -1,0 +1,111 @@
+/** `memory-ops threads list | show | flush`: the thread workflows, one thread's timeline, extracting now. */
+import { Option, type Command } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { ListThreadsOptions, ThreadSummary } from '../client/operator-types';
+import { threadWorkflowId, type FlushResult } from '../contract';
+import { DEFAULT_LIST_THREADS_LIMIT } from '../defaults';
+import type { OperatorContext } from '../ops/operator-context';
+import { NotFoundError } from './cli-errors';
+import type { CommandRunner } from './command-runner';
+import { EXIT_CODES } from './exit-codes';
+import { parsePositiveInteger, parseSeconds } from './parse-args';
+import { CONTENT_MAX_CHARS, ERROR_MAX_CHARS, count, fields, namespaceText, num, table, time } from './render';
+import { renderTimeline, temporalUiLink } from './timeline-render';
+
+/** Registers the `threads` command group on the program. */
+export function registerThreadCommands(program: Command, runner: CommandRunner): void {
+  const threads = program.command('threads').description('Thread workflows: list them, show one thread\'s timeline, flush one now.');
+
+  threads
+    .command('list')
+    .description('Threads, newest first: pending messages, next extraction due, last extraction, failures, open dead letters.')
+    .addOption(new Option('--status <status>', 'only running (open) or only closed threads').choices(['open', 'closed']))
+    .option('--limit <n>', `most threads shown (default ${DEFAULT_LIST_THREADS_LIMIT})`, parsePositiveInteger)
+    .action(
+      runner.action<[], ListThreadsOptions>(async (ctx, _args, options) => {
+        const list = await ctx.memory.listThreads({
+          ...(options.status ? { status: options.status } : {}),
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        });
+        return { json: { threads: list }, text: renderThreadList(list) };
+      }),
+    );
+
+  threads
+    .command('show')
+    .description('One thread\'s timeline: messages received → batches → memory operations (with tokens), dead letters, live state.')
+    .argument('<threadId>', 'the thread id (as submitted; a tenant\'s threads are ["memories","alice"]/<id>)')
+    .option('--limit <n>', 'newest messages and batches shown (default: the client\'s)', parsePositiveInteger)
+    .action(
+      runner.action<[string], { limit?: number }>(async (ctx, [threadId], options) => {
+        const timeline = await ctx.memory.timeline(threadId, options.limit !== undefined ? { limit: options.limit } : {});
+        const empty = timeline.state === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;
+        if (empty) throw new NotFoundError(`thread ${JSON.stringify(threadId)}: no such thread (nothing was ever submitted to it)`);
+        const temporalUi = temporalUiLink(ctx, timeline.workflowId);
+        return { json: { ...timeline, temporalUi }, text: renderTimeline(timeline, temporalUi) };
+      }),
+    );
+
+  threads
+    .command('flush')
+    .description('Extract everything submitted to the thread now, and show what changed. Exit code 1 when it did not finish in time.')
+    .argument('<threadId>', 'the thread id')
+    .option('--timeout <seconds>', 'longest wait for the extractions (default: the client\'s, 60 s)', parseSeconds)
+    .action(
+      runner.action<[string], { timeout?: number }>(async (ctx, [threadId], options) => {
+        await assertThreadExists(ctx, threadId);
+        const result = await ctx.memory.flush(threadId, options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {});
+        return { json: result, text: renderFlush(threadId, result), exitCode: result.complete ? EXIT_CODES.ok : EXIT_CODES.problems };
+      }),
+    );
+}
+
+/** `NotFoundError` unless Temporal knows the thread's workflow (running or closed). */
+async function assertThreadExists(ctx: OperatorContext, threadId: string): Promise<void> {
+  try {
+    await ctx.temporal.workflow.getHandle(threadWorkflowId(threadId)).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`thread ${JSON.stringify(threadId)}: no such thread (nothing was ever submitted to it)`);
+    throw err;
+  }
+}
+
+/** The `threads list` table. */
+export function renderThreadList(threads: readonly ThreadSummary[]): string {
+  const rows = table(
+    threads,
+    [
+      { header: 'thread', value: (t) => t.threadId },
+      { header: 'status', value: (t) => t.workflowStatus },
+      { header: 'pending', value: (t) => num(t.pendingCount), align: 'right' },
+      { header: 'next extraction', value: (t) => time(t.nextExtractionAt) },
+      { header: 'last extraction', value: (t) => time(t.lastExtractionAt) },
+      { header: 'extractions', value: (t) => num(t.extractionsCompleted), align: 'right' },
+      { header: 'retrying', value: (t) => (t.retryingAttempt ? `attempt ${t.retryingAttempt}` : '') },
+      { header: 'dead letters', value: (t) => String(t.openDeadLetters), align: 'right' },
+      { header: 'last failure', value: (t) => (t.lastFailure ? `${t.lastFailure.type}: ${t.lastFailure.message}` : ''), max: CONTENT_MAX_CHARS },
+    ],
+    'no threads',
+  );
+  return `${rows}\n\n${count(threads.length, 'thread')}`;
+}
+
+/** What `threads flush` prints. */
+export function renderFlush(threadId: string, result: FlushResult): string {
+  const summary = fields([
+    ['thread', threadId],
+    ['complete', result.complete ? 'yes' : 'no: extraction goes on in the background; run flush again or look at threads show'],
+    ['batches', String(result.batchCount)],
+    ['messages', `${result.messagesProcessed} processed, ${result.messagesDeadLettered} dead-lettered`],
+    ['memories', `${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted`],
+  ]);
+  const batches = table(result.batches, [
+    { header: 'batch', value: (b) => b.batchId },
+    { header: 'status', value: (b) => b.status },
+    { header: 'namespace', value: (b) => namespaceText(b.namespace) },
+    { header: 'messages', value: (b) => String(b.messageCount), align: 'right' },
+    { header: 'ins/upd/del', value: (b) => `${b.inserted.length}/${b.updated.length}/${b.deleted.length}` },
+    { header: 'error', value: (b) => (b.error ? `${b.error.type}: ${b.error.message}` : ''), max: ERROR_MAX_CHARS },
+  ], 'nothing was pending');
+  return `${summary}\n\n${batches}`;
+}
