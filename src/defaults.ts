@@ -381,7 +381,7 @@ export const DEFAULT_LIST_THREADS_LIMIT = 50;
 export const MAX_LIST_THREADS_LIMIT = 1_000;
 
 /** Threads whose state `listThreads` queries at once (count). */
-export const LIST_THREADS_QUERY_CONCURRENCY = 8;
+export const LIST_THREADS_QUERY_CONCURRENCY = 16;
 
 /** Longest wait for one thread's state query in operator views (ms): a thread nobody's worker answers shows as unknown. */
 export const OPERATOR_QUERY_TIMEOUT_MS = 3_000;
@@ -394,6 +394,18 @@ export const MAX_TIMELINE_LIMIT = 5_000;
 
 /** Items `forget` deletes per BatchWriteItem (count): DynamoDB's maximum. */
 export const FORGET_DELETE_CHUNK = 25;
+
+/** Sends of one BatchWriteItem chunk whose items come back unprocessed (throttling) before `forget` gives up (count). */
+export const FORGET_WRITE_ATTEMPTS = 8;
+
+/** Backoff between those sends: doubling from this (ms)… */
+export const FORGET_BACKOFF_BASE_MS = 50;
+
+/** …up to this (ms). */
+export const FORGET_BACKOFF_MAX_MS = 2_000;
+
+/** Longest wait for one DynamoDB request from the CLI or console (ms; the SDK retries within its attempts). */
+export const OPERATOR_DYNAMODB_TIMEOUT_MS = 10_000;
 
 /** Each doctor check's time limit (ms). */
 export const DOCTOR_CHECK_TIMEOUT_MS = 5_000;
@@ -426,3 +438,27 @@ export const ERROR_MAX_CHARS = 80;
 
 /** Who the history records as making a `memories restore` from the CLI, unless `--actor` says. */
 export const DEFAULT_RESTORE_ACTOR = 'memory-ops';
+
+/** Longest message id the CLI shows in a `threads show` table cell (characters); `--json` has the whole id. */
+export const ID_MAX_CHARS = 24;
+
+/** Longest list of message ids the CLI shows in a `memories show` history cell (characters); `--json` has them all. */
+export const MESSAGE_IDS_MAX_CHARS = 40;
+
+/** Longest batch id a console re-drive may name (characters): the ids batches get are far shorter; this only bounds the input. */
+export const MAX_BATCH_ID_CHARS = 200;
+
+/**
+ * Longest `timeoutSeconds` a console flush may ask for (s): below CONSOLE_REQUEST_TIMEOUT_MS (20 s), so a slow
+ * flush answers `complete: false` rather than the request budget's 503. `memory-ops threads flush --timeout` waits longer.
+ */
+export const CONSOLE_MAX_FLUSH_WAIT_SECONDS = 15;
+
+/**
+ * After the first Ctrl-C, how long `npm run console` ignores another (ms): a terminal's Ctrl-C reaches it twice
+ * (directly, and relayed by tsx) while it stops its servers; one after this exits at once.
+ */
+export const CONSOLE_FORCE_EXIT_AFTER_MS = 2_000;
+
+/** Who the history records as making a restore from the web console (it has no users to name). */
+export const CONSOLE_RESTORE_ACTOR = 'console';

@@ -131,6 +131,14 @@ export class ManagerUnavailableError extends MemoryManagerError {
   readonly retryable = true;
 }
 
+/**
+ * `forget` could not delete every item (DynamoDB kept throttling its deletes). What was deleted stays
+ * deleted; `forget` is idempotent, so running it again finishes the job. Never raised inside an activity.
+ */
+export class ForgetIncompleteError extends MemoryManagerError {
+  readonly retryable = true;
+}
+
 /** Failure types Temporal must not retry; listed in the extraction activity's retry policy. */
 export const NON_RETRYABLE_ERROR_TYPES = [
   'InvalidInputError',

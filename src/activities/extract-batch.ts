@@ -60,6 +60,19 @@ async function memoriesToShow(deps: ActivityDependencies, manager: ResolvedManag
   return deps.store.relevantTo(namespace, batchText, { queryLimit: manager.queryLimit, newest: manager.newestShown });
 }
 
+/**
+ * Records a committed batch in its thread's log, best effort: the commit is what counts, so a failed log
+ * write is a warning, not a failed extraction (the timeline still shows the messages as processed, from the
+ * cursor; any later attempt that finds the batch committed writes the entry).
+ */
+async function logBatch(deps: ActivityDependencies, ref: BatchRef, result: ExtractionResult): Promise<void> {
+  try {
+    await deps.batches.log.record(ref, result);
+  } catch (err) {
+    log.warn('batch committed, but its log entry was not written', { batchId: ref.batchId, error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 export function extractBatchActivity(deps: ActivityDependencies) {
   const managers = deps.managers ?? new ManagerRegistry();
 
@@ -73,7 +86,7 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
         // A worker killed between an earlier commit and its log entry leaves the entry to this attempt.
-        await deps.batches.log.record(ref, progress);
+        await logBatch(deps, ref, progress);
         return countExtraction(progress);
       }
       const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
@@ -96,7 +109,7 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         messageIds: messages.map((m) => m.id),
         embeddings: await embedContents(deps, proposal.operations),
       });
-      await deps.batches.log.record(ref, result);
+      await logBatch(deps, ref, result);
       log.info('memories extracted', {
         batchId: ref.batchId,
         status: result.status,

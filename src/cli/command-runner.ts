@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { OperatorContext } from '../ops/operator-context';
 import { EXIT_CODES, failureOf, type ExitCode, type ServiceTargets } from './exit-codes';
+import { printable } from './render';
 
 /** Where the CLI writes, and the environment it is configured from. */
 export interface CliIo {
@@ -55,7 +56,7 @@ export class CommandRunner {
       try {
         ctx = await this.createContext(this.io.env);
         const outcome = await run(ctx, command.processedArgs as A, command.opts() as O);
-        this.io.out(this.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : `${outcome.text.trimEnd()}\n`);
+        this.io.out(this.json ? `${jsonText(outcome.json, 2)}\n` : `${printable(outcome.text.trimEnd(), { keepNewlines: true })}\n`);
         this.exitCode = outcome.exitCode ?? EXIT_CODES.ok;
       } catch (err) {
         this.fail(err, ctx && targetsOf(ctx));
@@ -71,9 +72,19 @@ export class CommandRunner {
     const failure = failureOf(err, targets);
     this.exitCode = failure.exitCode;
     this.io.err(
-      this.json ? `${JSON.stringify({ error: { type: failure.type, message: failure.message } })}\n` : `error: ${failure.message}\n`,
+      this.json
+        ? `${jsonText({ error: { type: failure.type, message: failure.message } })}\n`
+        : `error: ${printable(failure.message, { keepNewlines: true })}\n`,
     );
   }
+}
+
+/**
+ * `JSON.stringify`, with the control characters it leaves raw (DEL, C1, bidirectional overrides) escaped
+ * too: the same document, safe to look at in a terminal. Outside strings JSON has no such characters.
+ */
+function jsonText(value: unknown, indent?: number): string {
+  return printable(JSON.stringify(value, null, indent), { keepNewlines: true });
 }
 
 function targetsOf(ctx: OperatorContext): ServiceTargets {

@@ -1,6 +1,7 @@
 /** `memory-ops doctor`: is everything the memory manager needs reachable and set up? Exit code 1 when not. */
 import type { Command } from 'commander';
 import type { DoctorCheck } from '../client/operator-types';
+import { DOCTOR_CHECK_TIMEOUT_MS } from '../defaults';
 import { runDoctor } from '../ops/doctor';
 import type { CommandRunner } from './command-runner';
 import { EXIT_CODES } from './exit-codes';
@@ -12,7 +13,7 @@ export function registerDoctorCommand(program: Command, runner: CommandRunner): 
   program
     .command('doctor')
     .description('Check Temporal, a worker polling the task queue, DynamoDB, the table and its indexes, and the model; say how to fix what fails.')
-    .option('--timeout <seconds>', 'time limit of each check (default 5 s)', parseSeconds)
+    .option('--timeout <seconds>', `time limit of each check (default ${DOCTOR_CHECK_TIMEOUT_MS / 1000} s)`, parseSeconds)
     .action(
       runner.action<[], { timeout?: number }>(async (ctx, _args, options) => {
         const checks = await runDoctor(ctx, options.timeout !== undefined ? { timeoutMs: options.timeout * 1000 } : {});

@@ -16,6 +16,7 @@ import { registerDoctorCommand } from './doctor-command';
 import { EXIT_CODES } from './exit-codes';
 import { registerMemoryCommands } from './memory-commands';
 import { NAMESPACE_SYNTAX } from './parse-args';
+import { printable } from './render';
 import { registerThreadCommands } from './threads-commands';
 
 const EXIT_CODES_HELP = `
@@ -47,7 +48,7 @@ export function buildProgram(runner: CommandRunner, io: CliIo): Command {
     .configureOutput({
       writeOut: (text) => io.out(text),
       // With --json, stderr carries only the JSON error the catch in `runCli` prints.
-      writeErr: (text) => (runner.json ? undefined : io.err(text)),
+      writeErr: (text) => (runner.json ? undefined : io.err(printable(text, { keepNewlines: true }))),
     })
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError(false);

@@ -1,12 +1,12 @@
 /** `memory-ops memories search | show | restore | forget`: reading memories, their history, undoing, erasing. */
 import type { Command } from 'commander';
-import { DEFAULT_RESTORE_ACTOR } from '../defaults';
+import { DEFAULT_RESTORE_ACTOR, DEFAULT_SEARCH_LIMIT } from '../defaults';
 import type { ForgetReport } from '../client/operator-types';
 import type { MemoryChange, MemoryItem, SearchItem } from '../store/memory-types';
 import { NotFoundError, UsageError } from './cli-errors';
 import type { CommandRunner } from './command-runner';
 import { NAMESPACE_ARG_SYNTAX, NAMESPACE_SYNTAX, parseNamespace, parsePositiveInteger } from './parse-args';
-import { CONTENT_MAX_CHARS, NONE, count, fields, namespaceText, section, table, time, valueText } from './render';
+import { CONTENT_MAX_CHARS, MESSAGE_IDS_MAX_CHARS, NONE, count, fields, namespaceText, section, table, time, valueText } from './render';
 
 /** Registers the `memories` command group on the program. */
 export function registerMemoryCommands(program: Command, runner: CommandRunner): void {
@@ -20,7 +20,7 @@ export function registerMemoryCommands(program: Command, runner: CommandRunner):
     .description('Memories under a namespace prefix, newest first, or ranked by --query.')
     .argument('<namespace>', `namespace prefix: ${NAMESPACE_ARG_SYNTAX}`, parseNamespace)
     .option('--query <text>', 'rank by relevance to this text')
-    .option('--limit <n>', 'most memories shown (default 10)', parsePositiveInteger)
+    .option('--limit <n>', `most memories shown (default ${DEFAULT_SEARCH_LIMIT})`, parsePositiveInteger)
     .action(
       runner.action<[string[]], { query?: string; limit?: number }>(async (ctx, [prefix], options) => {
         const items = await ctx.memory.search(prefix, {
@@ -132,7 +132,7 @@ export function renderMemory(namespace: readonly string[], key: string, memory: 
     { header: 'thread', value: (c) => c.by.threadId ?? '' },
     { header: 'batch', value: (c) => c.by.batchId ?? '' },
     { header: 'model', value: (c) => c.by.model ?? '' },
-    { header: 'messages', value: (c) => (c.by.messageIds ?? []).join(' '), max: 40 },
+    { header: 'messages', value: (c) => (c.by.messageIds ?? []).join(' '), max: MESSAGE_IDS_MAX_CHARS },
     { header: 'value', value: (c) => valueText(c.value), max: CONTENT_MAX_CHARS },
   ]);
   return `${now}\n${section(`\nHistory (oldest first): ${count(history.length, 'change')}`, changes)}`;

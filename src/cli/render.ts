@@ -1,10 +1,12 @@
 /**
  * Plain-text rendering for people: aligned tables, one-line truncation of long content, labelled fields.
  * No colours and no terminal detection, so what a person sees is what a pasted log or a test sees.
+ * Stored text is hostile input: every cell and field goes through {@link printable}, and so does the whole
+ * output (`CommandRunner`), so no escape sequence in a message, memory, id or error reaches the terminal.
  */
 import { memoryText, type MemoryValue } from '../store/memory-types';
 
-export { CONTENT_MAX_CHARS, ERROR_MAX_CHARS } from '../defaults';
+export { CONTENT_MAX_CHARS, ERROR_MAX_CHARS, ID_MAX_CHARS, MESSAGE_IDS_MAX_CHARS } from '../defaults';
 
 /** Shown for an empty or absent value. */
 export const NONE = '-';
@@ -24,9 +26,29 @@ function width(text: string): number {
   return [...text].length;
 }
 
-/** One line of at most `max` characters: whitespace runs become one space, and a cut shows "…". */
+/**
+ * Characters a terminal would act on rather than show: C0 controls (ESC, BEL, CR, …), DEL, C1 controls
+ * (a lone 0x9B is CSI to some terminals) and the bidirectional overrides that reorder a line as displayed.
+ */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text safe to print on a terminal: each control character becomes its visible escape (`\u001b`), so stored
+ * text cannot clear the screen, move the cursor, set the clipboard (OSC 52) or hide what follows it.
+ * Newlines are kept with `keepNewlines` (whole views); cells and fields are one line anyway.
+ */
+export function printable(text: string, { keepNewlines = false } = {}): string {
+  return text.replace(CONTROL_CHARS, (c) => (keepNewlines && c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/** One printable line: whitespace runs (newlines, tabs) become one space, other control characters their escapes. */
+export function oneLine(text: string): string {
+  return printable(text.replace(/\s+/g, ' ').trim());
+}
+
+/** One line of at most `max` characters (see {@link oneLine}); a cut shows "…". */
 export function truncate(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = oneLine(text);
   const chars = [...line];
   return chars.length <= max ? line : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
@@ -47,10 +69,10 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[], empt
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join('\n');
 }
 
-/** `label: value` lines with the values aligned. */
+/** `label: value` lines with the values aligned, each value one printable line (see {@link oneLine}). */
 export function fields(pairs: readonly (readonly [string, string])[]): string {
   const labelWidth = Math.max(...pairs.map(([label]) => width(label))) + 1;
-  return pairs.map(([label, value]) => `${`${label}:`.padEnd(labelWidth + 1)}${value || NONE}`).join('\n');
+  return pairs.map(([label, value]) => `${`${label}:`.padEnd(labelWidth + 1)}${oneLine(value) || NONE}`).join('\n');
 }
 
 /** A section title followed by its body, for multi-part views. */

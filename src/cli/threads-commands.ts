@@ -1,9 +1,8 @@
 /** `memory-ops threads list | show | flush`: the thread workflows, one thread's timeline, extracting now. */
 import { Option, type Command } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ListThreadsOptions, ThreadSummary } from '../client/operator-types';
-import { threadWorkflowId, type FlushResult } from '../contract';
-import { DEFAULT_LIST_THREADS_LIMIT } from '../defaults';
+import type { FlushResult } from '../contract';
+import { DEFAULT_FLUSH_WAIT_SECONDS, DEFAULT_LIST_THREADS_LIMIT, OPERATOR_QUERY_TIMEOUT_MS } from '../defaults';
 import type { OperatorContext } from '../ops/operator-context';
 import { NotFoundError } from './cli-errors';
 import type { CommandRunner } from './command-runner';
@@ -39,7 +38,9 @@ export function registerThreadCommands(program: Command, runner: CommandRunner):
     .action(
       runner.action<[string], { limit?: number }>(async (ctx, [threadId], options) => {
         const timeline = await ctx.memory.timeline(threadId, options.limit !== undefined ? { limit: options.limit } : {});
-        const empty = timeline.state === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;
+        // A thread whose state could not be read may exist all the same: shown, not "no such thread".
+        const empty =
+          timeline.state === null && timeline.stateError === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;
         if (empty) throw new NotFoundError(`thread ${JSON.stringify(threadId)}: no such thread (nothing was ever submitted to it)`);
         const temporalUi = temporalUiLink(ctx, timeline.workflowId);
         return { json: { ...timeline, temporalUi }, text: renderTimeline(timeline, temporalUi) };
@@ -50,7 +51,7 @@ export function registerThreadCommands(program: Command, runner: CommandRunner):
     .command('flush')
     .description('Extract everything submitted to the thread now, and show what changed. Exit code 1 when it did not finish in time.')
     .argument('<threadId>', 'the thread id')
-    .option('--timeout <seconds>', 'longest wait for the extractions (default: the client\'s, 60 s)', parseSeconds)
+    .option('--timeout <seconds>', `longest wait for the extractions (default: the client's, ${DEFAULT_FLUSH_WAIT_SECONDS} s)`, parseSeconds)
     .action(
       runner.action<[string], { timeout?: number }>(async (ctx, [threadId], options) => {
         await assertThreadExists(ctx, threadId);
@@ -60,14 +61,27 @@ export function registerThreadCommands(program: Command, runner: CommandRunner):
     );
 }
 
-/** `NotFoundError` unless Temporal knows the thread's workflow (running or closed). */
+/**
+ * `NotFoundError` unless the thread's workflow exists (running or closed), asked through the client so its
+ * thread naming (a tenant's prefix) applies. A state query that does not answer in time (a closed thread with
+ * no worker to replay it answers only after ~30 s) proves nothing either way: `flush` then decides itself.
+ */
 async function assertThreadExists(ctx: OperatorContext, threadId: string): Promise<void> {
+  let state: Awaited<ReturnType<typeof ctx.memory.state>>;
   try {
-    await ctx.temporal.workflow.getHandle(threadWorkflowId(threadId)).describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`thread ${JSON.stringify(threadId)}: no such thread (nothing was ever submitted to it)`);
-    throw err;
+    state = await ctx.temporal.withDeadline(Date.now() + OPERATOR_QUERY_TIMEOUT_MS, () => ctx.memory.state(threadId));
+  } catch {
+    return;
   }
+  if (state === null) throw new NotFoundError(`thread ${JSON.stringify(threadId)}: no such thread (nothing was ever submitted to it)`);
+}
+
+/** Shown in a live column of a thread whose state could not be read (it may be running: not "-"). */
+const UNKNOWN = '?';
+
+/** A live column's text: `?` when the thread's state could not be read. */
+function live(t: ThreadSummary, text: string): string {
+  return t.stateError !== null ? UNKNOWN : text;
 }
 
 /** The `threads list` table. */
@@ -77,17 +91,23 @@ export function renderThreadList(threads: readonly ThreadSummary[]): string {
     [
       { header: 'thread', value: (t) => t.threadId },
       { header: 'status', value: (t) => t.workflowStatus },
-      { header: 'pending', value: (t) => num(t.pendingCount), align: 'right' },
-      { header: 'next extraction', value: (t) => time(t.nextExtractionAt) },
-      { header: 'last extraction', value: (t) => time(t.lastExtractionAt) },
-      { header: 'extractions', value: (t) => num(t.extractionsCompleted), align: 'right' },
-      { header: 'retrying', value: (t) => (t.retryingAttempt ? `attempt ${t.retryingAttempt}` : '') },
+      { header: 'pending', value: (t) => live(t, num(t.pendingCount)), align: 'right' },
+      { header: 'next extraction', value: (t) => live(t, time(t.nextExtractionAt)) },
+      { header: 'last extraction', value: (t) => live(t, time(t.lastExtractionAt)) },
+      { header: 'extractions', value: (t) => live(t, num(t.extractionsCompleted)), align: 'right' },
+      { header: 'retrying', value: (t) => live(t, t.retryingAttempt ? `attempt ${t.retryingAttempt}` : '') },
       { header: 'dead letters', value: (t) => String(t.openDeadLetters), align: 'right' },
-      { header: 'last failure', value: (t) => (t.lastFailure ? `${t.lastFailure.type}: ${t.lastFailure.message}` : ''), max: CONTENT_MAX_CHARS },
+      {
+        header: 'last failure',
+        value: (t) => (t.stateError !== null ? `live state unavailable: ${t.stateError}` : t.lastFailure ? `${t.lastFailure.type}: ${t.lastFailure.message}` : ''),
+        max: CONTENT_MAX_CHARS,
+      },
     ],
     'no threads',
   );
-  return `${rows}\n\n${count(threads.length, 'thread')}`;
+  const unknown = threads.filter((t) => t.stateError !== null).length;
+  const note = unknown === 0 ? '' : ` (${count(unknown, 'thread')} did not answer: "?" is unknown, not none; see threads show or doctor)`;
+  return `${rows}\n\n${count(threads.length, 'thread')}${note}`;
 }
 
 /** What `threads flush` prints. */

@@ -1,7 +1,7 @@
 /** What `threads show` prints: a thread's live state, then messages → batches → operations, then dead letters. */
 import type { ThreadTimeline } from '../client/operator-types';
 import type { OperatorContext } from '../ops/operator-context';
-import { CONTENT_MAX_CHARS, ERROR_MAX_CHARS, count, fields, namespaceText, section, table, time } from './render';
+import { CONTENT_MAX_CHARS, ERROR_MAX_CHARS, ID_MAX_CHARS, count, fields, namespaceText, oneLine, section, table, time } from './render';
 
 /** The thread's page in the Temporal Web UI, when TEMPORAL_UI_URL is configured. */
 export function temporalUiLink(ctx: Pick<OperatorContext, 'temporalUiUrl' | 'config'>, workflowId: string): string | null {
@@ -12,6 +12,9 @@ export function temporalUiLink(ctx: Pick<OperatorContext, 'temporalUiUrl' | 'con
 
 function liveState(timeline: ThreadTimeline): string {
   const s = timeline.state;
+  if (!s && timeline.stateError !== null) {
+    return `  live state unavailable: ${oneLine(timeline.stateError)}\n  (the workflow may still be running; memory-ops doctor checks for a worker; the stored history is below)`;
+  }
   if (!s) return '  closed (no live state: the workflow has completed or never ran; the stored history is below)';
   const t = s.totals;
   return fields([
@@ -38,11 +41,12 @@ export function renderTimeline(timeline: ThreadTimeline, temporalUi: string | nu
   ]);
   const messages = table(timeline.messages, [
     { header: 'seq', value: (m) => String(m.seq), align: 'right' },
-    { header: 'id', value: (m) => m.id, max: 24 },
+    { header: 'id', value: (m) => m.id, max: ID_MAX_CHARS },
     { header: 'role', value: (m) => m.role },
     { header: 'namespace', value: (m) => namespaceText(m.namespace) },
     { header: 'stored', value: (m) => time(m.storedAt) },
-    { header: 'batch', value: (m) => m.batchId ?? 'pending' },
+    // A message can be through a batch the log does not name (batches from before the batch log).
+    { header: 'batch', value: (m) => m.batchId ?? (m.processed ? 'processed' : 'pending') },
     { header: 'content', value: (m) => m.content, max: CONTENT_MAX_CHARS },
   ]);
   const batches = table(timeline.batches, [

@@ -31,6 +31,11 @@ export interface ThreadSummary {
   lastFailure: FailureRecord | null;
   /** Open (not re-driven) dead letters in DynamoDB, whatever the run. */
   openDeadLetters: number;
+  /**
+   * Why a running thread's live fields are null: its workflow did not answer in time (no worker polling?)
+   * or Temporal failed. Null when they were read (or the thread is closed).
+   */
+  stateError: string | null;
 }
 
 /** Options of `listThreads`. */
@@ -50,8 +55,10 @@ export interface TimelineMessage {
   namespace: string[];
   /** ISO-8601 time the inbox stored it. */
   storedAt: string;
-  /** The batch that processed it (committed or dead-lettered), or null while pending. */
+  /** The batch that processed it (committed or dead-lettered), when the batch log or a dead letter names it. */
   batchId: string | null;
+  /** Through a batch (its namespace's cursor is past it), even when no log entry names the batch (e.g. batches from before the log). */
+  processed: boolean;
 }
 
 /** One committed batch of a thread, as the batch log keeps it (inserted/updated/deleted are memory keys). */
@@ -69,8 +76,10 @@ export interface TimelineBatch extends Omit<ExtractionResult, 'status'> {
 export interface ThreadTimeline {
   threadId: string;
   workflowId: string;
-  /** Live state from the workflow, or null when it is closed (or never ran). */
+  /** Live state from the workflow, or null when it is closed, never ran, or did not answer (see `stateError`). */
   state: ThreadStatus | null;
+  /** Why `state` is null although the thread may be running: no answer in time, or Temporal failed; else null. */
+  stateError: string | null;
   messages: TimelineMessage[];
   batches: TimelineBatch[];
   deadLetters: DeadLetter[];

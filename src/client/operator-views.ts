@@ -57,18 +57,22 @@ async function mapLimited<T, R>(items: readonly T[], concurrency: number, fn: (i
   return results;
 }
 
-/** The state of a running thread, or null when its workflow does not answer in time (no worker polling, say). */
-async function stateWithin(sources: OperatorViewSources, threadId: string): Promise<ThreadStatus | null> {
+/** A thread's live state, or why it could not be read by `deadline` (no worker answering, Temporal failing). */
+async function stateBy(sources: OperatorViewSources, threadId: string, deadline: number): Promise<{ state: ThreadStatus | null; stateError: string | null }> {
+  if (Date.now() >= deadline) return { state: null, stateError: 'not asked: the time for state queries ran out' };
   try {
-    return await sources.temporal.withDeadline(Date.now() + OPERATOR_QUERY_TIMEOUT_MS, () => sources.state(threadId));
-  } catch {
-    return null;
+    return { state: await sources.temporal.withDeadline(deadline, () => sources.state(threadId)), stateError: null };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { state: null, stateError: `no answer from the thread's workflow (is a worker polling its task queue?): ${reason}` };
   }
 }
 
 /**
  * Threads newest first, from Temporal's visibility store: every thread workflow of the client's task queue
- * still within the Temporal namespace's retention, open or closed. Running threads are asked for their state; closed ones show what
+ * still within the Temporal namespace's retention, open or closed; one row per thread (its newest run).
+ * Running threads are asked for their state, all within one OPERATOR_QUERY_TIMEOUT_MS, so a list where no
+ * worker answers still comes back in time (with `stateError` on those rows); closed ones show what
  * DynamoDB keeps (open dead letters).
  */
 export async function listThreads(sources: OperatorViewSources, options: ListThreadsOptions = {}): Promise<ThreadSummary[]> {
@@ -76,24 +80,30 @@ export async function listThreads(sources: OperatorViewSources, options: ListThr
   if (options.status !== undefined && options.status !== 'open' && options.status !== 'closed') {
     throw new InvalidInputError('status: must be "open" or "closed"');
   }
-  const filters = [`WorkflowType = '${THREAD_WORKFLOW_TYPE}'`, `TaskQueue = '${sources.taskQueue.replace(/'/g, "\\'")}'`];
-  if (options.status === 'open') filters.push(`ExecutionStatus = 'Running'`);
-  if (options.status === 'closed') filters.push(`ExecutionStatus != 'Running'`);
+  // Runs that continued as new are history, not threads. The status filter is applied to each thread's
+  // newest run below: a thread restarted after an idle close also has an older completed run.
+  const query = [
+    `WorkflowType = '${THREAD_WORKFLOW_TYPE}'`,
+    `TaskQueue = '${sources.taskQueue.replace(/'/g, "\\'")}'`,
+    `ExecutionStatus != 'ContinuedAsNew'`,
+  ].join(' AND ');
   const found: { info: WorkflowExecutionInfo; threadId: string }[] = [];
   const seen = new Set<string>();
-  for await (const info of sources.temporal.workflow.list({ query: filters.join(' AND ') })) {
-    // A thread that continued as new or restarted after an idle close lists one row per run: keep the newest.
+  for await (const info of sources.temporal.workflow.list({ query })) {
     if (seen.has(info.workflowId) || !info.workflowId.startsWith(THREAD_WORKFLOW_ID_PREFIX)) continue;
     seen.add(info.workflowId);
+    const running = info.status.name === 'RUNNING';
+    if ((options.status === 'open' && !running) || (options.status === 'closed' && running)) continue;
     const threadId = sources.callerThreadId(info.workflowId.slice(THREAD_WORKFLOW_ID_PREFIX.length));
     if (threadId === null) continue;
     found.push({ info, threadId });
     if (found.length >= limit) break;
   }
+  const deadline = Date.now() + OPERATOR_QUERY_TIMEOUT_MS;
   return mapLimited(found, LIST_THREADS_QUERY_CONCURRENCY, async ({ info, threadId }) => {
     const running = info.status.name === 'RUNNING';
-    const [state, open] = await Promise.all([
-      running ? stateWithin(sources, threadId) : Promise.resolve(null),
+    const [{ state, stateError }, open] = await Promise.all([
+      running ? stateBy(sources, threadId, deadline) : Promise.resolve({ state: null, stateError: null }),
       sources.deadLetters.list(sources.threadKey(threadId), 'open'),
     ]);
     return {
@@ -110,6 +120,7 @@ export async function listThreads(sources: OperatorViewSources, options: ListThr
       retryingAttempt: state?.retrying?.attempt ?? null,
       lastFailure: state?.lastFailure ?? null,
       openDeadLetters: open.length,
+      stateError,
     };
   });
 }
@@ -129,14 +140,15 @@ function batchOf(message: { seq: number; namespace: string[] }, ranges: { batchI
 export async function threadTimeline(sources: OperatorViewSources, threadId: string, options: { limit?: number } = {}): Promise<ThreadTimeline> {
   const limit = checkLimit(options.limit, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT, 'limit');
   const key = sources.threadKey(threadId);
-  const [cursors, batches, deadLetters, state] = await Promise.all([
+  const [cursors, batches, deadLetters, { state, stateError }] = await Promise.all([
     sources.inbox.cursors(key),
     sources.batchLog.list(key, limit),
     sources.deadLetters.list(key),
-    stateWithin(sources, threadId),
+    stateBy(sources, threadId, Date.now() + OPERATOR_QUERY_TIMEOUT_MS),
   ]);
-  const perNamespace = await Promise.all(cursors.map((cursor) => sources.inbox.newest(key, cursor.namespace, limit + 1)));
-  const all = perNamespace.flat().sort((a, b) => b.seq - a.seq);
+  const perNamespace = await Promise.all(cursors.map((cursor) => sources.inbox.newest(key, cursor.namespace, limit)));
+  const all = perNamespace.flatMap((page) => page.messages).sort((a, b) => b.seq - a.seq);
+  const doneSeq = new Map(cursors.map((cursor) => [JSON.stringify(cursor.namespace), cursor.doneSeq]));
   const ranges: { batchId: string; namespace: string[]; fromSeq: number; toSeq: number }[] = [
     ...batches.filter((b: TimelineBatch) => b.kind === 'inbox'),
     ...deadLetters.map((d: DeadLetter) => ({ batchId: d.batchId, namespace: d.namespace, fromSeq: d.fromSeq, toSeq: d.toSeq })),
@@ -152,14 +164,16 @@ export async function threadTimeline(sources: OperatorViewSources, threadId: str
       namespace: m.namespace,
       storedAt: m.storedAt ?? '',
       batchId: batchOf(m, ranges),
+      processed: m.seq <= (doneSeq.get(JSON.stringify(m.namespace)) ?? 0),
     }));
   return {
     threadId,
     workflowId: threadWorkflowId(key),
     state,
+    stateError,
     messages,
     batches,
     deadLetters: deadLetters.map((d) => ({ ...d, threadId })),
-    truncated: all.length > limit,
+    truncated: all.length > limit || perNamespace.some((page) => page.more),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { MemoryClient } from '../client/memory-client';
 import type { ThreadTimeline } from '../client/operator-types';
-import { CONSOLE_FLUSH_WAIT_SECONDS, CONSOLE_MEMORY_LIST_LIMIT } from '../defaults';
+import { CONSOLE_FLUSH_WAIT_SECONDS, CONSOLE_MEMORY_LIST_LIMIT, CONSOLE_RESTORE_ACTOR } from '../defaults';
 import { InvalidInputError, MemoryManagerError } from '../errors';
 import { parseInput } from '../schemas';
 import {
@@ -118,9 +118,9 @@ async function listThreads({ query }: ApiRequest, context: ConsoleContext): Prom
   return { status: 200, body: { threads: threads.map((thread) => ({ ...thread, temporalUiLink: temporalUiLink(context, thread.workflowId) })) } };
 }
 
-/** A timeline with nothing in it and no workflow: the thread was never submitted to. */
+/** A timeline with nothing in it and no workflow: the thread was never submitted to (one whose state could not be read may exist). */
 function isEmpty(timeline: ThreadTimeline): boolean {
-  return timeline.state === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;
+  return timeline.state === null && timeline.stateError === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;
 }
 
 async function timeline({ query }: ApiRequest, context: ConsoleContext, encodedId: string): Promise<ApiResult> {
@@ -174,6 +174,6 @@ async function restore({ body }: ApiRequest, context: ConsoleContext): Promise<A
   const changes = await context.memory.history(namespace, key);
   if (changes.length === 0) throw new NotFoundError(`no memory ${JSON.stringify(key)} in ${JSON.stringify(namespace)}`);
   if (!changes.some((change) => change.version === version)) throw new NotFoundError(`memory ${JSON.stringify(key)} has no version ${version}`);
-  const item = await context.memory.restore(namespace, key, version, { actor: 'console' });
+  const item = await context.memory.restore(namespace, key, version, { actor: CONSOLE_RESTORE_ACTOR });
   return { status: 200, body: { item } };
 }

@@ -4,7 +4,17 @@
  * JSON arrays (`?namespace=["memories","alice"]`): labels may hold any character but `.`.
  */
 import { z } from 'zod';
-import { MAX_LIST_THREADS_LIMIT, MAX_NAMESPACE_LABELS, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, MAX_TIMELINE_LIMIT } from '../defaults';
+import {
+  CONSOLE_MAX_FLUSH_WAIT_SECONDS,
+  CONSOLE_REQUEST_TIMEOUT_MS,
+  MAX_BATCH_ID_CHARS,
+  MAX_LIST_THREADS_LIMIT,
+  MAX_MEMORY_KEY_BYTES,
+  MAX_NAMESPACE_LABELS,
+  MAX_QUERY_CHARS,
+  MAX_SEARCH_LIMIT,
+  MAX_TIMELINE_LIMIT,
+} from '../defaults';
 import { flushRequestSchema, namespaceSchema, threadIdSchema } from '../schemas';
 
 /** A query-string value holding JSON, parsed and then checked with `schema`. */
@@ -31,8 +41,8 @@ function countParam(max: number) {
 const optionalText = (max: number) =>
   z.preprocess((value) => (value === '' ? undefined : value), z.string().max(max, `must be at most ${max} characters`).optional());
 
-/** The memory key of a history or restore request. */
-const memoryKeySchema = z.string().min(1, 'must not be empty').max(1_024);
+/** The memory key of a history or restore request: a key with more characters than a key may have bytes is none. */
+const memoryKeySchema = z.string().min(1, 'must not be empty').max(MAX_MEMORY_KEY_BYTES);
 
 /** `:id` of `/api/threads/:id…`. */
 export const threadParamSchema = threadIdSchema;
@@ -46,11 +56,22 @@ export const listThreadsQuerySchema = z.strictObject({
 /** `GET /api/threads/:id?limit=N`. */
 export const timelineQuerySchema = z.strictObject({ limit: countParam(MAX_TIMELINE_LIMIT).optional() });
 
-/** `POST /api/threads/:id/flush`. */
-export const flushBodySchema = flushRequestSchema.strict();
+/**
+ * `POST /api/threads/:id/flush`. The wait is capped below the console's request budget, so a slow flush
+ * answers `complete: false` instead of timing out as 503.
+ */
+export const flushBodySchema = flushRequestSchema.strict().superRefine(({ timeoutSeconds }, ctx) => {
+  if (timeoutSeconds !== undefined && timeoutSeconds > CONSOLE_MAX_FLUSH_WAIT_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeoutSeconds'],
+      message: `must be at most ${CONSOLE_MAX_FLUSH_WAIT_SECONDS} seconds in the console (its requests end after ${CONSOLE_REQUEST_TIMEOUT_MS / 1000} s); memory-ops threads flush --timeout waits longer`,
+    });
+  }
+});
 
 /** `POST /api/threads/:id/dead-letters/redrive`: one dead letter, or every open one without `batchId`. */
-export const redriveBodySchema = z.strictObject({ batchId: z.string().min(1).max(200).optional() });
+export const redriveBodySchema = z.strictObject({ batchId: z.string().min(1).max(MAX_BATCH_ID_CHARS).optional() });
 
 /** `GET /api/namespaces?prefix=[...]`: labels may be `*` (any label), as in `listNamespaces`. */
 export const namespacesQuerySchema = z.strictObject({

@@ -9,7 +9,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
-import { DEFAULT_CONSOLE_PORT, LOCAL_SERVER_STOP_GRACE_MS } from '../defaults';
+import { CONSOLE_FORCE_EXIT_AFTER_MS, DEFAULT_CONSOLE_PORT, LOCAL_SERVER_STOP_GRACE_MS } from '../defaults';
 import { ConfigurationError } from '../errors';
 import { FakeMessagesApi, type ScriptedReply } from '../local/fake-messages-api';
 import { startLocalStack } from '../local/local-stack';
@@ -29,10 +29,9 @@ function consolePort(value: string | undefined): number {
 
 /**
  * Resolves on the first Ctrl-C (or SIGTERM). A terminal's Ctrl-C reaches this process twice (directly, and
- * relayed by tsx), so a repeat within FORCE_EXIT_AFTER_MS is ignored; a later one exits at once.
+ * relayed by tsx), so a repeat within CONSOLE_FORCE_EXIT_AFTER_MS is ignored; a later one exits at once.
  */
 function stopRequested(): Promise<void> {
-  const FORCE_EXIT_AFTER_MS = 2_000;
   return new Promise((resolve) => {
     let firstAt: number | undefined;
     const onSignal = () => {
@@ -40,7 +39,7 @@ function stopRequested(): Promise<void> {
         firstAt = Date.now();
         console.log('stopping…');
         resolve();
-      } else if (Date.now() - firstAt > FORCE_EXIT_AFTER_MS) {
+      } else if (Date.now() - firstAt > CONSOLE_FORCE_EXIT_AFTER_MS) {
         process.exit(130);
       }
     };

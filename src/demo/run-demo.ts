@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       for (const item of items) {
         console.log(`  (${item.namespace.map((l) => JSON.stringify(l)).join(', ')},) ${item.key}: ${JSON.stringify(item.value)}`);
       }
-      console.log(`Browse the thread and its memories: npm run console  →  http://127.0.0.1:${DEFAULT_CONSOLE_PORT}`);
+      console.log(`Browse the thread and its memories: npm run console  →  http://127.0.0.1:${process.env['CONSOLE_PORT']?.trim() || DEFAULT_CONSOLE_PORT}`);
     });
   } finally {
     await connection.close();

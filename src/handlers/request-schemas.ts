@@ -4,7 +4,7 @@
  * Message and option rules are the client's own (`src/schemas.ts`).
  */
 import { z } from 'zod';
-import { MAX_SEARCH_LIMIT } from '../defaults';
+import { MAX_BATCH_ID_CHARS, MAX_SEARCH_LIMIT } from '../defaults';
 import { flushRequestSchema, submitInputSchema, submitOptionsSchema, threadIdSchema } from '../schemas';
 
 /** Namespace labels relative to the tenant (validated again as a whole once prefixed). */
@@ -36,7 +36,7 @@ export const sqsSubmitSchema = z.strictObject({
 export const flushBodySchema = flushRequestSchema.strict();
 
 /** `POST /threads/{threadId}/dead-letters/redrive`. */
-export const redriveBodySchema = z.strictObject({ batchId: z.string().min(1).max(200).optional() });
+export const redriveBodySchema = z.strictObject({ batchId: z.string().min(1).max(MAX_BATCH_ID_CHARS).optional() });
 
 /** `GET /threads/{threadId}/dead-letters?status=...`. */
 export const deadLettersQuerySchema = z.strictObject({ status: z.enum(['open', 'redrive-requested', 'redriven']).optional() });

@@ -141,6 +141,12 @@ export class FakeMessagesApi {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     // Bedrock names the model in the path (`/model/<id>/invoke`); the Messages API in the body.
     const bedrock = /^\/model\/([^/]+)\/invoke$/.exec(req.url ?? '');
+    // Models API (what `doctor` asks): every model exists here, as the fake answers for any model name.
+    const model = /^\/v1\/models\/([^/?]+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && model?.[1]) {
+      this.send(res, 200, { type: 'model', id: decodeURIComponent(model[1]), display_name: 'fake model', created_at: '2026-01-01T00:00:00Z' });
+      return;
+    }
     if (req.method !== 'POST' || (!req.url?.startsWith('/v1/messages') && !bedrock)) {
       this.send(res, 404, { type: 'error', error: { type: 'not_found_error', message: `fake: no route ${req.url}` } });
       return;

@@ -13,6 +13,9 @@ import type { OperatorContext } from './operator-context';
 /** The default Anthropic API (the SDK's own default base URL). */
 const ANTHROPIC_API = 'https://api.anthropic.com';
 
+/** The Messages API version header the Anthropic SDK sends. */
+const ANTHROPIC_VERSION = '2023-06-01';
+
 function message(err: unknown): string {
   if (err instanceof Error) {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
@@ -123,21 +126,34 @@ async function checkTable(ctx: OperatorContext, ms: number): Promise<DoctorCheck
 async function checkModel(ctx: OperatorContext, ms: number): Promise<DoctorCheck> {
   const { config } = ctx;
   if (config.modelProvider === 'bedrock') {
-    return { name: 'model', ok: true, detail: `Claude through Amazon Bedrock (${config.model}, region ${config.awsRegion}, IAM auth; not probed from here)` };
+    return { name: 'model', ok: true, detail: `not checked: Claude through Amazon Bedrock (${config.model}, region ${config.awsRegion}) uses IAM, which doctor does not probe` };
   }
   const base = (config.anthropicBaseUrl ?? ANTHROPIC_API).replace(/\/+$/, '');
   if (!config.anthropicApiKey) {
     return { name: 'model', ok: false, detail: `no ANTHROPIC_API_KEY: the worker cannot call ${base}`, fix: 'set ANTHROPIC_API_KEY (or MODEL_PROVIDER=bedrock)' };
   }
   try {
+    // The configured model itself: a wrong base URL or model name is a 404 here, not at the first extraction.
     const res = await within(ms, (signal) =>
-      fetch(`${base}/v1/models?limit=1`, { headers: { 'x-api-key': config.anthropicApiKey as string, 'anthropic-version': '2023-06-01' }, signal }),
+      fetch(`${base}/v1/models/${encodeURIComponent(config.model)}`, {
+        headers: { 'x-api-key': config.anthropicApiKey as string, 'anthropic-version': ANTHROPIC_VERSION },
+        signal,
+      }),
     );
     if (res.status === 401 || res.status === 403) {
       return { name: 'model', ok: false, detail: `${base} rejected the API key (${res.status})`, fix: 'set a valid ANTHROPIC_API_KEY (extractions retry until it is fixed)' };
     }
+    if (res.status === 404) {
+      return {
+        name: 'model',
+        ok: false,
+        detail: `${base} does not know model ${config.model} (404)`,
+        fix: 'check ANTHROPIC_MODEL and ANTHROPIC_BASE_URL (the base URL has no /v1; extractions retry until it is fixed)',
+      };
+    }
     if (res.status >= 500) return { name: 'model', ok: false, detail: `${base} answered ${res.status}`, fix: 'the model API is failing; extractions retry with backoff' };
-    return { name: 'model', ok: true, detail: `${base} answers (${res.status}); model ${config.model}` };
+    if (!res.ok) return { name: 'model', ok: false, detail: `${base} answered ${res.status} for model ${config.model}`, fix: 'check ANTHROPIC_BASE_URL and ANTHROPIC_MODEL' };
+    return { name: 'model', ok: true, detail: `${base} knows model ${config.model}` };
   } catch (err) {
     return { name: 'model', ok: false, detail: `${base} is unreachable: ${message(err)}`, fix: 'check ANTHROPIC_BASE_URL and the network path to it' };
   }

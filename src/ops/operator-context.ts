@@ -7,7 +7,7 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { MemoryClient } from '../client/memory-client';
 import { loadConfig, type AppConfig } from '../config';
-import { HANDLER_TEMPORAL_ATTEMPTS } from '../defaults';
+import { HANDLER_TEMPORAL_ATTEMPTS, OPERATOR_DYNAMODB_TIMEOUT_MS } from '../defaults';
 import { ConfigurationError } from '../errors';
 import { loadManagers } from '../managers/load-managers';
 import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
@@ -51,7 +51,8 @@ export async function createOperatorContext(env: NodeJS.ProcessEnv = process.env
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: HANDLER_TEMPORAL_ATTEMPTS }))],
   });
   const temporal = new Client({ connection, namespace });
-  const dynamo = createDynamoClients({ endpoint: config.dynamodbEndpoint, region: config.awsRegion });
+  // A DynamoDB that accepts connections but never answers must not hang an operator's command.
+  const dynamo = createDynamoClients({ endpoint: config.dynamodbEndpoint, region: config.awsRegion, requestTimeoutMs: OPERATOR_DYNAMODB_TIMEOUT_MS });
   const memory = new MemoryClient({
     temporal,
     store: new DynamoMemoryStore(dynamo.doc, config.tableName),

@@ -15,13 +15,22 @@ export function isLoopback(endpoint: string): boolean {
 }
 
 /** Builds both clients; an endpoint on loopback (DynamoDB Local) gets placeholder credentials unless others are given. */
-export function createDynamoClients(options: { endpoint?: string; region: string; credentials?: DynamoDBClientConfig['credentials'] }): DynamoClients {
+export function createDynamoClients(options: {
+  endpoint?: string;
+  region: string;
+  credentials?: DynamoDBClientConfig['credentials'];
+  /** Per-request limit (ms) for callers a person waits on; unset = the SDK's (none). */
+  requestTimeoutMs?: number;
+}): DynamoClients {
   const local = options.endpoint !== undefined && isLoopback(options.endpoint);
   const client = new DynamoDBClient({
     region: options.region,
     endpoint: options.endpoint,
     // DynamoDB Local accepts any credentials; don't make developers configure AWS to run the demo.
     credentials: options.credentials ?? (local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined),
+    ...(options.requestTimeoutMs !== undefined
+      ? { requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: options.requestTimeoutMs } }
+      : {}),
   });
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

@@ -12,8 +12,9 @@
  * runs age out of the Temporal namespace's retention.
  */
 import { BatchWriteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FORGET_DELETE_CHUNK } from '../defaults';
-import { InvalidInputError } from '../errors';
+import { FORGET_BACKOFF_BASE_MS, FORGET_BACKOFF_MAX_MS, FORGET_DELETE_CHUNK, FORGET_WRITE_ATTEMPTS } from '../defaults';
+import { ForgetIncompleteError, InvalidInputError } from '../errors';
+import { namespaceSchema, parseInput } from '../schemas';
 import type { ForgetReport } from '../client/operator-types';
 import { NAMESPACE_SEPARATOR } from '../rules';
 import {
@@ -80,9 +81,11 @@ export class PrefixEraser {
 
   /** Deletes (or, with `dryRun`, counts) everything under `prefix`; see the module comment. */
   async forget(prefix: readonly string[], options: { dryRun?: boolean } = {}): Promise<ForgetReport> {
-    if (prefix.length === 0 || prefix.some((label) => label === '')) {
-      throw new InvalidInputError('prefix: needs at least one non-empty label (forgetting the whole table is not an erasure request)');
+    if (prefix.length === 0) {
+      throw new InvalidInputError('prefix: needs at least one label (forgetting the whole table is not an erasure request)');
     }
+    // The store's own label rules: a label holding U+001F would alias another namespace's keys.
+    parseInput(namespaceSchema, prefix, 'prefix');
     const dryRun = options.dryRun ?? false;
     const report = counts(prefix, dryRun);
     const threads = new Set<string>();
@@ -125,9 +128,14 @@ export class PrefixEraser {
   private async deleteAll(keys: Key[]): Promise<void> {
     for (let i = 0; i < keys.length; i += FORGET_DELETE_CHUNK) {
       let requests = keys.slice(i, i + FORGET_DELETE_CHUNK).map((Key) => ({ DeleteRequest: { Key } }));
-      // BatchWriteItem may leave items unprocessed under throttling: send those again until none are left.
+      // BatchWriteItem may leave items unprocessed under throttling: send those again, with backoff, a bounded number of times.
       for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+        if (attempt >= FORGET_WRITE_ATTEMPTS) {
+          throw new ForgetIncompleteError(
+            `forget stopped after ${FORGET_WRITE_ATTEMPTS} attempts under throttling with ${keys.length - i} of ${keys.length} items left; it is idempotent: run it again`,
+          );
+        }
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(FORGET_BACKOFF_MAX_MS, FORGET_BACKOFF_BASE_MS * 2 ** attempt)));
         const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }

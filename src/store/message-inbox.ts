@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ThreadMessage } from '../contract';
 import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK } from '../defaults';
 import { InboxConflictError } from '../errors';
@@ -321,17 +321,23 @@ export class MessageInbox {
     return messages;
   }
 
-  /** The newest `limit` messages of one namespace in a thread, newest first (one bounded Query). */
-  async newest(threadId: string, namespace: readonly string[], limit: number): Promise<StoredMessage[]> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': threadPartitionKey(threadId), ':prefix': messagePrefix(namespace) },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map(toStoredMessage);
+  /**
+   * The newest `limit` messages of one namespace in a thread, newest first, and whether older ones exist:
+   * follows DynamoDB's 1 MB pages until `limit` are read (so large messages are never silently dropped).
+   */
+  async newest(threadId: string, namespace: readonly string[], limit: number): Promise<{ messages: StoredMessage[]; more: boolean }> {
+    const messages: StoredMessage[] = [];
+    const items = queryItems(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': threadPartitionKey(threadId), ':prefix': messagePrefix(namespace) },
+      ScanIndexForward: false,
+      Limit: limit + 1,
+    });
+    for await (const item of items) {
+      if (messages.length === limit) return { messages, more: true };
+      messages.push(toStoredMessage(item));
+    }
+    return { messages, more: false };
   }
 }

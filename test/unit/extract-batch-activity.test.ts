@@ -100,6 +100,23 @@ test('the batch log gets its entry from a retry when the worker died between the
   expect(await h.deps.batches.log.list(ref.threadId, 10)).toHaveLength(1);
 });
 
+test('a failed batch log write does not fail a committed extraction', async () => {
+  const ref = await batchOf('I live in Faro.');
+  h.fake.script(insert('User lives in Faro'));
+  const log = h.deps.batches.log;
+  const record = jest.spyOn(log, 'record').mockRejectedValueOnce(new Error('ProvisionedThroughputExceededException'));
+  try {
+    expect(await h.run(ref)).toMatchObject({ status: 'extracted', inserted: [expect.any(String) as unknown] });
+  } finally {
+    record.mockRestore();
+  }
+  expect(await texts(ref)).toEqual(['User lives in Faro']);
+  expect(await log.list(ref.threadId, 10)).toEqual([]);
+  // The next attempt that finds the batch committed writes the entry.
+  expect(await h.run(ref, 2)).toMatchObject({ status: 'already-applied' });
+  expect(await log.list(ref.threadId, 10)).toHaveLength(1);
+});
+
 test('only the batch’s own namespace is shown to the model, never another namespace’s messages', async () => {
   const threadId = await h.submit(['I like green tea.'], ['memories', 'home']);
   await h.submit(['The quarterly numbers are confidential.'], ['memories', 'work'], threadId);

@@ -7,6 +7,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { runCli } from '../../src/cli/main';
+import { MemoryClient } from '../../src/client/memory-client';
 import type { ForgetReport, ThreadSummary, ThreadTimeline } from '../../src/client/operator-types';
 import type { DoctorCheck } from '../../src/client/operator-types';
 import type { FlushResult } from '../../src/contract';
@@ -14,6 +16,7 @@ import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply
 import { startDynamoDbLocal } from '../../src/local/dynamodb-local';
 import { freePort } from '../../src/local/free-port';
 import { projectRoot } from '../../src/local/project-paths';
+import type { OperatorContext } from '../../src/ops/operator-context';
 import type { DeadLetter } from '../../src/store/dead-letters';
 import type { MemoryChange, MemoryItem, SearchItem } from '../../src/store/memory-types';
 import { deadLetterPartitionKey, memoryPartitionKey, threadPartitionKey } from '../../src/store/table-keys';
@@ -160,6 +163,64 @@ test('threads flush: 1 when the extraction does not finish in time, then what a 
   expect(idle.stdout).toContain('complete: yes');
   expect(idle.stdout).toContain('batches:  0');
   expect(idle.stdout).toContain('nothing was pending');
+});
+
+test('threads show: escape sequences in stored text reach the terminal as visible text, never as raw bytes', async () => {
+  const threadId = uniqueId('cli-hostile');
+  const namespace = ['hostile', uniqueId('eve')];
+  // Clear the screen, then OSC 52: put "evil" on the operator's clipboard; BEL ends it.
+  const attack = '\u001b[2J\u001b]52;c;ZXZpbA==\u0007';
+  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: `Remember ${attack}this` }] } });
+  await h.memory.submit(threadId, [{ id: `id${attack}`, role: 'user', content: `Hello ${attack}world` }], { afterSeconds: 0.2, namespace });
+  await settled(h.memory, threadId, 1);
+
+  const [show, search, showJson] = await Promise.all([
+    cli(['threads', 'show', threadId]),
+    cli(['memories', 'search', JSON.stringify(namespace)]),
+    cli(['threads', 'show', threadId, '--json']),
+  ]);
+  for (const run of [show, search]) {
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).not.toMatch(/[\u0007\u001b]/);
+  }
+  expect(show.stdout).toContain('Hello \\u001b[2J\\u001b]52;c;ZXZpbA==\\u0007world');
+  expect(search.stdout).toContain('Remember \\u001b[2J');
+  // --json keeps the exact text (JSON escapes it).
+  expect(showJson.stdout).not.toMatch(/[\u0007\u001b]/);
+  expect(json<ThreadTimeline>(showJson).messages[0]?.content).toBe(`Hello ${attack}world`);
+});
+
+/** Runs `memory-ops <args>` in this process with `memory` as the operator context's client. */
+async function cliWith(memory: MemoryClient, args: string[]): Promise<Run> {
+  const context = { memory, temporal: h.temporal, config: { temporalAddress: temporalAddress(), temporalNamespace: 'default', dynamodbEndpoint: dynamoEndpoint() }, close: () => Promise.resolve() };
+  const run: Run = { code: -1, stdout: '', stderr: '' };
+  const io = { out: (text: string) => void (run.stdout += text), err: (text: string) => void (run.stderr += text), env: {} };
+  run.code = await runCli(args, io, () => Promise.resolve(context as unknown as OperatorContext));
+  return run;
+}
+
+test('threads flush asks through the client: a tenant-bound client finds its tenant\'s thread; a closed thread nobody can query is not an error', async () => {
+  const tenant = ['memories', uniqueId('carol')];
+  const scoped = new MemoryClient({ temporal: h.temporal, store: h.store, taskQueue: h.taskQueue, tenant });
+  const threadId = uniqueId('cli-tenant');
+  await scoped.submit(threadId, [{ role: 'user', content: 'Nothing to remember.' }], { afterSeconds: 3600, namespace: tenant });
+  h.fake.script({ kind: 'tool', input: { operations: [] } });
+  // The client names the thread's workflow with the tenant prefix; asking Temporal for the bare id finds nothing.
+  const flushed = await cliWith(scoped, ['threads', 'flush', threadId, '--json']);
+  expect(flushed).toMatchObject({ code: 0, stderr: '' });
+  expect(json<FlushResult>(flushed)).toMatchObject({ complete: true, batchCount: 1, messagesProcessed: 1 });
+
+  // A closed thread whose task queue no worker polls: its state query fails (here at once; after ~30 s when it has a
+  // history to replay), which says nothing about whether it exists: flush goes on, and finds nothing to do.
+  const orphaned = new MemoryClient({ temporal: h.temporal, store: h.store, taskQueue: uniqueId('no-worker') });
+  const closedThread = uniqueId('cli-closed');
+  const receipt = await orphaned.submit(closedThread, [{ role: 'user', content: 'Never extracted.' }], { afterSeconds: 3600, namespace: ['memories', uniqueId('dora')] });
+  await h.temporal.workflow.getHandle(receipt.workflowId).terminate('test: closed, and no worker to replay it');
+  const started = Date.now();
+  const closed = await cliWith(orphaned, ['threads', 'flush', closedThread]);
+  expect(closed).toMatchObject({ code: 0, stderr: '' });
+  expect(closed.stdout).toContain('nothing was pending');
+  expect(Date.now() - started).toBeLessThan(15_000);
 });
 
 test('dead-letters list and redrive: the failed batch with its error, re-driven through the model; 3 for an unknown batch', async () => {

@@ -107,6 +107,9 @@ test('the seed example: thread listed, its timeline, both memories, search narro
   await page.getByRole('link', { name: `memories / ${threadId}` }).click();
   await rendered();
   expect((await memoryRows()).sort()).toEqual(['User has a dog named Fido', 'User likes dogs']);
+  // Erasing is the CLI's (explicit, scriptable, --yes): the page only says how.
+  expect(await page.locator('.forget-hint').textContent()).toContain('memory-ops memories forget <prefix> --yes');
+  expect(await page.getByRole('button', { name: /forget|erase|delete/i }).count()).toBe(0);
   await page.getByRole('searchbox', { name: 'Search memories' }).fill('Fido');
   await page.getByRole('button', { name: 'Search' }).click();
   await rendered();
@@ -168,6 +171,46 @@ test('a dead letter re-driven from the page: it shows redriven and its memory ap
   await visit(memoriesUrl(namespace));
   await page.locator('table.memories').waitFor();
   expect(await memoryRows()).toEqual(['User drinks green tea every morning']);
+});
+
+test('a thread that does not answer shows "live state unavailable", not "closed"; messages through a batch the log does not name show "processed"', async () => {
+  const threadId = uniqueId('silent');
+  h.fake.script({ kind: 'tool', input: { operations: [] } });
+  await h.memory.submit(threadId, [{ id: 'old-1', role: 'user', content: 'Before the batch log.' }], { afterSeconds: 0.2, namespace: ['memories', threadId] });
+  await settled(h.memory, threadId, 1);
+  const stateError = "no answer from the thread's workflow (is a worker polling its task queue?): deadline exceeded";
+  // The real client's views, as they come back when the workflow does not answer and the batch log has no entry.
+  const silent = Object.create(h.memory) as MemoryClient;
+  silent.listThreads = async (options) =>
+    (await h.memory.listThreads(options)).map((t) =>
+      t.threadId === threadId ? { ...t, pendingCount: null, nextExtractionAt: null, lastExtractionAt: null, extractionsCompleted: null, batchesDeadLettered: null, stateError } : t,
+    );
+  silent.timeline = async (id, options) => {
+    const real = await h.memory.timeline(id, options);
+    const [old] = real.messages;
+    if (!old) throw new Error('the message was not stored');
+    const pending = { ...old, seq: 2, id: 'new-2', content: 'Not extracted yet.', batchId: null, processed: false };
+    return { ...real, state: null, stateError, batches: [], messages: [{ ...old, batchId: null, processed: true }, pending] };
+  };
+  const other = await startConsoleServer({ memory: silent, temporalUiUrl: null, temporalNamespace: 'default', port: 0 });
+  try {
+    await visit(`${other.url}/#/threads`);
+    const row = page.locator(`tr[data-thread="${threadId}"]`);
+    await row.waitFor();
+    expect(await row.locator('.unknown').count()).toBe(4);
+    expect(await row.locator('.state-error').textContent()).toBe('live state unavailable');
+    expect(await row.locator('.state-error').getAttribute('title')).toBe(stateError);
+
+    await visit(`${other.url}/#/threads/${encodeURIComponent(threadId)}`);
+    const box = page.locator('.warn-box.state-error');
+    await box.waitFor();
+    expect(await box.textContent()).toContain(`Live state unavailable: ${stateError}`);
+    expect(await page.locator('#app').textContent()).not.toContain('closed');
+    expect(await page.locator('li.event.message[data-seq="1"] .event-head .badge').last().textContent()).toBe('processed');
+    expect(await page.locator('li.event.message[data-seq="2"] .event-head .badge').last().textContent()).toBe('pending');
+  } finally {
+    await other.close();
+  }
 });
 
 test('hostile message and memory text renders as text: no element injected, no script run', async () => {
@@ -261,6 +304,8 @@ describe('the API', () => {
       ['POST', '/api/memories/restore', '{"namespace": [', 400, 'body: not valid JSON'],
       ['POST', '/api/threads/%20padded/flush', {}, 400, 'threadId'],
       ['POST', '/api/threads/t/flush', { timeoutSeconds: 'soon' }, 400, 'timeoutSeconds'],
+      // A longer wait would outlast the console's request budget and come back as 503.
+      ['POST', '/api/threads/t/flush', { timeoutSeconds: 16 }, 400, 'timeoutSeconds: must be at most 15 seconds'],
       ['GET', `/api/threads/${uniqueId('never')}`, undefined, 404, 'no thread'],
       ['GET', `/api/memories/history?namespace=%5B%22memories%22%5D&key=${uniqueId('nothing')}`, undefined, 404, 'no memory'],
       ['POST', '/api/memories/restore', { namespace: ['memories'], key: uniqueId('nothing'), version: 1 }, 404, 'no memory'],

@@ -45,7 +45,7 @@ test('the timeline tells a thread from message to memory: messages, the batch wi
 
   const timeline = await h.memory.timeline(threadId);
   expect(timeline.messages).toEqual([
-    expect.objectContaining({ seq: 1, id: 'm-1', role: 'user', content: SEED_MESSAGE, namespace: ['memories'], batchId: expect.any(String) as unknown }),
+    expect.objectContaining({ seq: 1, id: 'm-1', role: 'user', content: SEED_MESSAGE, namespace: ['memories'], batchId: expect.any(String) as unknown, processed: true }),
   ]);
   expect(timeline.batches).toHaveLength(1);
   const [batch] = timeline.batches;
@@ -59,6 +59,7 @@ test('the timeline tells a thread from message to memory: messages, the batch wi
   expect(timeline.state).toMatchObject({ pendingCount: 0, totals: { extractionsCompleted: 1 } });
   expect(timeline.workflowId).toContain(threadId);
   expect(timeline.truncated).toBe(false);
+  expect(timeline.stateError).toBeNull();
 });
 
 test('listThreads shows what each thread of the task queue is waiting for: pending, next due, last extraction, failures', async () => {
@@ -158,10 +159,51 @@ test('forget removes everything under a prefix (memories, history, messages, dea
   expect(listed).toEqual(expect.arrayContaining(['memories/alice2', 'memories/bob']));
   expect(listed).not.toContain('memories/alice');
 
+  // t1 has continued as new by now (the test server suggests it at 40 events): its old runs are history, not
+  // closed threads, and it is listed once, as running.
+  let continued = 0;
+  for await (const run of h.temporal.workflow.list({ query: `WorkflowId = 'memory-thread:${t1}' AND ExecutionStatus = 'ContinuedAsNew'` })) continued += run ? 1 : 0;
+  expect(continued).toBeGreaterThan(0);
+  expect((await h.memory.listThreads({ status: 'closed' })).map((r) => r.threadId)).not.toContain(t1);
+  expect((await h.memory.listThreads()).filter((r) => r.threadId === t1)).toMatchObject([{ workflowStatus: 'RUNNING' }]);
+
   // The threads go on: a new message under the forgotten prefix is extracted as on a fresh start.
   h.fake.script(tea);
   await submit(t1, alice, 'I still drink tea.');
   await eventually(() => h.memory.search(alice), (items) => items.length === 1);
   expect(await h.memory.forget(['memories', 'nobody'])).toMatchObject({ memories: 0, messages: 0, threads: [] });
   await expect(h.memory.forget([])).rejects.toThrow(/prefix/);
+}, 60_000);
+
+test('a timeline of large messages follows DynamoDB pages: none is dropped, and a limit says it truncated', async () => {
+  const threadId = uniqueId('big');
+  const ns = ['memories', threadId];
+  // 40 messages of 30,000 characters: 1.2 MB, more than one Query page. A long quiet period keeps them pending.
+  const messages = Array.from({ length: 40 }, (_, i) => ({ id: `big-${i + 1}`, role: 'user' as const, content: `${i + 1} ${'x'.repeat(29_990)}` }));
+  for (let i = 0; i < messages.length; i += 8) await h.memory.submit(threadId, messages.slice(i, i + 8), { afterSeconds: 3_600, namespace: ns });
+  const whole = await h.memory.timeline(threadId);
+  expect(whole.messages.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  expect(whole.truncated).toBe(false);
+  expect(whole.messages.every((m) => !m.processed && m.batchId === null)).toBe(true);
+  const newest = await h.memory.timeline(threadId, { limit: 10 });
+  expect(newest.messages.map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 31));
+  expect(newest.truncated).toBe(true);
+});
+
+test('threads no worker answers come back running with stateError, not as closed', async () => {
+  const taskQueue = uniqueId('no-worker');
+  const orphan = new MemoryClient({ temporal: h.temporal, store: h.store, taskQueue });
+  const ids = Array.from({ length: 20 }, () => uniqueId('orphan'));
+  for (const id of ids) await orphan.submit(id, [{ role: 'user', content: 'Anyone there?' }], { afterSeconds: 60, namespace: ['memories', id] });
+  try {
+    const rows = await orphan.listThreads();
+    expect(rows).toHaveLength(20);
+    for (const row of rows) expect(row).toMatchObject({ workflowStatus: 'RUNNING', pendingCount: null, stateError: expect.any(String) as unknown });
+    const timeline = await orphan.timeline(ids[0] as string);
+    expect(timeline.state).toBeNull();
+    expect(timeline.stateError).toMatch(/worker/);
+    expect(timeline.messages).toHaveLength(1);
+  } finally {
+    await Promise.all(ids.map((id) => h.temporal.workflow.getHandle(`memory-thread:${id}`).terminate('test cleanup')));
+  }
 }, 60_000);

@@ -193,10 +193,10 @@
         { 'data-thread': t.threadId },
         h('td', { class: 'nowrap' }, link(threadHash(t.threadId), t.threadId)),
         h('td', {}, statusBadge(t.workflowStatus)),
-        h('td', { class: 'num' }, num(t.pendingCount)),
-        h('td', {}, time(t.nextExtractionAt)),
-        h('td', {}, time(t.lastExtractionAt)),
-        h('td', { class: 'num' }, num(t.extractionsCompleted)),
+        h('td', { class: 'num' }, live(t, num(t.pendingCount))),
+        h('td', {}, live(t, time(t.nextExtractionAt))),
+        h('td', {}, live(t, time(t.lastExtractionAt))),
+        h('td', { class: 'num' }, live(t, num(t.extractionsCompleted))),
         h('td', {}, failuresCell(t)),
         h('td', { class: 'num' }, t.openDeadLetters > 0 ? badge(String(t.openDeadLetters), 'bad') : '0'),
         h('td', { class: 'nowrap' }, t.temporalUiLink ? h('a', { href: t.temporalUiLink, target: '_blank', rel: 'noopener noreferrer' }, 'Temporal UI ↗') : null),
@@ -230,7 +230,13 @@
     };
   }
 
+  /** A live column of a thread list row: "?" when the thread's state could not be read (unknown, not none). */
+  function live(t, value) {
+    return t.stateError ? h('span', { class: 'unknown', title: `Live state unavailable: ${t.stateError}` }, '?') : value;
+  }
+
   function failuresCell(t) {
+    if (t.stateError) return h('span', { class: 'badge warn state-error', title: t.stateError }, 'live state unavailable');
     const parts = [];
     if (t.retryingAttempt) parts.push(badge(`retrying · attempt ${t.retryingAttempt}`, 'warn'));
     if (t.batchesDeadLettered) parts.push(badge(`${t.batchesDeadLettered} dead-lettered`, 'bad'));
@@ -248,7 +254,11 @@
       'button',
       {
         disabled: !running,
-        title: running ? 'Extract everything pending now, without waiting for the quiet period' : 'The thread is not running: nothing to flush',
+        title: running
+          ? 'Extract everything pending now, without waiting for the quiet period'
+          : t.stateError
+            ? 'The thread did not answer: it cannot be flushed now'
+            : 'The thread is not running: nothing to flush',
         onclick: (event) =>
           void act(
             event.currentTarget,
@@ -262,7 +272,7 @@
     const header = h(
       'div',
       { class: 'title-row' },
-      h('div', {}, h('p', { class: 'crumbs' }, link('#/threads', '← Threads')), h('h1', {}, 'Thread ', h('code', {}, threadId), ' ', statusBadge(s ? s.workflowStatus : 'CLOSED'))),
+      h('div', {}, h('p', { class: 'crumbs' }, link('#/threads', '← Threads')), h('h1', {}, 'Thread ', h('code', {}, threadId), ' ', s ? statusBadge(s.workflowStatus) : t.stateError ? badge('STATE UNAVAILABLE', 'warn') : statusBadge('CLOSED'))),
       h('div', { class: 'actions' }, flushButton, externalLink(t.temporalUiLink, 'Open in Temporal UI'), h('button', { class: 'secondary', onclick: () => void render() }, 'Refresh')),
     );
     const open = t.deadLetters.filter((d) => d.status === 'open');
@@ -275,7 +285,17 @@
         {},
         header,
         h('p', { class: 'muted' }, 'Workflow ', h('code', {}, t.workflowId)),
-        s ? stateSummary(s) : h('p', { class: 'muted' }, 'The workflow is closed (idle close or never running): the stored messages, batches and dead letters are shown below.'),
+        s
+          ? stateSummary(s)
+          : t.stateError
+            ? h(
+                'div',
+                { class: 'warn-box state-error' },
+                h('strong', {}, 'Live state unavailable: '),
+                t.stateError,
+                h('p', {}, 'The workflow may still be running (memory-ops doctor checks for a worker). The stored messages, batches and dead letters are shown below.'),
+              )
+            : h('p', { class: 'muted' }, 'The workflow is closed (idle close or never running): the stored messages, batches and dead letters are shown below.'),
         deadLettersSection(threadId, t.deadLetters, open),
         h('h2', {}, 'Timeline'),
         t.truncated ? h('p', { class: 'muted' }, `Showing the newest ${t.messages.length} messages.`) : null,
@@ -397,8 +417,11 @@
   }
 
   function messageEvent(m, batches, letters) {
+    // A message can be through a batch the log does not name (batches from before the batch log).
     const where = !m.batchId
-      ? badge('pending', 'warn')
+      ? m.processed
+        ? badge('processed', 'ok')
+        : badge('pending', 'warn')
       : batches.has(m.batchId)
         ? badge(`batch ${shortId(m.batchId)}`, 'ok')
         : letters.has(m.batchId)
@@ -538,6 +561,9 @@
           'div',
           {},
           h('h1', {}, 'Memories in ', h('code', {}, nsText(namespace))),
+          // No erase button on purpose: erasure cannot be undone, so it is an explicit, scriptable CLI run. The
+          // namespace is not filled in: a label may hold shell metacharacters, and this text gets copied.
+          h('p', { class: 'muted forget-hint' }, 'To erase everything under a namespace: ', h('code', {}, 'memory-ops memories forget <prefix> --yes'), ' (see what goes with --dry-run first).'),
           form,
           h('p', { class: 'muted' }, query ? `${items.length} match${items.length === 1 ? '' : 'es'} for “${query}”, best first.` : `${items.length} memor${items.length === 1 ? 'y' : 'ies'}, newest first.`),
           items.length === 0
