@@ -90,17 +90,21 @@ export interface AppConfig {
   managersModule: string | undefined;
 }
 
+/** The variables that are set, trimmed; blank ones count as unset. */
+export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env)
+      .map(([name, value]) => [name, value?.trim()] as const)
+      .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+}
+
 /**
  * Parses environment variables with a zod schema; throws a `ConfigurationError` naming each bad variable.
  * A variable set to a blank string means "unset" (common in .env files and CloudFormation parameters).
  */
 export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.infer<T> {
-  const present = Object.fromEntries(
-    Object.entries(env)
-      .map(([name, value]) => [name, value?.trim()] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = schema.safeParse(present);
+  const parsed = schema.safeParse(presentVariables(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigurationError(`invalid ${what}: ${problems.join('; ')}`);

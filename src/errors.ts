@@ -139,6 +139,44 @@ export class ForgetIncompleteError extends MemoryManagerError {
   readonly retryable = true;
 }
 
+/** A dependency (Temporal, DynamoDB) did not answer in time or at all: worth retrying shortly. */
+export class DependencyUnavailableError extends MemoryManagerError {
+  readonly retryable = true;
+}
+
+/** gRPC statuses of a Temporal server that is down, restarting or overloaded: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
+const UNAVAILABLE_GRPC_CODES = new Set([14, 4, 8]);
+
+/** Node's network error codes of a server that is down or unreachable. */
+const UNREACHABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/** DynamoDB (and AWS SDK) errors that clear on their own. */
+const TRANSIENT_AWS_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'TransactionConflictException',
+]);
+
+/**
+ * Whether an error (one of its causes, or one of an AggregateError's errors) is a dependency being
+ * unavailable rather than a bug or a refusal. The handlers answer 503 for it; the CLI exits 4.
+ */
+export function isUnavailable(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 5) return false;
+  if (err instanceof DependencyUnavailableError) return true;
+  const { code, $metadata, name } = err as Error & { code?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof code === 'number' && UNAVAILABLE_GRPC_CODES.has(code)) return true;
+  if (typeof code === 'string' && UNREACHABLE_NETWORK_CODES.has(code)) return true;
+  if (TRANSIENT_AWS_ERRORS.has(name) || name === 'TransportError') return true;
+  if (($metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (err instanceof AggregateError && err.errors.some((e) => isUnavailable(e, depth + 1))) return true;
+  return isUnavailable(err.cause, depth + 1);
+}
+
 /** Failure types Temporal must not retry; listed in the extraction activity's retry policy. */
 export const NON_RETRYABLE_ERROR_TYPES = [
   'InvalidInputError',

@@ -6,9 +6,10 @@
  * Shared by the worker (`NativeConnection.connect`) and clients (`Connection.lazy` / `Connection.connect`).
  */
 import { existsSync } from 'node:fs';
-import type { TLSConfig } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { parseEnv, presentVariables } from './config';
 import { DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE } from './defaults';
 import { ConfigurationError } from './errors';
 
@@ -52,14 +53,6 @@ const envSchema = z
     }
   });
 
-/** Blank variables count as unset, as in `loadConfig` (.env files and CloudFormation parameters leave them empty). */
-function presentVariables(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env)
-      .map(([name, value]) => [name, value?.trim()] as const)
-      .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== ''),
-  );
-}
 
 /**
  * Temporal connection options from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
@@ -71,12 +64,9 @@ function presentVariables(env: NodeJS.ProcessEnv): Record<string, string> {
  * const client = new Client({ connection: Connection.lazy(connection), namespace }); // client
  */
 export function temporalConnectOptions(env: NodeJS.ProcessEnv = process.env): TemporalConnectOptions {
+  // Checked first (throws naming the variable); envconfig then reads the same variables.
+  parseEnv(envSchema, env, 'Temporal connection configuration');
   const present = presentVariables(env);
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigurationError(`invalid Temporal connection configuration: ${problems.join('; ')}`);
-  }
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: present });
@@ -100,4 +90,20 @@ export function temporalConnectOptions(env: NodeJS.ProcessEnv = process.env): Te
 export function connectionOptionsOf(options: TemporalConnectOptions): Omit<TemporalConnectOptions, 'namespace'> {
   const { namespace: _namespace, ...connection } = options;
   return connection;
+}
+
+/**
+ * A client for callers who are waiting (a Lambda handler, an operator): the connection opens on first use,
+ * so a Temporal that is down is an error of that call, not of start-up; and a few quick gRPC attempts
+ * stand in for the SDK's ten, so the caller hears "unavailable" in seconds. An `apiKey` (e.g. from Secrets
+ * Manager) turns TLS on unless the options say otherwise.
+ */
+export function waitingCallerClient(options: TemporalConnectOptions, settings: { maxAttempts: number; apiKey?: string }): { connection: Connection; client: Client } {
+  const { namespace, ...target } = options;
+  const connection = Connection.lazy({
+    ...target,
+    ...(settings.apiKey ? { apiKey: settings.apiKey, tls: target.tls ?? true } : {}),
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: settings.maxAttempts }))],
+  });
+  return { connection, client: new Client({ connection, namespace }) };
 }

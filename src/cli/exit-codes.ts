@@ -3,8 +3,7 @@
  * The README's "Operator CLI" section lists the same table.
  */
 import { CommanderError } from 'commander';
-import { ConfigurationError, InvalidInputError, ManagerUnavailableError, TenantAccessError } from '../errors';
-import { isUnavailable } from '../handlers/http-responses';
+import { ConfigurationError, InvalidInputError, isUnavailable, ManagerUnavailableError, TenantAccessError } from '../errors';
 import { NotFoundError, UsageError } from './cli-errors';
 
 /** What each exit code means. */
@@ -32,17 +31,9 @@ export interface Failure {
   message: string;
 }
 
-/** Node's network error codes of a server that is down or unreachable. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-
-/** Whether an error (a cause of it, or one of an AggregateError's errors) says a service is unreachable. */
-function unreachable(err: unknown, depth = 0): boolean {
-  if (!(err instanceof Error) || depth > 5) return false;
-  if (isUnavailable(err) || err instanceof ManagerUnavailableError) return true;
-  const code = (err as Error & { code?: unknown }).code;
-  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-  if (err instanceof AggregateError && err.errors.some((e) => unreachable(e, depth + 1))) return true;
-  return unreachable(err.cause, depth + 1);
+/** Whether an error says a service is unreachable (a manager no worker knows counts too: nothing runs it). */
+function unreachable(err: unknown): boolean {
+  return isUnavailable(err) || err instanceof ManagerUnavailableError;
 }
 
 /** Where the CLI was pointed, to name the service that did not answer. */

@@ -18,7 +18,8 @@ import { dirname, join } from 'node:path';
 import type { MemoryClient } from '../client/memory-client';
 import { CONSOLE_MAX_BODY_BYTES, CONSOLE_REQUEST_TIMEOUT_MS, DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT, HANDLER_RETRY_AFTER_SECONDS } from '../defaults';
 import { InvalidInputError } from '../errors';
-import { DependencyUnavailableError, statusOf } from '../handlers/http-responses';
+import { statusOf } from '../handlers/http-responses';
+import { withTimeLimit } from '../time-limit';
 import { MethodNotAllowedError, NotFoundError, routeApi, type ConsoleContext } from './console-routes';
 
 /** Options of {@link startConsoleServer}. */
@@ -153,19 +154,6 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Races `work` against the request budget: a dependency that does not answer becomes a 503, not a hung page. */
-async function withinBudget<T>(budgetMs: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new DependencyUnavailableError(`no answer within ${budgetMs} ms`)), budgetMs);
-  });
-  try {
-    return await Promise.race([work(), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, path: string): Promise<void> {
   // No icon: answered empty so the browser does not log a 404 on every page.
   if (path === '/favicon.ico') {
@@ -210,7 +198,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
         const method = req.method ?? 'GET';
         const query = Object.fromEntries(url.searchParams);
-        const result = await withinBudget(budgetMs, () => routeApi({ method, path: url.pathname.slice('/api'.length), query, body }, context));
+        const result = await withTimeLimit(budgetMs, () => routeApi({ method, path: url.pathname.slice('/api'.length), query, body }, context));
         sendJson(res, result.status, method === 'HEAD' ? undefined : result.body);
       } catch (err) {
         sendError(res, err);

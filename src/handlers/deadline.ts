@@ -1,7 +1,7 @@
 /** Bounds a handler's work by the invocation's remaining time, so a slow dependency becomes a 503, not a killed invocation. */
 import type { Connection } from '@temporalio/client';
 import { HANDLER_DEADLINE_MARGIN_MS } from '../defaults';
-import { DependencyUnavailableError } from './http-responses';
+import { withTimeLimit } from '../time-limit';
 
 /**
  * Runs `work` with every Temporal call carrying a gRPC deadline HANDLER_DEADLINE_MARGIN_MS before Lambda's
@@ -9,13 +9,5 @@ import { DependencyUnavailableError } from './http-responses';
  */
 export async function withinDeadline<T>(connection: Connection, remainingMs: number, work: () => Promise<T>): Promise<T> {
   const budgetMs = Math.max(1, remainingMs - HANDLER_DEADLINE_MARGIN_MS);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new DependencyUnavailableError(`no answer within the invocation's ${budgetMs} ms`)), budgetMs);
-  });
-  try {
-    return await Promise.race([connection.withDeadline(Date.now() + budgetMs, work), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeLimit(budgetMs, () => connection.withDeadline(Date.now() + budgetMs, work), "no answer (the invocation's remaining time, less a margin)");
 }

@@ -6,7 +6,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { MemoryClient } from '../client/memory-client';
 import { HANDLER_TEMPORAL_ATTEMPTS, HANDLER_TENANT_CLIENTS_CACHED } from '../defaults';
 import { ConfigurationError } from '../errors';
@@ -14,7 +14,7 @@ import { loadManagers } from '../managers/load-managers';
 import type { ManagerRegistry } from '../managers/manager-registry';
 import { createDynamoClients } from '../store/dynamo-clients';
 import { DynamoMemoryStore } from '../store/memory-store';
-import { temporalConnectOptions } from '../temporal-connect-options';
+import { temporalConnectOptions, waitingCallerClient } from '../temporal-connect-options';
 import { loadHandlerConfig, type HandlerConfig } from './handler-config';
 
 /** Counters a test or a log line can read: how much this container has set up. */
@@ -61,16 +61,10 @@ async function temporalApiKey(config: HandlerConfig): Promise<string | undefined
 async function createResources(): Promise<HandlerResources> {
   const config = loadHandlerConfig();
   // Address, namespace, TLS / mTLS and gRPC metadata as Temporal's envconfig reads them; the API key may come from Secrets Manager.
-  const { namespace, ...target } = temporalConnectOptions();
   const apiKey = await temporalApiKey(config);
-  const connection = Connection.lazy({
-    ...target,
-    ...(apiKey ? { apiKey, tls: target.tls ?? true } : {}),
-    // A caller is waiting: a few quick attempts, then a 503 with Retry-After (the SDK default is 10 attempts).
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: HANDLER_TEMPORAL_ATTEMPTS }))],
-  });
+  // A caller is waiting: a few quick attempts, then a 503 with Retry-After.
+  const { connection, client: temporal } = waitingCallerClient(temporalConnectOptions(), { maxAttempts: HANDLER_TEMPORAL_ATTEMPTS, ...(apiKey ? { apiKey } : {}) });
   containerStats.temporalConnectionsOpened += 1;
-  const temporal = new Client({ connection, namespace });
   const managers = loadManagers(config);
   const sharedDynamo = createDynamoClients({ endpoint: config.dynamodbEndpoint, region: config.awsRegion });
   const clients = new Map<string, MemoryClient>();

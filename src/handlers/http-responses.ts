@@ -5,42 +5,11 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HANDLER_RETRY_AFTER_SECONDS } from '../defaults';
-import { InboxConflictError, InvalidInputError, MemoryManagerError, TenantAccessError, UnauthenticatedError } from '../errors';
-
-/** A dependency (Temporal, DynamoDB) did not answer in time or at all: worth retrying shortly. */
-export class DependencyUnavailableError extends MemoryManagerError {
-  readonly retryable = true;
-}
+import { InboxConflictError, InvalidInputError, isUnavailable, MemoryManagerError, TenantAccessError, UnauthenticatedError } from '../errors';
 
 /** A request for a route or method the API does not have. */
 export class RouteNotFoundError extends MemoryManagerError {
   readonly retryable = false;
-}
-
-/** gRPC statuses of a Temporal server that is down, restarting or overloaded: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
-const UNAVAILABLE_GRPC_CODES = new Set([14, 4, 8]);
-/** DynamoDB (and AWS SDK) errors that clear on their own. */
-const TRANSIENT_AWS_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'TransactionConflictException',
-]);
-
-/** Whether an error (or one of its causes) is a dependency being unavailable rather than a bug or a refusal. */
-export function isUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof DependencyUnavailableError) return true;
-    const { code, $metadata, name } = e as Error & { code?: unknown; $metadata?: { httpStatusCode?: number } };
-    if (typeof code === 'number' && UNAVAILABLE_GRPC_CODES.has(code)) return true;
-    if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
-    if (TRANSIENT_AWS_ERRORS.has(name) || name === 'TransportError') return true;
-    if (($metadata?.httpStatusCode ?? 0) >= 500) return true;
-  }
-  return false;
 }
 
 /** A JSON response. */

@@ -8,6 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { DoctorCheck } from '../client/operator-types';
 import { DOCTOR_CHECK_TIMEOUT_MS } from '../defaults';
 import { RECENCY_INDEX, TREE_INDEX } from '../store/table-keys';
+import { withTimeLimit } from '../time-limit';
 import type { OperatorContext } from './operator-context';
 
 /** The default Anthropic API (the SDK's own default base URL). */
@@ -24,27 +25,11 @@ function message(err: unknown): string {
   return String(err);
 }
 
-async function within<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error(`no answer within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(controller.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function checkTemporal(ctx: OperatorContext, ms: number): Promise<DoctorCheck> {
   const { address, namespace } = ctx.temporalTarget;
   try {
-    await within(ms, () => ctx.connection.ensureConnected());
-    await within(ms, () => ctx.connection.workflowService.describeNamespace({ namespace }));
+    await withTimeLimit(ms, () => ctx.connection.ensureConnected());
+    await withTimeLimit(ms, () => ctx.connection.workflowService.describeNamespace({ namespace }));
     return { name: 'temporal', ok: true, detail: `Temporal at ${address}, namespace ${namespace}` };
   } catch (err) {
     return {
@@ -59,7 +44,7 @@ async function checkTemporal(ctx: OperatorContext, ms: number): Promise<DoctorCh
 async function checkWorker(ctx: OperatorContext, ms: number): Promise<DoctorCheck> {
   const taskQueue = ctx.config.taskQueue;
   try {
-    const out = await within(ms, () =>
+    const out = await withTimeLimit(ms, () =>
       ctx.connection.workflowService.describeTaskQueue({
         namespace: ctx.temporalTarget.namespace,
         taskQueue: { name: taskQueue },
@@ -84,7 +69,7 @@ async function checkWorker(ctx: OperatorContext, ms: number): Promise<DoctorChec
 async function checkDynamo(ctx: OperatorContext, ms: number): Promise<DoctorCheck> {
   const where = ctx.config.dynamodbEndpoint ?? `DynamoDB in ${ctx.config.awsRegion}`;
   try {
-    await within(ms, (abortSignal) => ctx.dynamo.client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal }));
+    await withTimeLimit(ms, (abortSignal) => ctx.dynamo.client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal }));
     return { name: 'dynamodb', ok: true, detail: `DynamoDB answers at ${where}` };
   } catch (err) {
     return {
@@ -101,7 +86,7 @@ async function checkDynamo(ctx: OperatorContext, ms: number): Promise<DoctorChec
 async function checkTable(ctx: OperatorContext, ms: number): Promise<DoctorCheck> {
   const table = ctx.config.tableName;
   try {
-    const { Table } = await within(ms, (abortSignal) => ctx.dynamo.client.send(new DescribeTableCommand({ TableName: table }), { abortSignal }));
+    const { Table } = await withTimeLimit(ms, (abortSignal) => ctx.dynamo.client.send(new DescribeTableCommand({ TableName: table }), { abortSignal }));
     const missing = [
       (Table?.LocalSecondaryIndexes ?? []).some((i) => i.IndexName === RECENCY_INDEX) ? null : `LSI ${RECENCY_INDEX}`,
       (Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === TREE_INDEX) ? null : `GSI ${TREE_INDEX}`,
@@ -134,7 +119,7 @@ async function checkModel(ctx: OperatorContext, ms: number): Promise<DoctorCheck
   }
   try {
     // The configured model itself: a wrong base URL or model name is a 404 here, not at the first extraction.
-    const res = await within(ms, (signal) =>
+    const res = await withTimeLimit(ms, (signal) =>
       fetch(`${base}/v1/models/${encodeURIComponent(config.model)}`, {
         headers: { 'x-api-key': config.anthropicApiKey as string, 'anthropic-version': ANTHROPIC_VERSION },
         signal,

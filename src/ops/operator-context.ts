@@ -4,7 +4,7 @@
  * the AWS chain), the table and task queue. Nothing connects until first used, so `doctor` can report a
  * server that is down instead of failing to start.
  */
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { MemoryClient } from '../client/memory-client';
 import { loadConfig, type AppConfig } from '../config';
 import { HANDLER_TEMPORAL_ATTEMPTS, OPERATOR_DYNAMODB_TIMEOUT_MS } from '../defaults';
@@ -12,7 +12,7 @@ import { ConfigurationError } from '../errors';
 import { loadManagers } from '../managers/load-managers';
 import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
 import { DynamoMemoryStore } from '../store/memory-store';
-import { temporalConnectOptions, type TemporalConnectOptions } from '../temporal-connect-options';
+import { temporalConnectOptions, waitingCallerClient, type TemporalConnectOptions } from '../temporal-connect-options';
 
 export interface OperatorContext {
   config: AppConfig;
@@ -44,13 +44,8 @@ export async function createOperatorContext(env: NodeJS.ProcessEnv = process.env
   const config = loadConfig(env);
   const temporalTarget = temporalConnectOptions(env);
   const temporalUiUrl = uiUrl(env);
-  const { namespace, ...target } = temporalTarget;
-  const connection = Connection.lazy({
-    ...target,
-    // An operator is waiting: a few quick attempts, then a clear "unavailable" (the SDK default is 10 attempts).
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: HANDLER_TEMPORAL_ATTEMPTS }))],
-  });
-  const temporal = new Client({ connection, namespace });
+  // An operator is waiting: a few quick attempts, then a clear "unavailable".
+  const { connection, client: temporal } = waitingCallerClient(temporalTarget, { maxAttempts: HANDLER_TEMPORAL_ATTEMPTS });
   // A DynamoDB that accepts connections but never answers must not hang an operator's command.
   const dynamo = createDynamoClients({ endpoint: config.dynamodbEndpoint, region: config.awsRegion, requestTimeoutMs: OPERATOR_DYNAMODB_TIMEOUT_MS });
   const memory = new MemoryClient({
