@@ -220,6 +220,9 @@ export const BATCH_RECEIPT_TTL_DAYS = 30;
 /** How long local servers (Temporal dev server, DynamoDB Local) may take to come up (ms) on a slow 2-core machine. */
 export const LOCAL_SERVER_START_TIMEOUT_MS = 60_000;
 
+/** Starts of a local server on a fresh port when another process took the one it was given (count). */
+export const LOCAL_SERVER_PORT_ATTEMPTS = 3;
+
 /**
  * Worker shutdown grace (ms): on SIGTERM an in-flight extraction gets this long to finish before it is cancelled
  * and retried elsewhere. Longer than one model call (MODEL_REQUEST_TIMEOUT_MS, 90 s) so a deploy never throws a

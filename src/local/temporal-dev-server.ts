@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { DEFAULT_TEMPORAL_NAMESPACE, LOCAL_SERVER_START_TIMEOUT_MS } from '../defaults';
 import { captureTail, exitDescription, stopChild } from './child-process';
-import { freePort } from './free-port';
+import { freePort, startOnFreePort } from './free-port';
 import { resolveTemporalCli, type TemporalExecutable } from './temporal-binaries';
 import { waitFor } from './wait-for';
 
@@ -48,7 +48,11 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     return { address: env.address, namespace, stop: () => env.teardown() };
   }
 
-  const port = options.port ?? (await freePort());
+  const start = (port: number) => startOnPort(executable.path, namespace, port, options);
+  return options.port !== undefined ? start(options.port) : startOnFreePort(start);
+}
+
+async function startOnPort(executablePath: string, namespace: string, port: number, options: TemporalDevServerOptions): Promise<LocalTemporal> {
   const uiPort = options.ui ? await freePort() : undefined;
   const args = [
     'server',
@@ -65,12 +69,12 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(executablePath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = captureTail(child);
   const address = `127.0.0.1:${port}`;
   try {
     await waitFor(
-      `Temporal dev server (${executable.path})`,
+      `Temporal dev server (${executablePath})`,
       async () => {
         const connection = await Connection.connect({ address, connectTimeout: 1000 });
         try {

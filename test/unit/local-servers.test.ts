@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { LOCAL_SERVER_PORT_ATTEMPTS } from '../../src/defaults';
 import { startTemporalDevServer } from '../../src/local/temporal-dev-server';
 import { waitFor } from '../../src/local/wait-for';
 
@@ -48,4 +50,18 @@ test('waitFor returns as soon as the probe succeeds and reports the last error o
   await expect(waitFor('other', () => Promise.reject(new Error('still down')), { timeoutMs: 300 })).rejects.toThrow(
     /other was not ready after 300 ms: Error: still down/,
   );
+});
+
+test('a port taken between choosing it and binding it is retried on a fresh port; other failures are not', async () => {
+  const calls = join(mkdtempSync(join(tmpdir(), 'calls-')), 'calls');
+  const taken = script(`echo "$6" >> ${calls}; echo "listen tcp 127.0.0.1:$6: bind: address already in use" >&2; exit 1`);
+  await expect(startTemporalDevServer({ executable: { type: 'existing-path', path: taken } })).rejects.toThrow(/address already in use/);
+  const ports = readFileSync(calls, 'utf8').trim().split('\n');
+  expect(ports).toHaveLength(LOCAL_SERVER_PORT_ATTEMPTS);
+  expect(new Set(ports).size).toBeGreaterThan(1);
+
+  const otherCalls = join(mkdtempSync(join(tmpdir(), 'calls-')), 'calls');
+  const broken = script(`echo "$6" >> ${otherCalls}; echo "Error: bad flag" >&2; exit 2`);
+  await expect(startTemporalDevServer({ executable: { type: 'existing-path', path: broken } })).rejects.toThrow(/bad flag/);
+  expect(readFileSync(otherCalls, 'utf8').trim().split('\n')).toHaveLength(1);
 });
