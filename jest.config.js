@@ -8,6 +8,8 @@ const common = {
   testEnvironment: 'node',
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Examples import the package by name (as a user does); in this repository the name maps to the sources.
+  moduleNameMapper: { '^durable-memory-manager$': '<rootDir>/src/index.ts', '^durable-memory-manager/(.*)$': '<rootDir>/src/$1/index.ts' },
   setupFiles: ['<rootDir>/test/support/test-process-env.ts'],
 };
 const temporalLogs = [...common.setupFiles, '<rootDir>/test/support/quiet-temporal-logs.ts'];
