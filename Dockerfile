@@ -10,7 +10,7 @@
 # ---- build: compile TypeScript and pre-bundle the workflows (workers then start without webpack)
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
-# Our postinstall installs local dev tools (Temporal CLI, Node 22, …) and aws-lambda-ric, a dev dependency,
+# Our prepare script installs local dev tools (Temporal CLI, Node 22, …) and aws-lambda-ric, a dev dependency,
 # compiles a native addon: neither belongs in an image, so install scripts are off (and told to skip).
 ENV SKIP_TEMPORAL_TOOLS=1
 COPY package.json package-lock.json ./

@@ -1,7 +1,8 @@
 /**
- * Three kinds of tests (see README "Tests"): unit (pure logic; store and activity against DynamoDB Local and
- * the fake Messages API), workflow (real Temporal dev server and time-skipping test server), replay
- * (committed histories). globalSetup starts the Temporal dev server and DynamoDB Local once for the run.
+ * Kinds of tests (docs/testing.md): unit (pure logic, no server), integration (store, activities, handlers and
+ * tools against DynamoDB Local, the fake Messages API and other local servers), workflow (real Temporal dev
+ * server and time-skipping test server), replay (committed histories), package (the packed tarball installed in
+ * an empty folder). globalSetup starts the Temporal dev server and DynamoDB Local once for the run.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = {
@@ -23,6 +24,7 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     {
       ...common,
       displayName: 'workflow',
@@ -35,5 +37,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/replay/**/*.test.ts'],
       setupFiles: temporalLogs,
     },
+    { ...common, displayName: 'package', testMatch: ['<rootDir>/test/package/**/*.test.ts'] },
   ],
 };

@@ -18,14 +18,18 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MemoryClient } from '../src/client/memory-client';
 import { THREAD_WORKFLOW_TYPE, messagesAddedSignal, threadWorkflowId, type MessagesAddedPayload, type ThreadWorkflowInput } from '../src/contract';
-import { lambdaRuntimeTools, startLambdaEmulator } from '../src/local/lambda-emulator';
-import { startLocalStack } from '../src/local/local-stack';
+import { lambdaRuntimeTools, startLambdaEmulator } from '../dev/lambda-emulator';
+import { startLocalStack } from '../src/testing/local-stack';
 import { createDynamoClients } from '../src/store/dynamo-clients';
 import { ensureTable } from '../src/store/ensure-table';
 import { DynamoMemoryStore } from '../src/store/memory-store';
 import { buildLambdaBundles } from '../scripts/build-lambda-bundles';
 import { httpEvent, parseAnswer } from '../test/support/lambda-events';
 import { fmt, printTable } from './bench-output';
+import { useProjectTools } from '../dev/project-paths';
+
+// This checkout's Temporal binaries (.tools/), for the embedded servers started below.
+useProjectTools();
 
 /** Warm-up requests per path before measuring (connections, JIT). */
 const WARMUP = 10;

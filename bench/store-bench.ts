@@ -22,7 +22,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { BatchRef, ThreadMessage } from '../src/contract';
 import { DEFAULT_NEWEST_MEMORIES_SHOWN, DEFAULT_QUERY_LIMIT, SEARCH_CANDIDATES } from '../src/defaults';
-import { startDynamoDbLocal } from '../src/local/dynamodb-local';
+import { startDynamoDbLocal } from '../src/testing/dynamodb-local';
 import type { MemoryOperation } from '../src/model/memory-tool';
 import { BatchPlanner } from '../src/store/batch-planner';
 import { BatchWriter } from '../src/store/batch-writer';

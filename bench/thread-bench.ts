@@ -17,14 +17,18 @@ import type { temporal } from '@temporalio/proto';
 import { performance } from 'node:perf_hooks';
 import { threadStateQuery, threadWorkflowId, type ThreadStateView, type ThreadWorkflowInput } from '../src/contract';
 import { DEFAULT_TEMPORAL_NAMESPACE, MAX_MESSAGES_PER_SUBMIT } from '../src/defaults';
-import type { ScriptedReply } from '../src/local/fake-messages-api';
-import { startDynamoDbLocal } from '../src/local/dynamodb-local';
-import { startTemporalDevServer } from '../src/local/temporal-dev-server';
+import type { ScriptedReply } from '../src/testing/fake-messages-api';
+import { startDynamoDbLocal } from '../src/testing/dynamodb-local';
+import { startTemporalDevServer } from '../src/testing/temporal-dev-server';
 import type { MessageInput, SubmitOptionsInput } from '../src/schemas';
 import { EventType, chainHistories, countEvents } from '../test/support/history';
 import { startMemoryHarness, type MemoryHarness } from '../test/support/memory-harness';
 import { TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS, eventually, uniqueId } from '../test/support/test-env';
 import { fmt, printTable } from './bench-output';
+import { useProjectTools } from '../dev/project-paths';
+
+// This checkout's Temporal binaries (.tools/), for the embedded servers started below.
+useProjectTools();
 
 type History = temporal.api.history.v1.IHistory;
 

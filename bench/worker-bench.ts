@@ -19,14 +19,18 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { THREAD_WORKFLOW_TYPE, messagesAddedSignal, threadWorkflowId, type MessagesAddedPayload, type ThreadWorkflowInput } from '../src/contract';
 import { DEFAULT_TEMPORAL_NAMESPACE } from '../src/defaults';
-import { startDynamoDbLocal } from '../src/local/dynamodb-local';
-import { FakeMessagesApi } from '../src/local/fake-messages-api';
-import { freePort } from '../src/local/free-port';
-import { startTemporalDevServer } from '../src/local/temporal-dev-server';
+import { startDynamoDbLocal } from '../src/testing/dynamodb-local';
+import { FakeMessagesApi } from '../src/testing/fake-messages-api';
+import { freePort } from '../src/testing/free-port';
+import { startTemporalDevServer } from '../src/testing/temporal-dev-server';
 import { workerCapacity } from '../src/worker/memory-sizing';
 import { eventually, uniqueId } from '../test/support/test-env';
 import { buildWorkflowBundle, startWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
 import { fmt, printTable } from './bench-output';
+import { useProjectTools } from '../dev/project-paths';
+
+// This checkout's Temporal binaries (.tools/), for the embedded servers started below.
+useProjectTools();
 
 // ───────────────────────────── what is measured ─────────────────────────────
 

@@ -7,7 +7,7 @@
 import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../src/local/project-paths';
+import { projectRoot } from '../dev/project-paths';
 
 /** The handler entry points, by bundle folder. */
 export const LAMBDA_ENTRIES = { http: 'src/handlers/http-handler.ts', sqs: 'src/handlers/sqs-handler.ts' } as const;

@@ -5,7 +5,9 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../src/local/project-paths';
+
+/** The checkout root (this script runs from scripts/; the Dockerfile's build stage has no dev/). */
+const projectRoot = (): string => join(__dirname, '..');
 import { WORKFLOWS_PATH } from '../src/worker/create-worker';
 
 async function main(): Promise<void> {

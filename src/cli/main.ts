@@ -1,5 +1,5 @@
 /**
- * `memory-ops`, the operator CLI: threads, dead letters, memories and a doctor, over the same
+ * `memory-ops`, the operator CLI: threads, dead letters, memories, a doctor and the web console, over the same
  * `MemoryClient` the API uses, configured from the same environment as the worker. `--json` anywhere on
  * the command line prints exactly one JSON document on stdout (errors: `{error: {type, message}}` on
  * stderr); the exit code says what happened (see `exit-codes.ts`).
@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander';
 import { createOperatorContext } from '../ops/operator-context';
 import { CommandRunner, type CliIo, type ContextFactory } from './command-runner';
+import { registerConsoleCommand } from './console-command';
 import { registerDeadLetterCommands } from './dead-letter-commands';
 import { registerDoctorCommand } from './doctor-command';
 import { EXIT_CODES } from './exit-codes';
@@ -57,6 +58,7 @@ export function buildProgram(runner: CommandRunner, io: CliIo): Command {
   registerDeadLetterCommands(program, runner);
   registerMemoryCommands(program, runner);
   registerDoctorCommand(program, runner);
+  registerConsoleCommand(program, runner);
   return program;
 }
 

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
 import type { BatchRef, DeadLetterRequest, DeadLetterResult, ExtractionResult } from '../../src/contract';
-import { FakeMessagesApi } from '../../src/local/fake-messages-api';
+import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor } from '../../src/model/claude-extractor';

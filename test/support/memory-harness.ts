@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MemoryClient } from '../../src/client/memory-client';
-import { FakeMessagesApi } from '../../src/local/fake-messages-api';
+import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor } from '../../src/model/claude-extractor';
 import { ManagerRegistry } from '../../src/managers/manager-registry';

@@ -1,5 +1,5 @@
 /** Starts DynamoDB Local, prints its endpoint and stops it: run as a child process with a chosen PATH. */
-import { startDynamoDbLocal } from '../../src/local/dynamodb-local';
+import { startDynamoDbLocal } from '../../src/testing/dynamodb-local';
 
 startDynamoDbLocal({ startTimeoutMs: 10_000 })
   .then(async (dynamo) => {

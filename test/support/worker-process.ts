@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { captureTail, stopChild } from '../../src/local/child-process';
-import { projectRoot } from '../../src/local/project-paths';
+import { captureTail, stopChild } from '../../src/testing/child-process';
+import { projectRoot } from '../../dev/project-paths';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { eventually } from './test-env';
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ConfigurationError } from '../../src/errors';
-import { resolveTemporalCli, resolveTestServer, type TemporalExecutable } from '../../src/local/temporal-binaries';
+import { resolveTemporalCli, resolveTestServer, type TemporalExecutable } from '../../src/testing/temporal-binaries';
 
 let root: string;
 

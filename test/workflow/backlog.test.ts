@@ -4,7 +4,7 @@
  * no workflow task fails, and every message is extracted exactly once, in consecutive batches.
  */
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_CONTENT_CHARS } from '../../src/defaults';
-import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
+import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { chainHistories, payloadTexts, workflowTaskFailures } from '../support/history';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';

@@ -1,5 +1,5 @@
 /**
- * `npm run console` as an operator starts it: `tsx src/console/main.ts` as a child process, reusing the test
+ * `npm run console` as an operator starts it: `tsx dev/dev-console.ts` as a child process, reusing the test
  * servers (TEMPORAL_ADDRESS, DYNAMODB_ENDPOINT) with a fresh table and task queue, no ANTHROPIC_API_KEY (so
  * the FAKE Messages API, announced first), CONSOLE_PORT=0 (so the printed URL must be the bound one). The API
  * answers, and one Ctrl-C (SIGINT) stops everything with exit code 0.
@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/local/project-paths';
+import { projectRoot } from '../../dev/project-paths';
 import { dynamoEndpoint, temporalAddress, uniqueId } from '../support/test-env';
 
 /** Longest wait for the console to print its URL (ms): tsx compiles, the worker bundles the workflow. */
@@ -66,7 +66,7 @@ function exited(proc: ChildProcess, timeoutMs: number): Promise<{ code: number |
 
 test('npm run console: FAKE model announced first, the bound URL printed, the API answers, one Ctrl-C exits 0', async () => {
   const inherited = Object.fromEntries(['PATH', 'HOME', 'TMPDIR'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
-  child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['src/console/main.ts'], {
+  child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['dev/dev-console.ts'], {
     cwd: projectRoot(),
     env: {
       ...inherited,

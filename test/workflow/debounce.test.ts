@@ -1,7 +1,7 @@
 /** The debounce path on the real Temporal dev server, DynamoDB Local and the fake Messages API. */
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
-import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply';
-import { promptMessages, promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
+import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
+import { promptMessages, promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';

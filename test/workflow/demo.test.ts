@@ -9,15 +9,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RECORDED_SEED_REPLY } from '../../src/demo/recorded-reply';
-import { FakeMessagesApi } from '../../src/local/fake-messages-api';
+import { RECORDED_SEED_REPLY } from '../../dev/demo/recorded-reply';
+import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
 
 const run = promisify(execFile);
 
 async function runDemo(extraEnv: NodeJS.ProcessEnv): Promise<string[]> {
   const env: NodeJS.ProcessEnv = { ...process.env, DEMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'demo-')) };
   for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'MODEL_PROVIDER', 'TEMPORAL_ADDRESS', 'DYNAMODB_ENDPOINT']) delete env[name];
-  const { stdout } = await run(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '../../src/demo/run-demo.ts')], {
+  const { stdout } = await run(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '../../dev/demo/run-demo.ts')], {
     env: { ...env, ...extraEnv },
     timeout: 110_000,
   });

@@ -2,8 +2,8 @@
  * `doctor` against the real servers: each check passes where its part works, and fails with a fix where it
  * does not — no worker on the task queue, a missing table, a model the endpoint does not know, Temporal down.
  */
-import { FakeMessagesApi } from '../../src/local/fake-messages-api';
-import { freePort } from '../../src/local/free-port';
+import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
+import { freePort } from '../../src/testing/free-port';
 import { runDoctor } from '../../src/ops/doctor';
 import { createOperatorContext } from '../../src/ops/operator-context';
 import { dynamoEndpoint, freshTable, temporalAddress, uniqueId } from '../support/test-env';

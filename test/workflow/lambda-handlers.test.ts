@@ -6,8 +6,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { threadWorkflowId } from '../../src/contract';
 import { MAX_MESSAGES_PER_SUBMIT } from '../../src/defaults';
-import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply';
-import { startLambdaEmulator, type LambdaEmulator } from '../../src/local/lambda-emulator';
+import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
+import { startLambdaEmulator, type LambdaEmulator } from '../../dev/lambda-emulator';
 import { buildLambdaBundles } from '../../scripts/build-lambda-bundles';
 import { chainHistories, payloadTexts } from '../support/history';
 import { httpEvent, parseAnswer, sqsEvent, type HttpAnswer } from '../support/lambda-events';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { MemoryManagerDefinition } from '../../src/managers/memory-manager';
-import { promptData, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
+import { promptData, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';

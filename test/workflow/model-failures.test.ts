@@ -2,7 +2,7 @@
  * How model API failures travel: Temporal's retry policy owns retries (no attempt limit, bounded by the
  * retry window); requests that can never succeed become dead letters at once.
  */
-import type { ScriptedReply } from '../../src/local/fake-messages-api';
+import type { ScriptedReply } from '../../src/testing/fake-messages-api';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';
 

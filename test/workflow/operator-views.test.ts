@@ -5,8 +5,8 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MemoryClient } from '../../src/client/memory-client';
-import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../src/demo/recorded-reply';
-import type { ScriptedReply } from '../../src/local/fake-messages-api';
+import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
+import type { ScriptedReply } from '../../src/testing/fake-messages-api';
 import { TenantAccessError } from '../../src/errors';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';

@@ -5,7 +5,7 @@
  * DynamoDB, the newer message is extracted, and the dead letter can be listed and re-driven.
  */
 import { EXTRACTION_RETRY_BACKOFF_COEFFICIENT, EXTRACTION_RETRY_INITIAL_INTERVAL_MS } from '../../src/defaults';
-import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
+import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';

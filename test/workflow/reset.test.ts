@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { threadWorkflowId } from '../../src/contract';
-import { promptText, type RecordedRequest } from '../../src/local/fake-messages-api';
+import { promptText, type RecordedRequest } from '../../src/testing/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { EventType } from '../support/history';
 import { useMemoryHarness } from '../support/memory-harness';

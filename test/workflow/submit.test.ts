@@ -6,7 +6,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { messagesAddedSignal, threadWorkflowId, type MessagesAddedPayload } from '../../src/contract';
 import { InvalidInputError } from '../../src/errors';
-import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
+import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { chainHistories, payloadTexts } from '../support/history';
 import { useMemoryHarness } from '../support/memory-harness';

@@ -6,8 +6,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { threadWorkflowId } from '../../src/contract';
 import { DEFAULT_RETRY_WINDOW_SECONDS, EXTRACTION_RETRY_MAX_INTERVAL_MS } from '../../src/defaults';
-import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/local/fake-messages-api';
-import { resolveTestServer } from '../../src/local/temporal-binaries';
+import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
+import { resolveTestServer } from '../../src/testing/temporal-binaries';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';

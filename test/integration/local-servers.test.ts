@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { LOCAL_SERVER_PORT_ATTEMPTS } from '../../src/defaults';
-import { startTemporalDevServer } from '../../src/local/temporal-dev-server';
-import { waitFor } from '../../src/local/wait-for';
+import { startTemporalDevServer } from '../../src/testing/temporal-dev-server';
+import { waitFor } from '../../src/testing/wait-for';
 
 function script(body: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'fake-bin-')), 'temporal');

@@ -22,3 +22,18 @@ export function toolsBinDir(): string {
 export function dataDir(): string {
   return join(projectRoot(), '.data');
 }
+
+/**
+ * Points the `/testing` entry at this checkout's Temporal binaries (installed by scripts/setup-tools.sh into
+ * `.tools/`): sets TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH when they are unset and the binaries exist.
+ * The package itself never looks into a checkout; dev tooling and this repository's tests call this first.
+ */
+export function useProjectTools(env: NodeJS.ProcessEnv = process.env): void {
+  const bin = toolsBinDir();
+  for (const [name, command] of [
+    ['TEMPORAL_CLI_PATH', 'temporal'],
+    ['TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server'],
+  ] as const) {
+    if (!env[name] && existsSync(join(bin, command))) env[name] = join(bin, command);
+  }
+}

@@ -8,19 +8,25 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryClient } from '../client/memory-client';
-import { loadConfig } from '../config';
-import { DEFAULT_CONSOLE_PORT, DEMO_TIMEOUT_MS } from '../defaults';
-import { FakeMessagesApi } from '../local/fake-messages-api';
-import { startLocalStack } from '../local/local-stack';
-import { dataDir } from '../local/project-paths';
-import { ensureTable } from '../store/ensure-table';
-import { createMemoryWorker } from '../worker/create-worker';
-import { createDependencies } from '../worker/dependencies';
+import { MemoryClient } from '../../src/client/memory-client';
+import { loadConfig } from '../../src/config';
+import { DEFAULT_CONSOLE_PORT, DEMO_TIMEOUT_MS } from '../../src/defaults';
+import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
+import { startLocalStack } from '../../src/testing/local-stack';
+import { dataDir, useProjectTools } from '../project-paths';
+import { ensureTable } from '../../src/store/ensure-table';
+import { createMemoryWorker } from '../../src/worker/create-worker';
+import { createDependencies } from '../../src/worker/dependencies';
+import { assertLocalTargets } from '../local-only';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from './recorded-reply';
+
+// This checkout's Temporal binaries (.tools/), for the embedded servers started below.
+useProjectTools();
 
 
 async function main(): Promise<void> {
+  // Runs a worker with a recorded reply: never against a deployment.
+  assertLocalTargets('npm run demo');
   const config = loadConfig();
   const bedrock = config.modelProvider === 'bedrock';
   const live = config.anthropicApiKey !== undefined || bedrock;

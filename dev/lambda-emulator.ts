@@ -8,11 +8,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_SERVER_START_TIMEOUT_MS } from '../defaults';
-import { captureTail, exitDescription, stopChild } from './child-process';
-import { freePort } from './free-port';
+import { LOCAL_SERVER_START_TIMEOUT_MS } from '../src/defaults';
+import { captureTail, exitDescription, stopChild } from '../src/testing/child-process';
+import { freePort } from '../src/testing/free-port';
 import { projectRoot } from './project-paths';
-import { waitFor } from './wait-for';
+import { waitFor } from '../src/testing/wait-for';
 
 /** Options of {@link startLambdaEmulator}. */
 export interface LambdaEmulatorOptions {

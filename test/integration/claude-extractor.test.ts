@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ThreadMessage } from '../../src/contract';
 import { DEFAULT_MAX_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS_CEILING } from '../../src/defaults';
 import { InvalidModelOutputError, ModelRefusalError, ReviewRequiredError } from '../../src/errors';
-import { FakeMessagesApi, promptData, type RecordedRequest } from '../../src/local/fake-messages-api';
+import { FakeMessagesApi, promptData, type RecordedRequest } from '../../src/testing/fake-messages-api';
 import { DEFAULT_MANAGER, resolveManager, type MemoryManagerDefinition } from '../../src/managers/memory-manager';
 import { createAnthropicClient, createBedrockClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor, type ClaudeExtractorOptions, type ExtractionInput } from '../../src/model/claude-extractor';

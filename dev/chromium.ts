@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../src/errors';
 
 /** Where Chromium is looked for when CHROMIUM_PATH is unset. */
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';

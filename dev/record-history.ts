@@ -14,14 +14,17 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadWorkflowId } from '../src/contract';
-import { RECORDED_SEED_REPLY } from '../src/demo/recorded-reply';
-import type { ScriptedReply } from '../src/local/fake-messages-api';
-import { startDynamoDbLocal } from '../src/local/dynamodb-local';
-import { projectRoot } from '../src/local/project-paths';
-import { startTemporalDevServer } from '../src/local/temporal-dev-server';
+import { RECORDED_SEED_REPLY } from './demo/recorded-reply';
+import type { ScriptedReply } from '../src/testing/fake-messages-api';
+import { startDynamoDbLocal } from '../src/testing/dynamodb-local';
+import { projectRoot, useProjectTools } from './project-paths';
+import { startTemporalDevServer } from '../src/testing/temporal-dev-server';
 import { chainHistories } from '../test/support/history';
 import { startMemoryHarness, type MemoryHarness } from '../test/support/memory-harness';
 import { TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS, eventually, settled } from '../test/support/test-env';
+
+// This checkout's Temporal binaries (.tools/), for the embedded servers started below.
+useProjectTools();
 
 const insert = (content: string): ScriptedReply => ({ kind: 'tool', input: { operations: [{ action: 'insert', content }] } });
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,7 @@
 /** The worker's health endpoint (src/worker/health-server.ts) over real HTTP, against a real worker's states. */
 import '../support/quiet-temporal-logs';
 import { NativeConnection, Worker, type State } from '@temporalio/worker';
-import { freePort } from '../../src/local/free-port';
+import { freePort } from '../../src/testing/free-port';
 import { startHealthServer, type HealthServer, type HealthSource } from '../../src/worker/health-server';
 import { temporalAddress, uniqueId } from '../support/test-env';
 

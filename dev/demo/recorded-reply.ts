@@ -2,7 +2,7 @@
  * The reply the key-less demo's fake Messages API gives: the `manage_memories` call Claude makes for the
  * seed conversation on an empty store. It is a fixture, not a model: the demo says so in its first line.
  */
-import type { ScriptedReply } from '../local/fake-messages-api';
+import type { ScriptedReply } from '../../src/testing/fake-messages-api';
 
 export const SEED_MESSAGE = "I like dogs. My dog's name is Fido.";
 

@@ -1,24 +1,31 @@
 /**
- * `npm run console`: the web console on the embedded local stack, in one command. Starts the Temporal dev
+ * `npm run console` (dev tooling, not shipped): the web console on the embedded local stack, in one command. Starts the Temporal dev
  * server (with its Web UI) and DynamoDB Local on the demo's data folder (`.data/demo`, or DEMO_DATA_DIR;
  * TEMPORAL_ADDRESS / DYNAMODB_ENDPOINT reuse running servers), a worker (Claude with ANTHROPIC_API_KEY, else
  * a FAKE Messages API, announced in the first line) and the console on CONSOLE_PORT. Ctrl-C stops it all.
  *
+ * It runs a worker, so it refuses any Temporal or DynamoDB target that is not on this machine's loopback
+ * (`dev/local-only.ts`); the operator console for a deployment is `memory-ops console`, which only connects.
  * The console has no authentication: it listens on 127.0.0.1 only.
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
-import { loadConfig } from '../config';
-import { CONSOLE_FORCE_EXIT_AFTER_MS, DEFAULT_CONSOLE_PORT, LOCAL_SERVER_STOP_GRACE_MS } from '../defaults';
-import { ConfigurationError } from '../errors';
-import { FakeMessagesApi, type ScriptedReply } from '../local/fake-messages-api';
-import { startLocalStack } from '../local/local-stack';
-import { dataDir } from '../local/project-paths';
-import { createOperatorContext } from '../ops/operator-context';
-import { ensureTable } from '../store/ensure-table';
-import { createMemoryWorker } from '../worker/create-worker';
-import { createDependencies } from '../worker/dependencies';
-import { startConsoleServer } from './console-server';
+import { loadConfig } from '../src/config';
+import { untilStopRequested } from '../src/console/until-stopped';
+import { DEFAULT_CONSOLE_PORT, LOCAL_SERVER_STOP_GRACE_MS } from '../src/defaults';
+import { assertLocalTargets } from './local-only';
+import { ConfigurationError } from '../src/errors';
+import { FakeMessagesApi, type ScriptedReply } from '../src/testing/fake-messages-api';
+import { startLocalStack } from '../src/testing/local-stack';
+import { dataDir, useProjectTools } from './project-paths';
+import { createOperatorContext } from '../src/ops/operator-context';
+import { ensureTable } from '../src/store/ensure-table';
+import { createMemoryWorker } from '../src/worker/create-worker';
+import { createDependencies } from '../src/worker/dependencies';
+import { startConsoleServer } from '../src/console/console-server';
+
+// This checkout's Temporal binaries (.tools/), for the embedded servers started below.
+useProjectTools();
 
 function consolePort(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_CONSOLE_PORT;
@@ -27,28 +34,9 @@ function consolePort(value: string | undefined): number {
   return port;
 }
 
-/**
- * Resolves on the first Ctrl-C (or SIGTERM). A terminal's Ctrl-C reaches this process twice (directly, and
- * relayed by tsx), so a repeat within CONSOLE_FORCE_EXIT_AFTER_MS is ignored; a later one exits at once.
- */
-function stopRequested(): Promise<void> {
-  return new Promise((resolve) => {
-    let firstAt: number | undefined;
-    const onSignal = () => {
-      if (firstAt === undefined) {
-        firstAt = Date.now();
-        console.log('stopping…');
-        resolve();
-      } else if (Date.now() - firstAt > CONSOLE_FORCE_EXIT_AFTER_MS) {
-        process.exit(130);
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 async function main(): Promise<void> {
+  // Starts a worker on the task queue: never against a deployment (that is `memory-ops console`).
+  assertLocalTargets('npm run console');
   const config = loadConfig();
   const port = consolePort(process.env['CONSOLE_PORT']);
   const bedrock = config.modelProvider === 'bedrock';
@@ -126,7 +114,7 @@ async function main(): Promise<void> {
     console.log(operator.temporalUiUrl ? `Temporal UI: ${operator.temporalUiUrl}` : 'Temporal UI: not started here (set TEMPORAL_UI_URL to link to yours)');
     console.log('Press Ctrl-C to stop.');
 
-    await worker.runUntil(stopRequested());
+    await worker.runUntil(untilStopRequested());
   } finally {
     await stopAll();
     console.log('stopped the console and every server it started');

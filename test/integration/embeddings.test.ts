@@ -2,8 +2,8 @@
  * Embeddings for memory search: the real Bedrock runtime client and the real Voyage client against the
  * fake embeddings endpoint on 127.0.0.1 (no network, no keys), the cosine maths, and the factory's checks.
  */
-import { freePort } from '../../src/local/free-port';
-import { FakeEmbeddingsApi, fakeEmbedding } from '../../src/local/fake-embeddings-api';
+import { freePort } from '../../src/testing/free-port';
+import { FakeEmbeddingsApi, fakeEmbedding } from '../../src/testing/fake-embeddings-api';
 import { DEFAULT_BEDROCK_EMBEDDING_MODEL, DEFAULT_VOYAGE_EMBEDDING_MODEL } from '../../src/defaults';
 import { ConfigurationError, ModelAccessError, ModelRequestError, ModelUnavailableError, toApplicationFailure } from '../../src/errors';
 import { BedrockEmbedder, createBedrockRuntimeClient } from '../../src/store/search/bedrock-embedder';

@@ -7,14 +7,17 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
 import { startConsoleServer } from '../src/console/console-server';
-import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../src/demo/recorded-reply';
-import { launchChromium } from '../src/local/chromium';
-import { startDynamoDbLocal } from '../src/local/dynamodb-local';
-import { promptData, type ScriptedReply } from '../src/local/fake-messages-api';
-import { projectRoot } from '../src/local/project-paths';
-import { startTemporalDevServer } from '../src/local/temporal-dev-server';
+import { RECORDED_SEED_REPLY, SEED_MESSAGE } from './demo/recorded-reply';
+import { launchChromium } from './chromium';
+import { startDynamoDbLocal } from '../src/testing/dynamodb-local';
+import { promptData, type ScriptedReply } from '../src/testing/fake-messages-api';
+import { projectRoot, useProjectTools } from './project-paths';
+import { startTemporalDevServer } from '../src/testing/temporal-dev-server';
 import { startMemoryHarness } from '../test/support/memory-harness';
 import { eventually, settled } from '../test/support/test-env';
+
+// This checkout's Temporal binaries (.tools/), for the embedded servers started below.
+useProjectTools();
 
 const ALICE = ['memories', 'alice'];
 const BOB = ['memories', 'bob'];

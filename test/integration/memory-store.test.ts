@@ -8,7 +8,7 @@ import { InvalidInputError, TenantAccessError } from '../../src/errors';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
 import { memoryKey } from '../../src/store/table-keys';
-import { FakeEmbeddingsApi } from '../../src/local/fake-embeddings-api';
+import { FakeEmbeddingsApi } from '../../src/testing/fake-embeddings-api';
 import { createEmbedder } from '../../src/store/search/create-embedder';
 import { freshTable, uniqueId } from '../support/test-env';
 

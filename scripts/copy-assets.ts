@@ -1,0 +1,10 @@
+/**
+ * Copies what `tsc` does not emit into dist/: the web console's static page (src/console/public), which
+ * `memory-ops console` serves from beside its compiled server.
+ */
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+cpSync(join(root, 'src', 'console', 'public'), join(root, 'dist', 'console', 'public'), { recursive: true });
+console.log('copied src/console/public → dist/console/public');
