@@ -1,5 +1,5 @@
 /**
- * Three kinds of tests (see README "Tests"): unit (pure logic; store and activity against DynamoDB Local and
+ * Three kinds of tests (see docs/testing.md "Running the suite"): unit (pure logic; store and activity against DynamoDB Local and
  * the fake Messages API), workflow (real Temporal dev server and time-skipping test server), replay
  * (committed histories). globalSetup starts the Temporal dev server and DynamoDB Local once for the run.
  */
