@@ -1,5 +1,5 @@
 /**
- * Kinds of tests (docs/testing.md): unit (pure logic, no server), integration (store, activities, handlers and
+ * Kinds of tests (docs/testing.md "Running the suite"): unit (pure logic, no server), integration (store, activities, handlers and
  * tools against DynamoDB Local, the fake Messages API and other local servers), workflow (real Temporal dev
  * server and time-skipping test server), replay (committed histories), package (the packed tarball installed in
  * an empty folder). globalSetup starts the Temporal dev server and DynamoDB Local once for the run.

@@ -1,5 +1,5 @@
 /**
- * Screenshots of the web console for the README (`npm run screenshots`): the browser tests' setup (local
+ * Screenshots of the web console for docs/operations.md (`npm run screenshots`): the browser tests' setup (local
  * Temporal dev server with its UI, DynamoDB Local, a worker, the scripted fake Messages API) with three
  * threads — the seed example followed by a dead letter and an update, a second user's thread, and one still
  * waiting for its quiet period — then Chromium captures the main views at 1280×800 into docs/console-*.png.

@@ -88,7 +88,7 @@ export class MemoryStack extends Stack {
     });
     this.httpHandler.function.addEnvironment('TENANT_ROLE_ARN', this.tenantRole.role.roleArn);
     // No table access of its own: every DynamoDB call of an HTTP request runs as the tenant role, so
-    // nothing in the handler can reach past the caller's tenant (README "Tenancy").
+    // nothing in the handler can reach past the caller's tenant (docs/design.md "Tenancy").
     this.httpHandler.role.addToPolicy(readTemporalKey);
     this.httpHandler.role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [this.tenantRole.role.roleArn] }));
 

@@ -222,7 +222,7 @@ export function tenantFirstLabel(template: string): string {
     !first.includes(NAMESPACE_SEPARATOR);
   if (!valid) {
     throw new StackConfigError(
-      `context tenantNamespace: must be a JSON array of two labels, a fixed one then a claim such as "{sub}" (IAM can confine only two-label tenants; README "Tenancy"), got ${template}`,
+      `context tenantNamespace: must be a JSON array of two labels, a fixed one then a claim such as "{sub}" (IAM can confine only two-label tenants; docs/design.md "Tenancy"), got ${template}`,
     );
   }
   return first;

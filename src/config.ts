@@ -1,6 +1,6 @@
 /**
  * Runtime configuration from environment variables, validated with zod so a bad value fails at startup
- * with the variable's name. The README's configuration table lists the same variables.
+ * with the variable's name. docs/configuration.md lists the same variables.
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';

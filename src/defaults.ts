@@ -4,7 +4,7 @@
  *
  * The first section is **replay-sensitive**: the thread workflow's commands (timers, activity schedules)
  * depend on these values, and the thread workflow is shipped. Changing one changes what new workflow tasks
- * do; guard the change with `patched()` in the workflow and record a new history (see README "Versioning").
+ * do; guard the change with `patched()` in the workflow and record a new history (see docs/versioning.md).
  * Everything after it is operational: it shapes activities, validation or local tooling, never the order
  * of workflow commands, and may change freely.
  */
@@ -297,7 +297,7 @@ export const MEMORY_TEXT_MAX_DEPTH = 8;
 
 /**
  * The tenant of an HTTP or SQS request, as a namespace prefix filled from the JWT's claims (or an SQS
- * record's identity): two labels, so DynamoDB `LeadingKeys` conditions can confine it (README "Tenancy").
+ * record's identity): two labels, so DynamoDB `LeadingKeys` conditions can confine it (docs/design.md "Tenancy").
  */
 export const DEFAULT_TENANT_NAMESPACE: readonly string[] = ['memories', '{sub}'];
 

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { TTL_ATTRIBUTE } from '../../src/store/ensure-table';
 import { RECENCY_INDEX, TREE_INDEX } from '../../src/store/table-keys';
 
-/** The DynamoDB table holding memories, thread inboxes, receipts and dead letters (README "DynamoDB layout"). */
+/** The DynamoDB table holding memories, thread inboxes, receipts and dead letters (docs/design.md "DynamoDB layout"). */
 export class MemoryTable extends Construct {
   readonly table: dynamodb.Table;
 
@@ -23,7 +23,7 @@ export class MemoryTable extends Construct {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      // Memories are the product: a stack delete leaves the table (README "Deploy to AWS": teardown).
+      // Memories are the product: a stack delete leaves the table (infra/README.md "Deploy to AWS": teardown).
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
     });

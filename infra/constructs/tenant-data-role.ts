@@ -2,7 +2,7 @@
  * Tenant isolation enforced by IAM (token vending): the HTTP handler assumes this role with the session
  * tag `tenant=<JWT sub>` and serves the request with those credentials, so a bug in the handler's own
  * tenant checks still cannot reach another tenant's items. The DynamoDB policy allows only the partition
- * keys of the tenant `["<first label>","<sub>"]`, spelled out in README "Tenancy".
+ * keys of the tenant `["<first label>","<sub>"]`, spelled out in docs/design.md "Tenancy".
  *
  * Session tag values may only hold letters, digits, spaces and `_ . : / = + - @`, so a tag can never
  * carry the StringLike wildcards `*` or `?` (nor `"`, `[`, `]`) into these patterns. It also means a

@@ -1,6 +1,6 @@
 /**
  * The exit codes of `memory-ops`, one meaning each, so scripts can branch on them without parsing output.
- * The README's "Operator CLI" section lists the same table.
+ * docs/operations.md "Operator CLI (`memory-ops`)" lists the same table.
  */
 import { CommanderError } from 'commander';
 import { ConfigurationError, InvalidInputError, isUnavailable, ManagerUnavailableError, TenantAccessError } from '../errors';

@@ -54,7 +54,7 @@ export interface MemoryClientOptions {
   /**
    * Binds the client to a tenant's namespace prefix (e.g. from a JWT's claims): submits, searches and
    * every memory call outside it are refused with `TenantAccessError`, and thread ids are scoped to it
-   * (two tenants' `thread-1` are different threads). See README "Tenancy".
+   * (two tenants' `thread-1` are different threads). See docs/design.md "Tenancy".
    */
   tenant?: readonly string[];
   /** The memory managers submits may name (give the worker the same ones). @default the default manager only */

@@ -1,7 +1,7 @@
 /**
  * Lambda handler of the HTTP API (API Gateway v2, JWT authorizer). Thin: reads the request, takes the
  * tenant from the token's claims (never from the body), runs the route on the tenant-bound client within
- * the invocation's remaining time, and answers JSON. See README "HTTP API".
+ * the invocation's remaining time, and answers JSON. See docs/deploy.md "HTTP API and submit queue (Lambda)".
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { InvalidInputError } from '../errors';

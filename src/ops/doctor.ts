@@ -96,7 +96,7 @@ async function checkTable(ctx: OperatorContext, ms: number): Promise<DoctorCheck
         name: 'table',
         ok: false,
         detail: `table ${table} lacks ${missing.join(' and ')}`,
-        fix: 'create a new table (the worker creates it on start, or deploy infra/) and copy memories with scripts/migrate-memories.ts (README "Migrating from the first layout")',
+        fix: 'create a new table (the worker creates it on start, or deploy infra/) and copy memories with scripts/migrate-memories.ts (docs/design.md "Migrating from the first layout")',
       };
     }
     return { name: 'table', ok: true, detail: `table ${table} is ${Table?.TableStatus ?? 'present'} with ${RECENCY_INDEX} and ${TREE_INDEX}` };

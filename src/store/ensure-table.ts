@@ -1,6 +1,6 @@
 /**
  * Creates the memory table when it is missing (local stacks and first deploys); a no-op when it exists
- * with the current layout. The layout is described in table-keys.ts and the README's "DynamoDB layout".
+ * with the current layout. The layout is described in table-keys.ts and docs/design.md "DynamoDB layout".
  */
 import {
   CreateTableCommand,
@@ -61,7 +61,7 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 /**
  * Creates the table unless it exists; safe to call concurrently. A table from the layout before the
  * store redesign (no `recency` index; LSIs cannot be added later) is refused with a ConfigurationError
- * naming the migration (README "Migrating from the first layout").
+ * naming the migration (docs/design.md "Migrating from the first layout").
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
   try {
@@ -69,7 +69,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     const indexes = (Table?.LocalSecondaryIndexes ?? []).map((i) => i.IndexName);
     if (!indexes.includes(RECENCY_INDEX)) {
       throw new ConfigurationError(
-        `MEMORY_TABLE_NAME: table ${tableName} has the first layout (no ${RECENCY_INDEX} index); create a new table and copy memories with scripts/migrate-memories.ts (README "Migrating from the first layout")`,
+        `MEMORY_TABLE_NAME: table ${tableName} has the first layout (no ${RECENCY_INDEX} index); create a new table and copy memories with scripts/migrate-memories.ts (docs/design.md "Migrating from the first layout")`,
       );
     }
     if (!(Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === TREE_INDEX)) {

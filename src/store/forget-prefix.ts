@@ -8,7 +8,7 @@
  * read of the table; run it against a point-in-time-recovery backup policy you agree with (PITR keeps
  * deleted items restorable for its window). It is idempotent: run it again after extractions that were in
  * flight finish (a batch committing during the scan can write memories after it). Temporal history never
- * held message or memory content (see README "Threads"); it still names the namespace labels until the
+ * held message or memory content (see docs/design.md "Messages: a claim check in DynamoDB, references in Temporal"); it still names the namespace labels until the
  * runs age out of the Temporal namespace's retention.
  */
 import { BatchWriteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -1,6 +1,6 @@
 /**
- * Key layout of the single DynamoDB table (partition key `pk`, sort key `sk`, both strings). The README's
- * "DynamoDB layout" table lists the same items with the access pattern each serves.
+ * Key layout of the single DynamoDB table (partition key `pk`, sort key `sk`, both strings).
+ * docs/design.md "DynamoDB layout" lists the same items with the access pattern each serves.
  *
  * Memories (one partition per namespace: its memories, their history, newest-first through the LSI):
  * - memory:            pk `ns#<labels joined by U+001F>`, sk `m#<key>`

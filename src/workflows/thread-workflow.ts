@@ -7,7 +7,7 @@
  * with nothing to do for `idleCloseSeconds` completes.
  *
  * This workflow is shipped: running threads replay through it. Change it behind `patched()` and record a
- * new history (README "Versioning"). Pure: no I/O, no Node builtins (enforced by ESLint on this folder).
+ * new history (docs/versioning.md). Pure: no I/O, no Node builtins (enforced by ESLint on this folder).
  */
 import {
   ActivityFailure,
