@@ -1,85 +1,9 @@
 /**
- * Every default of the memory manager, in one place, each named with its unit and a one-line reason.
- * Options objects elsewhere refer back here in their `@default` tags.
- *
- * The first section is **replay-sensitive**: the thread workflow's commands (timers, activity schedules)
- * depend on these values, and the thread workflow is shipped. Changing one changes what new workflow tasks
- * do; guard the change with `patched()` in the workflow and record a new history (see docs/versioning.md).
- * Everything after it is operational: it shapes activities, validation or local tooling, never the order
- * of workflow commands, and may change freely.
+ * The operational defaults of the memory manager, in one place, each named with its unit and a one-line
+ * reason. Options objects elsewhere refer back here in their `@default` tags. None of them shapes the
+ * thread workflow's commands, so they may change freely: what the workflow's replay depends on lives in
+ * `workflows/replay-constants.ts` (changes there need `patched()`; see docs/versioning.md).
  */
-
-// ───────────────────────────── replay-sensitive (thread workflow) ─────────────────────────────
-
-/** Quiet period before a thread's pending messages are extracted (s); LangMem's executor default is 0 s, but a real debounce needs a window. */
-export const DEFAULT_AFTER_SECONDS = 60;
-
-/** Max-wait default, as a multiple of the quiet period: a thread that never goes quiet is still extracted at least this often. */
-export const DEFAULT_MAX_WAIT_FACTOR = 10;
-
-/** A thread with nothing pending for this long completes its workflow (s); the next submit starts it again. */
-export const DEFAULT_IDLE_CLOSE_SECONDS = 60 * 60;
-
-/**
- * How long one batch's extraction is retried before it becomes a dead letter (s): the activity's
- * schedule-to-close bound. Long enough to ride out a model outage or a rotated key without anyone
- * re-driving anything; short enough that a poison batch does not hold its thread back for a day.
- */
-export const DEFAULT_RETRY_WINDOW_SECONDS = 6 * 60 * 60;
-
-/** First retry delay of a failed extraction attempt (ms); the delay doubles up to the maximum below. */
-export const EXTRACTION_RETRY_INITIAL_INTERVAL_MS = 2_000;
-
-/** Growth of the retry delay between extraction attempts (2 s, 4 s, 8 s, ...). */
-export const EXTRACTION_RETRY_BACKOFF_COEFFICIENT = 2;
-
-/** Longest delay between extraction attempts (ms): during a long outage the model is tried every 10 minutes. */
-export const EXTRACTION_RETRY_MAX_INTERVAL_MS = 10 * 60_000;
-
-/** Start-to-close timeout of one extraction attempt (ms): model call plus DynamoDB reads and one transaction. */
-export const EXTRACTION_TIMEOUT_MS = 120_000;
-
-/** Heartbeat timeout of an extraction attempt (ms): a killed worker's batch is retried elsewhere after this, not after the 2-minute attempt timeout. */
-export const EXTRACTION_HEARTBEAT_TIMEOUT_MS = 10_000;
-
-/**
- * An extraction in progress is cancelled for continue-as-new only once the history is this many times
- * as long as when Temporal first suggested continuing (a retrying batch must not run the run into
- * Temporal's limits; a short model call is not worth cancelling).
- */
-export const FORCED_ROLLOVER_FACTOR = 2;
-
-/** Start-to-close timeout of the small DynamoDB steps run as local activities: planning a batch, recording a dead letter (ms). */
-export const BOOKKEEPING_TIMEOUT_MS = 30_000;
-
-/** Longest delay between retries of those bookkeeping steps (ms) while DynamoDB is unreachable; they retry until it answers. */
-export const BOOKKEEPING_RETRY_MAX_INTERVAL_MS = 60_000;
-
-/** Longest time a `flush` update waits for its extractions before returning what finished so far (s). */
-export const MAX_FLUSH_WAIT_SECONDS = 15 * 60;
-
-/** How long a `flush` waits when the caller does not say (s). */
-export const DEFAULT_FLUSH_WAIT_SECONDS = 60;
-
-/** Batch outcomes one `flush` returns in full; later ones are only counted (keeps the update result small). */
-export const FLUSH_OUTCOMES_KEPT = 20;
-
-/** Longest failure message kept in the thread's state (characters); keeps the state a fixed size. */
-export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
-
-// ───────────────────────────── operational ─────────────────────────────
-
-/** Longest quiet period (and max-wait) a caller may ask for (s, one week): longer waits are better served by a schedule. */
-export const MAX_AFTER_SECONDS = 7 * 24 * 60 * 60;
-
-/** Shortest retry window a client may configure (s). */
-export const MIN_RETRY_WINDOW_SECONDS = 1;
-
-/** Longest retry window a client may configure (s, one week). */
-export const MAX_RETRY_WINDOW_SECONDS = 7 * 24 * 60 * 60;
-
-/** Longest idle-close period a client may configure (s, thirty days). */
-export const MAX_IDLE_CLOSE_SECONDS = 30 * 24 * 60 * 60;
 
 /** Attempts after which an invalid model reply stops being retried (the batch becomes a dead letter): output that fails this often will keep failing. */
 export const INVALID_OUTPUT_MAX_ATTEMPTS = 3;

@@ -1,13 +1,23 @@
 /**
  * The error family of the memory manager. Each class states whether retrying can help; activities turn
- * them into Temporal `ApplicationFailure`s with the class name as the failure type, so retry policies and
- * the workflow's failure record can tell them apart. Pure: safe to import from workflow code.
+ * them into Temporal `ApplicationFailure`s with the error's `name` as the failure type, so retry policies
+ * and the workflow's failure record can tell them apart. Pure: safe to import from workflow code.
+ *
+ * Every class sets its `name` as a string literal, never from `new.target.name` or `constructor.name`: a
+ * minifying bundler (the Lambda bundles, CDK's NodejsFunction) renames classes, and the name is part of
+ * the contract — the HTTP answer's `error.type`, the failure type Temporal's retry policy matches, the
+ * CLI's JSON errors (checked by test/unit/error-names.test.ts on a minified build).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from './defaults';
 
-/** Base class: every error of this package has a stable `name` and says whether a retry can succeed. */
+/** Failure types Temporal must not retry: the extraction activity's retry policy, kept with what replay depends on. */
+export { NON_RETRYABLE_ERROR_TYPES } from './workflows/replay-constants';
+
+/** Base class: every error of this package has a stable, literal `name` and says whether a retry can succeed. */
 export abstract class MemoryManagerError extends Error {
+  /** The class's name as a literal (e.g. `'InvalidInputError'`), so it survives minification. */
+  abstract override readonly name: string;
   abstract readonly retryable: boolean;
   /** For retryable errors that stop being worth retrying: the attempt from which they are final. */
   readonly finalFromAttempt: number | undefined = undefined;
@@ -16,13 +26,13 @@ export abstract class MemoryManagerError extends Error {
 
   constructor(message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
     super(message, { cause: options.cause });
-    this.name = new.target.name;
     this.retryAfterMs = options.retryAfterMs;
   }
 }
 
 /** Caller input failed validation; `message` names every bad field. Never retryable. */
 export class InvalidInputError extends MemoryManagerError {
+  override readonly name = 'InvalidInputError';
   readonly retryable = false;
 }
 
@@ -31,6 +41,7 @@ export class InvalidInputError extends MemoryManagerError {
  * (an HTTP handler answers 403, not 400: the request was well-formed, just not allowed).
  */
 export class TenantAccessError extends MemoryManagerError {
+  override readonly name = 'TenantAccessError';
   readonly retryable = false;
 }
 
@@ -39,16 +50,19 @@ export class TenantAccessError extends MemoryManagerError {
  * Never retryable; an HTTP handler answers 401.
  */
 export class UnauthenticatedError extends MemoryManagerError {
+  override readonly name = 'UnauthenticatedError';
   readonly retryable = false;
 }
 
 /** Configuration (env vars, options) is missing or invalid. Never retryable. */
 export class ConfigurationError extends MemoryManagerError {
+  override readonly name = 'ConfigurationError';
   readonly retryable = false;
 }
 
 /** The model API is rate-limited, overloaded, failing or unreachable (408, 409, 429, 5xx, 529, network). Retryable. */
 export class ModelUnavailableError extends MemoryManagerError {
+  override readonly name = 'ModelUnavailableError';
   readonly retryable = true;
 }
 
@@ -58,11 +72,13 @@ export class ModelUnavailableError extends MemoryManagerError {
  * fixes, after which the waiting batches go through on their own instead of piling up as dead letters.
  */
 export class ModelAccessError extends MemoryManagerError {
+  override readonly name = 'ModelAccessError';
   readonly retryable = true;
 }
 
 /** The model API refused the request itself (400, 413, 422, other 4xx): retrying the same request cannot help. */
 export class ModelRequestError extends MemoryManagerError {
+  override readonly name = 'ModelRequestError';
   readonly retryable = false;
 }
 
@@ -72,6 +88,7 @@ export class ModelRequestError extends MemoryManagerError {
  * becomes a dead letter instead of holding its thread back for the whole retry window.
  */
 export class InvalidModelOutputError extends MemoryManagerError {
+  override readonly name = 'InvalidModelOutputError';
   readonly retryable = true;
   override readonly finalFromAttempt = INVALID_OUTPUT_MAX_ATTEMPTS;
 }
@@ -81,6 +98,7 @@ export class InvalidModelOutputError extends MemoryManagerError {
  * refused again; the batch becomes a dead letter carrying the model's reason.
  */
 export class ModelRefusalError extends MemoryManagerError {
+  override readonly name = 'ModelRefusalError';
   readonly retryable = false;
 }
 
@@ -89,6 +107,7 @@ export class ModelRefusalError extends MemoryManagerError {
  * is not applied; the batch becomes a dead letter with the proposed operations, for a human to judge.
  */
 export class ReviewRequiredError extends MemoryManagerError {
+  override readonly name = 'ReviewRequiredError';
   readonly retryable = false;
 }
 
@@ -97,11 +116,13 @@ export class ReviewRequiredError extends MemoryManagerError {
  * Retryable: the next attempt re-reads the namespace and asks the model again.
  */
 export class MemoryConflictError extends MemoryManagerError {
+  override readonly name = 'MemoryConflictError';
   readonly retryable = true;
 }
 
 /** DynamoDB refused the write itself (item over 400 KB, key too long): the same write can never succeed. */
 export class MemoryWriteRejectedError extends MemoryManagerError {
+  override readonly name = 'MemoryWriteRejectedError';
   readonly retryable = false;
 }
 
@@ -110,6 +131,7 @@ export class MemoryWriteRejectedError extends MemoryManagerError {
  * inbox range whose messages changed). Never retryable: the batch becomes a dead letter for a human.
  */
 export class BatchIdentityError extends MemoryManagerError {
+  override readonly name = 'BatchIdentityError';
   readonly retryable = false;
 }
 
@@ -119,6 +141,7 @@ export class BatchIdentityError extends MemoryManagerError {
  * retries the submit, which is safe: stored messages are recognised by id.
  */
 export class InboxConflictError extends MemoryManagerError {
+  override readonly name = 'InboxConflictError';
   readonly retryable = true;
 }
 
@@ -128,6 +151,7 @@ export class InboxConflictError extends MemoryManagerError {
  * worker with the manager polls the queue, the batch goes through instead of becoming a dead letter.
  */
 export class ManagerUnavailableError extends MemoryManagerError {
+  override readonly name = 'ManagerUnavailableError';
   readonly retryable = true;
 }
 
@@ -136,12 +160,23 @@ export class ManagerUnavailableError extends MemoryManagerError {
  * deleted; `forget` is idempotent, so running it again finishes the job. Never raised inside an activity.
  */
 export class ForgetIncompleteError extends MemoryManagerError {
+  override readonly name = 'ForgetIncompleteError';
   readonly retryable = true;
 }
 
 /** A dependency (Temporal, DynamoDB) did not answer in time or at all: worth retrying shortly. */
 export class DependencyUnavailableError extends MemoryManagerError {
+  override readonly name = 'DependencyUnavailableError';
   readonly retryable = true;
+}
+
+/**
+ * The thread, memory, dead letter or route a caller named does not exist: the console answers 404, the CLI
+ * exits 3. Never retryable.
+ */
+export class NotFoundError extends MemoryManagerError {
+  override readonly name = 'NotFoundError';
+  readonly retryable = false;
 }
 
 /** gRPC statuses of a Temporal server that is down, restarting or overloaded: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
@@ -176,18 +211,6 @@ export function isUnavailable(err: unknown, depth = 0): boolean {
   if (err instanceof AggregateError && err.errors.some((e) => isUnavailable(e, depth + 1))) return true;
   return isUnavailable(err.cause, depth + 1);
 }
-
-/** Failure types Temporal must not retry; listed in the extraction activity's retry policy. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'InvalidInputError',
-  'ConfigurationError',
-  'ModelRequestError',
-  'MemoryWriteRejectedError',
-  'BatchIdentityError',
-  'TenantAccessError',
-  'ModelRefusalError',
-  'ReviewRequiredError',
-] as const;
 
 /**
  * Converts any error thrown by an activity into an `ApplicationFailure` with explicit retry behaviour.

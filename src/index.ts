@@ -67,4 +67,5 @@ export {
   ManagerUnavailableError,
   ForgetIncompleteError,
   DependencyUnavailableError,
+  NotFoundError,
 } from './errors';

@@ -4,16 +4,15 @@
  * sent around the client is held to exactly the rules `submit` applies.
  * Each check returns a problem description, or null when the value is fine.
  */
+import { MAX_NAMESPACE_BYTES, MAX_NAMESPACE_LABEL_CHARS, MAX_NAMESPACE_LABELS } from './defaults';
+// The limits the workflow's signal and update checks apply: replay depends on them, so they live apart.
 import {
   MAX_AFTER_SECONDS,
   MAX_FLUSH_WAIT_SECONDS,
   MAX_IDLE_CLOSE_SECONDS,
-  MAX_NAMESPACE_BYTES,
-  MAX_NAMESPACE_LABEL_CHARS,
-  MAX_NAMESPACE_LABELS,
   MAX_RETRY_WINDOW_SECONDS,
   MIN_RETRY_WINDOW_SECONDS,
-} from './defaults';
+} from './workflows/replay-constants';
 
 /** Separator of namespace labels inside DynamoDB keys; forbidden inside labels. */
 export const NAMESPACE_SEPARATOR = '\u001f';

@@ -6,13 +6,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from './errors';
-import {
-  DEFAULT_AFTER_SECONDS,
-  MAX_MESSAGE_CONTENT_CHARS,
-  MAX_MESSAGE_ID_CHARS,
-  MAX_MESSAGES_PER_SUBMIT,
-  MAX_THREAD_ID_CHARS,
-} from './defaults';
+import { MAX_MESSAGE_CONTENT_CHARS, MAX_MESSAGE_ID_CHARS, MAX_MESSAGES_PER_SUBMIT, MAX_THREAD_ID_CHARS } from './defaults';
 import {
   afterSecondsProblem,
   flushWaitSecondsProblem,
@@ -22,6 +16,7 @@ import {
   namespaceTupleProblem,
   retryWindowSecondsProblem,
 } from './rules';
+import { DEFAULT_AFTER_SECONDS } from './workflows/replay-constants';
 
 export { NAMESPACE_SEPARATOR } from './rules';
 

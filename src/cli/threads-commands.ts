@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import type { ListThreadsOptions, ThreadSummary } from '../client/operator-types';
 import type { FlushResult } from '../contract';
-import { DEFAULT_FLUSH_WAIT_SECONDS, DEFAULT_LIST_THREADS_LIMIT, OPERATOR_QUERY_TIMEOUT_MS } from '../defaults';
+import { DEFAULT_LIST_THREADS_LIMIT, OPERATOR_QUERY_TIMEOUT_MS } from '../defaults';
+import { DEFAULT_FLUSH_WAIT_SECONDS } from '../workflows/replay-constants';
 import type { OperatorContext } from '../ops/operator-context';
 import { NotFoundError } from './cli-errors';
 import type { CommandRunner } from './command-runner';

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ThreadMessage } from '../contract';
 import { threadWorkflowId } from '../contract';
-import { DEFAULT_MAX_WAIT_FACTOR, MAX_AFTER_SECONDS, MAX_SUBMIT_PAYLOAD_BYTES } from '../defaults';
+import { MAX_SUBMIT_PAYLOAD_BYTES } from '../defaults';
+import { DEFAULT_MAX_WAIT_FACTOR, MAX_AFTER_SECONDS } from '../workflows/replay-constants';
 import { InvalidInputError } from '../errors';
 import { ManagerRegistry } from '../managers/manager-registry';
 import { DEFAULT_MANAGER_NAME } from '../managers/memory-manager';

@@ -6,7 +6,7 @@
 import type { MemoryClient } from '../client/memory-client';
 import type { ThreadTimeline } from '../client/operator-types';
 import { CONSOLE_FLUSH_WAIT_SECONDS, CONSOLE_MEMORY_LIST_LIMIT, CONSOLE_RESTORE_ACTOR } from '../defaults';
-import { InvalidInputError, MemoryManagerError } from '../errors';
+import { InvalidInputError, MemoryManagerError, NotFoundError } from '../errors';
 import { parseInput } from '../schemas';
 import {
   flushBodySchema,
@@ -20,13 +20,12 @@ import {
   timelineQuerySchema,
 } from './console-schemas';
 
-/** A thread, memory or dead letter the request names does not exist (404). */
-export class NotFoundError extends MemoryManagerError {
-  readonly retryable = false;
-}
+/** A thread, memory or dead letter the request names does not exist (404): the package's one `NotFoundError`. */
+export { NotFoundError };
 
 /** The path exists but not with this method (405). */
 export class MethodNotAllowedError extends MemoryManagerError {
+  override readonly name = 'MethodNotAllowedError';
   readonly retryable = false;
   constructor(
     message: string,

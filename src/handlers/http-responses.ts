@@ -9,6 +9,7 @@ import { InboxConflictError, InvalidInputError, isUnavailable, MemoryManagerErro
 
 /** A request for a route or method the API does not have. */
 export class RouteNotFoundError extends MemoryManagerError {
+  override readonly name = 'RouteNotFoundError';
   readonly retryable = false;
 }
 

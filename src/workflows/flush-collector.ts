@@ -3,7 +3,7 @@
  * in the flush handler (never carried): continue-as-new waits until every flush has returned.
  */
 import type { BatchOutcome, FlushResult } from '../contract';
-import { FLUSH_OUTCOMES_KEPT } from '../defaults';
+import { FLUSH_OUTCOMES_KEPT } from './replay-constants';
 
 export class FlushCollector {
   private readonly result: FlushResult = {

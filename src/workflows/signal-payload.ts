@@ -5,7 +5,6 @@
  * the thread from then on). The rules are the client's own (`rules.ts`), shared without zod.
  */
 import type { FlushRequest, MessagesAddedPayload, ThreadSettings } from '../contract';
-import { DEFAULT_IDLE_CLOSE_SECONDS, DEFAULT_RETRY_WINDOW_SECONDS } from '../defaults';
 import {
   afterSecondsProblem,
   countProblem,
@@ -14,6 +13,7 @@ import {
   maxWaitSecondsProblem,
   retryWindowSecondsProblem,
 } from '../rules';
+import { DEFAULT_IDLE_CLOSE_SECONDS, DEFAULT_RETRY_WINDOW_SECONDS } from './replay-constants';
 
 function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;

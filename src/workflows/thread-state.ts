@@ -19,7 +19,7 @@ import type {
   ThreadStateView,
   ThreadTotals,
 } from '../contract';
-import { DEFAULT_AFTER_SECONDS, DEFAULT_MAX_WAIT_FACTOR, MAX_FAILURE_MESSAGE_CHARS } from '../defaults';
+import { DEFAULT_AFTER_SECONDS, DEFAULT_MAX_WAIT_FACTOR, MAX_FAILURE_MESSAGE_CHARS } from './replay-constants';
 import { isMessagesAddedPayload } from './signal-payload';
 
 /** What {@link ThreadState.receive} made of a signal. */

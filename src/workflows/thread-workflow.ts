@@ -7,7 +7,8 @@
  * with nothing to do for `idleCloseSeconds` completes.
  *
  * This workflow is shipped: running threads replay through it. Change it behind `patched()` and record a
- * new history (docs/versioning.md). Pure: no I/O, no Node builtins (enforced by ESLint on this folder).
+ * new history (docs/versioning.md); every value it depends on is in `replay-constants.ts`. Pure: no I/O,
+ * no Node builtins (enforced by ESLint on this folder).
  */
 import {
   ActivityFailure,
@@ -38,7 +39,10 @@ import {
   type ThreadStateView,
   type ThreadWorkflowInput,
 } from '../contract';
+import { FlushCollector } from './flush-collector';
 import {
+  BOOKKEEPING_RETRY_BACKOFF_COEFFICIENT,
+  BOOKKEEPING_RETRY_INITIAL_INTERVAL_MS,
   BOOKKEEPING_RETRY_MAX_INTERVAL_MS,
   BOOKKEEPING_TIMEOUT_MS,
   DEFAULT_FLUSH_WAIT_SECONDS,
@@ -48,16 +52,19 @@ import {
   EXTRACTION_RETRY_MAX_INTERVAL_MS,
   EXTRACTION_TIMEOUT_MS,
   FORCED_ROLLOVER_FACTOR,
-} from '../defaults';
-import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
-import { FlushCollector } from './flush-collector';
+  NON_RETRYABLE_ERROR_TYPES,
+} from './replay-constants';
 import { flushRequestProblem, resolveSettings } from './signal-payload';
 import { ThreadState } from './thread-state';
 
 /** Planning a batch and recording a dead letter: short DynamoDB steps, retried until DynamoDB answers. */
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: BOOKKEEPING_TIMEOUT_MS,
-  retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: BOOKKEEPING_RETRY_MAX_INTERVAL_MS },
+  retry: {
+    initialInterval: BOOKKEEPING_RETRY_INITIAL_INTERVAL_MS,
+    backoffCoefficient: BOOKKEEPING_RETRY_BACKOFF_COEFFICIENT,
+    maximumInterval: BOOKKEEPING_RETRY_MAX_INTERVAL_MS,
+  },
 });
 
 /**

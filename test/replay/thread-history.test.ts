@@ -2,11 +2,14 @@
  * Replays committed workflow histories (recorded by `npm run record-history`) through the current
  * workflow code with no server: a change that breaks determinism fails here before it reaches production.
  * Every history ever committed stays here and must keep replaying; each released workflow version adds
- * its own (`v1-*` is the first shipped version).
+ * its own (`v1-*` is the first shipped version). See docs/versioning.md.
+ *
+ * The workflow code is bundled once for the file (and the deliberately changed one once), as a worker
+ * bundles it once at start; every history replays through that same bundle.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +58,15 @@ const SCENARIOS: Record<string, (histories: History[]) => void> = {
   },
 };
 
+let current: WorkflowBundle;
+let changed: WorkflowBundle;
+beforeAll(async () => {
+  [current, changed] = await Promise.all([
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/changed-workflow') }),
+  ]);
+});
+
 const byScenario = new Map<string, string[]>();
 for (const file of files) {
   const scenario = file.replace(/^v\d+-/, '').replace(/(-run\d+)?\.json$/, '');
@@ -73,11 +85,10 @@ describe.each([...byScenario.entries()])('%s', (scenario, scenarioFiles) => {
   });
 
   test.each(scenarioFiles)('%s replays through the current workflow code', async (file) => {
-    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, load(file))).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: current }, load(file))).resolves.toBeUndefined();
   });
 
   test('its first run fails replay with a determinism error through a deliberately changed workflow', async () => {
-    const changed = require.resolve('./fixtures/changed-workflow');
-    await expect(Worker.runReplayHistory({ workflowsPath: changed }, histories[0] as History)).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(Worker.runReplayHistory({ workflowBundle: changed }, histories[0] as History)).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -1,12 +1,6 @@
 import { prepareSubmission } from '../../src/client/prepare-submission';
-import {
-  DEFAULT_AFTER_SECONDS,
-  DEFAULT_MAX_WAIT_FACTOR,
-  MAX_AFTER_SECONDS,
-  MAX_MESSAGE_CONTENT_CHARS,
-  MAX_MESSAGES_PER_SUBMIT,
-  MAX_SUBMIT_PAYLOAD_BYTES,
-} from '../../src/defaults';
+import { MAX_MESSAGE_CONTENT_CHARS, MAX_MESSAGES_PER_SUBMIT, MAX_SUBMIT_PAYLOAD_BYTES } from '../../src/defaults';
+import { DEFAULT_AFTER_SECONDS, DEFAULT_MAX_WAIT_FACTOR, MAX_AFTER_SECONDS } from '../../src/workflows/replay-constants';
 import { InvalidInputError } from '../../src/errors';
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import type { MessageInput, SubmitOptionsInput } from '../../src/schemas';

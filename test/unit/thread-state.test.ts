@@ -1,6 +1,6 @@
 /** The thread's pure state: debounce clock, max-wait, drains, flush, re-drive, idle close, totals, size. */
 import type { BatchRef, CarriedThreadState, ExtractionResult, MessagesAddedPayload, ThreadSettings } from '../../src/contract';
-import { MAX_AFTER_SECONDS, MAX_FAILURE_MESSAGE_CHARS } from '../../src/defaults';
+import { MAX_AFTER_SECONDS, MAX_FAILURE_MESSAGE_CHARS } from '../../src/workflows/replay-constants';
 import { FlushCollector } from '../../src/workflows/flush-collector';
 import { messagesAddedProblem, resolveSettings } from '../../src/workflows/signal-payload';
 import { ThreadState } from '../../src/workflows/thread-state';

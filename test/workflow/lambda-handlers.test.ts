@@ -1,9 +1,12 @@
 /**
  * The Lambda handlers as Lambda runs them: the esbuild bundles under AWS's Runtime Interface Emulator and
  * the Node runtime interface client on Node 22, against the local stack (Temporal dev server, DynamoDB
- * Local, a worker, the fake Messages API). Each emulator is one warm container for the whole file.
+ * Local, a worker, the fake Messages API). Each emulator is one warm container for the whole file. The
+ * bundles are minified without `keepNames`, as deployed: the error types callers see are the literal names.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { threadWorkflowId } from '../../src/contract';
 import { MAX_MESSAGES_PER_SUBMIT } from '../../src/defaults';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
@@ -86,7 +89,10 @@ test('the seed example through the HTTP handler: submit, extracted by the worker
   expect(texts).not.toContain('dogs');
 });
 
-describe('bad input: 4xx naming the field, nothing stored, nothing signalled', () => {
+describe('bad input: 4xx naming the field and the error type, nothing stored, nothing signalled', () => {
+  /** The `error.type` of each refusal: the error classes' literal names, which the minified bundle keeps. */
+  const TYPES: Record<number, string> = { 400: 'InvalidInputError', 401: 'UnauthenticatedError', 403: 'TenantAccessError' };
+
   const valid = { role: 'user', content: 'hello' };
   const cases: [string, { body?: unknown; path?: string; claims?: Record<string, string> | null }, number, string][] = [
     ['broken JSON', { body: '{"messages": [' }, 400, 'body: not valid JSON'],
@@ -109,18 +115,30 @@ describe('bad input: 4xx naming the field, nothing stored, nothing signalled', (
   it.each(cases)('%s', async (_name, request, status, field) => {
     const threadId = uniqueId('bad');
     const sub = uniqueId('carol');
-    const answer = await call<{ error: { message: string } }>(http, 'POST', request.path ?? `/threads/${threadId}/messages`, {
+    const answer = await call<{ error: { type: string; message: string } }>(http, 'POST', request.path ?? `/threads/${threadId}/messages`, {
       claims: request.claims === undefined ? { sub } : request.claims,
       ...(request.body !== undefined ? { body: request.body } : {}),
     });
     expect(answer.statusCode).toBe(status);
+    expect(answer.body.error.type).toBe(TYPES[status]);
     expect(answer.body.error.message).toContain(field);
     expect(await h.memory.inbox.head(threadKey(sub, threadId))).toBeNull();
     await expect(h.temporal.workflow.getHandle(threadWorkflowId(threadKey(sub, threadId))).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('an unknown route is a 404', async () => {
-    expect((await call(http, 'DELETE', '/memories/everything')).statusCode).toBe(404);
+    const answer = await call<{ error: { type: string } }>(http, 'DELETE', '/memories/everything');
+    expect(answer.statusCode).toBe(404);
+    expect(answer.body.error.type).toBe('RouteNotFoundError');
+  });
+
+  it('the bundle answering these is minified: its class names are gone, so the error types above come from literal names', () => {
+    const code = readFileSync(join(bundles['http'] as string, 'index.js'), 'utf8');
+    for (const name of ['InvalidInputError', 'UnauthenticatedError', 'TenantAccessError', 'RouteNotFoundError', 'MemoryManagerError']) {
+      expect(code).not.toMatch(new RegExp(`class ${name}\\b`));
+    }
+    // Minified: a few very long lines, not one statement per line.
+    expect(code.split('\n').length).toBeLessThan(code.length / 2_000);
   });
 });
 

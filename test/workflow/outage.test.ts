@@ -4,7 +4,7 @@
  * behind it; when no further attempt fits in the retry window the batch becomes a dead letter in
  * DynamoDB, the newer message is extracted, and the dead letter can be listed and re-driven.
  */
-import { EXTRACTION_RETRY_BACKOFF_COEFFICIENT, EXTRACTION_RETRY_INITIAL_INTERVAL_MS } from '../../src/defaults';
+import { EXTRACTION_RETRY_BACKOFF_COEFFICIENT, EXTRACTION_RETRY_INITIAL_INTERVAL_MS } from '../../src/workflows/replay-constants';
 import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
 import { useMemoryHarness } from '../support/memory-harness';

@@ -5,7 +5,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { threadWorkflowId } from '../../src/contract';
-import { DEFAULT_RETRY_WINDOW_SECONDS, EXTRACTION_RETRY_MAX_INTERVAL_MS } from '../../src/defaults';
+import { DEFAULT_RETRY_WINDOW_SECONDS, EXTRACTION_RETRY_MAX_INTERVAL_MS } from '../../src/workflows/replay-constants';
 import { promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { resolveTestServer } from '../../src/testing/temporal-binaries';
 import { memoryText } from '../../src/store/memory-types';
