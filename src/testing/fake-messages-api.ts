@@ -22,7 +22,8 @@ export interface RecordedRequest {
 
 /** One scripted reply. */
 export type ScriptedReply =
-  | { kind: 'tool'; input: unknown; usage?: { input_tokens: number; output_tokens: number } }
+  /** A call of the tool the request forces (`manage_memories` unless it names another), or of `name` (an agent's tool). */
+  | { kind: 'tool'; input: unknown; name?: string; usage?: { input_tokens: number; output_tokens: number } }
   /** Several `manage_memories` calls in one reply (what `disable_parallel_tool_use` should prevent). */
   | { kind: 'tools'; inputs: unknown[] }
   /** The wrapped reply, after a delay (a slow model call; the caller may give up or die meanwhile). */
@@ -190,7 +191,8 @@ export class FakeMessagesApi {
       case 'tool':
       case 'tools': {
         const inputs = reply.kind === 'tool' ? [reply.input] : reply.inputs;
-        const blocks = inputs.map((input, i) => ({ type: 'tool_use', id: `toolu_fake_${this.counter}_${i}`, name: toolName(request), input }));
+        const name = (reply.kind === 'tool' ? reply.name : undefined) ?? toolName(request);
+        const blocks = inputs.map((input, i) => ({ type: 'tool_use', id: `toolu_fake_${this.counter}_${i}`, name, input }));
         this.send(res, 200, this.message(id, request.model, blocks, 'tool_use', reply.kind === 'tool' ? reply.usage : undefined));
       }
     }

@@ -18,6 +18,9 @@
  * await fake.close();
  * await stack.stop();
  */
+/** A whole memory system in your test process: servers, a worker with the fake model, a `MemoryClient`. */
+export { startMemoryTestStack, TEST_STACK_SHUTDOWN_GRACE_MS, type MemoryTestStack, type MemoryTestStackOptions } from './memory-test-stack';
+/** The servers alone. */
 export { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 export { startTemporalDevServer, type LocalTemporal, type TemporalDevServerOptions } from './temporal-dev-server';
 export { startDynamoDbLocal, type LocalDynamo, type DynamoDbLocalOptions } from './dynamodb-local';

@@ -8,7 +8,7 @@
  */
 import { AsyncBatchedStore, InMemoryStore, InvalidNamespaceError, type BaseStore, type Item, type SearchItem } from '@langchain/langgraph-checkpoint';
 import { InvalidInputError, TenantAccessError } from '../../src/errors';
-import { DynamoLangGraphStore } from '../../src/store/langgraph-store';
+import { DynamoLangGraphStore } from '../../src/langgraph/langgraph-store';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
 import { freshTable, uniqueId } from '../support/test-env';

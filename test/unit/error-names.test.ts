@@ -8,6 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as errors from '../../src/errors';
+import * as cli from '../../src/cli/cli-errors';
+import * as routes from '../../src/console/console-routes';
 
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
@@ -91,9 +93,7 @@ test('error classes anywhere in src/ set a literal name, never one taken from th
   expect(offenders).toEqual([]);
 });
 
-test('one NotFoundError: the console and the CLI raise the one errors.ts exports', async () => {
-  const routes = await import('../../src/console/console-routes');
-  const cli = await import('../../src/cli/cli-errors');
+test('one NotFoundError: the console and the CLI raise the one errors.ts exports', () => {
   expect(routes.NotFoundError).toBe(errors.NotFoundError);
   expect(cli.NotFoundError).toBe(errors.NotFoundError);
   expect(new errors.NotFoundError('x').retryable).toBe(false);

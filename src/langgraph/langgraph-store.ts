@@ -23,8 +23,8 @@ import {
 } from '@langchain/langgraph-checkpoint';
 import { InvalidInputError } from '../errors';
 import { namespaceLabelProblem, namespaceProblem } from '../rules';
-import type { DynamoMemoryStore, WriteOptions } from './memory-store';
-import type { MemoryItem, SearchItem as MemorySearchItem } from './memory-types';
+import type { DynamoMemoryStore, WriteOptions } from '../store/memory-store';
+import type { MemoryItem, SearchItem as MemorySearchItem } from '../store/memory-types';
 
 /** Options of {@link DynamoLangGraphStore}. */
 export interface LangGraphStoreOptions {
