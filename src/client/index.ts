@@ -3,7 +3,8 @@ export { MemoryClient, type MemoryClientOptions, type SubmitReceipt, type Submit
 export { prepareSubmission, resolveNamespace, type PreparedSubmission } from './prepare-submission';
 export { DynamoMemoryStore, type SearchOptions, type ListNamespacesOptions, type WriteOptions, type MemoryStoreOptions } from '../store/memory-store';
 export { DynamoLangGraphStore, type LangGraphStoreOptions } from '../store/langgraph-store';
-export { createEmbedder, type EmbedderConfig } from '../store/search/create-embedder';
+export { createEmbedder } from '../store/search/create-embedder';
+export type { EmbedderConfig } from '../store/search/embedder-config';
 export type { Embedder } from '../store/search/embedder';
 export type { DeadLetter, DeadLetterStatus } from '../store/dead-letters';
 export type { MemoryItem, MemoryValue, SearchItem, MemoryChange, ChangeSource } from '../store/memory-types';
