@@ -14,7 +14,7 @@ import { ConfigurationError } from '../errors';
 import { FakeMessagesApi, type ScriptedReply } from '../local/fake-messages-api';
 import { startLocalStack } from '../local/local-stack';
 import { dataDir } from '../local/project-paths';
-import { createOperatorContext } from '../ops/operator-context';
+import { createOperatorContext } from '../operator/operator-context';
 import { ensureTable } from '../store/ensure-table';
 import { createMemoryWorker } from '../worker/create-worker';
 import { createDependencies } from '../worker/dependencies';
