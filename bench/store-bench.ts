@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import type { BatchRef, ThreadMessage } from '../src/contract';
 import { DEFAULT_NEWEST_MEMORIES_SHOWN, DEFAULT_QUERY_LIMIT, SEARCH_CANDIDATES } from '../src/defaults';
 import { startDynamoDbLocal } from '../src/testing/dynamodb-local';
-import type { MemoryOperation } from '../src/model/memory-tool';
+import type { MemoryOperation } from '../src/store/memory-operation';
 import { BatchPlanner } from '../src/store/batch-planner';
 import { BatchWriter } from '../src/store/batch-writer';
 import { DeadLetterStore } from '../src/store/dead-letters';

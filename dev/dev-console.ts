@@ -18,7 +18,7 @@ import { ConfigurationError } from '../src/errors';
 import { FakeMessagesApi, type ScriptedReply } from '../src/testing/fake-messages-api';
 import { startLocalStack } from '../src/testing/local-stack';
 import { dataDir, useProjectTools } from './project-paths';
-import { createOperatorContext } from '../src/ops/operator-context';
+import { createOperatorContext } from '../src/operator/operator-context';
 import { ensureTable } from '../src/store/ensure-table';
 import { createMemoryWorker } from '../src/worker/create-worker';
 import { createDependencies } from '../src/worker/dependencies';

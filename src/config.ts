@@ -13,8 +13,7 @@ import {
   DEFAULT_TEMPORAL_NAMESPACE,
 } from './defaults';
 import { ConfigurationError } from './errors';
-import type { EmbedderConfig } from './store/search/create-embedder';
-
+import type { EmbedderConfig } from './store/search/embedder-config';
 
 /** `localhost:8000` parses as a URL with scheme `localhost:`; insist on http(s) so that mistake fails here. */
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });

@@ -37,7 +37,8 @@ export { DynamoMemoryStore, type SearchOptions, type ListNamespacesOptions, type
 export { createDynamoClients, type DynamoClients } from './store/dynamo-clients';
 export { ensureTable, tableDefinition } from './store/ensure-table';
 /** Embeddings for semantic search (optional; lexical ranking otherwise). */
-export { createEmbedder, type EmbedderConfig } from './store/search/create-embedder';
+export { createEmbedder } from './store/search/create-embedder';
+export type { EmbedderConfig } from './store/search/embedder-config';
 export type { Embedder } from './store/search/embedder';
 /** Memory managers: what to extract (LangMem's `create_memory_store_manager` options as data). */
 export { ManagerRegistry } from './managers/manager-registry';

@@ -5,7 +5,7 @@
  * code `failureOf` gives them.
  */
 import type { Command } from 'commander';
-import type { OperatorContext } from '../ops/operator-context';
+import type { OperatorContext } from '../operator/operator-context';
 import { EXIT_CODES, failureOf, type ExitCode, type ServiceTargets } from './exit-codes';
 import { printable } from './render';
 

@@ -10,7 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startConsoleServer } from '../console/console-server';
 import { untilStopRequested } from '../console/until-stopped';
 import { DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT } from '../defaults';
-import type { OperatorContext } from '../ops/operator-context';
+import type { OperatorContext } from '../operator/operator-context';
 import type { CommandRunner } from './command-runner';
 import { EXIT_CODES } from './exit-codes';
 

@@ -1,8 +1,8 @@
 /** `memory-ops doctor`: is everything the memory manager needs reachable and set up? Exit code 1 when not. */
 import type { Command } from 'commander';
-import type { DoctorCheck } from '../client/operator-types';
+import type { DoctorCheck } from '../operator/operator-types';
 import { DOCTOR_CHECK_TIMEOUT_MS } from '../defaults';
-import { runDoctor } from '../ops/doctor';
+import { runDoctor } from '../operator/doctor';
 import type { CommandRunner } from './command-runner';
 import { EXIT_CODES } from './exit-codes';
 import { parseSeconds } from './parse-args';

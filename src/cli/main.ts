@@ -9,7 +9,7 @@
  * // node bin/memory-ops.js memories search memories,alice --query dogs --json
  */
 import { Command, CommanderError } from 'commander';
-import { createOperatorContext } from '../ops/operator-context';
+import { createOperatorContext } from '../operator/operator-context';
 import { CommandRunner, type CliIo, type ContextFactory } from './command-runner';
 import { registerConsoleCommand } from './console-command';
 import { registerDeadLetterCommands } from './dead-letter-commands';

@@ -1,7 +1,7 @@
 /** `memory-ops memories search | show | restore | forget`: reading memories, their history, undoing, erasing. */
 import type { Command } from 'commander';
 import { DEFAULT_RESTORE_ACTOR, DEFAULT_SEARCH_LIMIT } from '../defaults';
-import type { ForgetReport } from '../client/operator-types';
+import type { ForgetReport } from '../operator/operator-types';
 import type { MemoryChange, MemoryItem, SearchItem } from '../store/memory-types';
 import { NotFoundError, UsageError } from './cli-errors';
 import type { CommandRunner } from './command-runner';
@@ -78,7 +78,7 @@ export function registerMemoryCommands(program: Command, runner: CommandRunner):
         if (!dryRun && options.yes !== true) {
           throw new UsageError(`--yes: required to forget ${namespaceText(prefix)} (it cannot be undone); run with --dry-run first to see what would be removed`);
         }
-        const report = await ctx.memory.forget(prefix, { dryRun });
+        const report = await ctx.operator.forget(prefix, { dryRun });
         return { json: report, text: renderForget(report) };
       }),
     );

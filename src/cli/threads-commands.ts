@@ -1,10 +1,10 @@
 /** `memory-ops threads list | show | flush`: the thread workflows, one thread's timeline, extracting now. */
 import { Option, type Command } from 'commander';
-import type { ListThreadsOptions, ThreadSummary } from '../client/operator-types';
+import type { ListThreadsOptions, ThreadSummary } from '../operator/operator-types';
 import type { FlushResult } from '../contract';
 import { DEFAULT_LIST_THREADS_LIMIT, OPERATOR_QUERY_TIMEOUT_MS } from '../defaults';
 import { DEFAULT_FLUSH_WAIT_SECONDS } from '../workflows/replay-constants';
-import type { OperatorContext } from '../ops/operator-context';
+import type { OperatorContext } from '../operator/operator-context';
 import { NotFoundError } from './cli-errors';
 import type { CommandRunner } from './command-runner';
 import { EXIT_CODES } from './exit-codes';
@@ -23,7 +23,7 @@ export function registerThreadCommands(program: Command, runner: CommandRunner):
     .option('--limit <n>', `most threads shown (default ${DEFAULT_LIST_THREADS_LIMIT})`, parsePositiveInteger)
     .action(
       runner.action<[], ListThreadsOptions>(async (ctx, _args, options) => {
-        const list = await ctx.memory.listThreads({
+        const list = await ctx.operator.listThreads({
           ...(options.status ? { status: options.status } : {}),
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
         });
@@ -38,7 +38,7 @@ export function registerThreadCommands(program: Command, runner: CommandRunner):
     .option('--limit <n>', 'newest messages and batches shown (default: the client\'s)', parsePositiveInteger)
     .action(
       runner.action<[string], { limit?: number }>(async (ctx, [threadId], options) => {
-        const timeline = await ctx.memory.timeline(threadId, options.limit !== undefined ? { limit: options.limit } : {});
+        const timeline = await ctx.operator.timeline(threadId, options.limit !== undefined ? { limit: options.limit } : {});
         // A thread whose state could not be read may exist all the same: shown, not "no such thread".
         const empty =
           timeline.state === null && timeline.stateError === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;

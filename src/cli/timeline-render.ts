@@ -1,6 +1,6 @@
 /** What `threads show` prints: a thread's live state, then messages → batches → operations, then dead letters. */
-import type { ThreadTimeline } from '../client/operator-types';
-import type { OperatorContext } from '../ops/operator-context';
+import type { ThreadTimeline } from '../operator/operator-types';
+import type { OperatorContext } from '../operator/operator-context';
 import { CONTENT_MAX_CHARS, ERROR_MAX_CHARS, ID_MAX_CHARS, count, fields, namespaceText, oneLine, section, table, time } from './render';
 
 /** The thread's page in the Temporal Web UI, when TEMPORAL_UI_URL is configured. */

@@ -2,8 +2,8 @@
 export { MemoryClient, type MemoryClientOptions, type SubmitReceipt, type SubmitTargetReceipt, type ThreadStatus, type RetryInfo, type RedriveReceipt } from './memory-client';
 export { prepareSubmission, resolveNamespace, type PreparedSubmission } from './prepare-submission';
 export { DynamoMemoryStore, type SearchOptions, type ListNamespacesOptions, type WriteOptions, type MemoryStoreOptions } from '../store/memory-store';
-export { DynamoLangGraphStore, type LangGraphStoreOptions } from '../langgraph/langgraph-store';
-export { createEmbedder, type EmbedderConfig } from '../store/search/create-embedder';
+export { createEmbedder } from '../store/search/create-embedder';
+export type { EmbedderConfig } from '../store/search/embedder-config';
 export type { Embedder } from '../store/search/embedder';
 export type { DeadLetter, DeadLetterStatus } from '../store/dead-letters';
 export type { MemoryItem, MemoryValue, SearchItem, MemoryChange, ChangeSource } from '../store/memory-types';

@@ -2,7 +2,8 @@
  * The caller-facing API, the TypeScript twin of LangMem's `ReflectionExecutor.submit` plus store search:
  * `submit` stores messages in the thread's inbox and signals (or starts) the thread's workflow; `flush`
  * extracts now; `state` reads a thread; `deadLetters` / `redrive` handle batches that failed for good;
- * `search` reads memories.
+ * `search` reads memories. The operator API over the same parts (listThreads, timeline, forget, doctor)
+ * is `src/operator/`, which builds on this client; nothing here imports it.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
@@ -30,15 +31,12 @@ import {
   type SubmitOptionsInput,
   type ThreadSettingsInput,
 } from '../schemas';
-import { BatchLog } from '../store/batch-log';
 import { DeadLetterStore, type DeadLetter, type DeadLetterStatus } from '../store/dead-letters';
-import { PrefixEraser } from '../store/forget-prefix';
 import { MessageInbox } from '../store/message-inbox';
 import type { DynamoMemoryStore, ListNamespacesOptions, SearchOptions, WriteOptions } from '../store/memory-store';
 import type { MemoryChange, MemoryItem, SearchItem } from '../store/memory-types';
+import { tenantThreadKey } from '../store/tenancy';
 import { ManagerRegistry } from '../managers/manager-registry';
-import { listThreads, threadTimeline, type OperatorViewSources } from './operator-views';
-import type { ForgetReport, ListThreadsOptions, ThreadSummary, ThreadTimeline } from './operator-types';
 import { prepareSubmission } from './prepare-submission';
 
 /** Options of {@link MemoryClient}. */
@@ -109,6 +107,12 @@ export interface RedriveReceipt {
   requested: DeadLetter[];
 }
 
+/** The thread workflow's signature, as the contract names it (the client starts it by type name). */
+type ThreadWorkflow = (input: ThreadWorkflowInput) => Promise<ThreadStateView>;
+
+/** What a client tells a thread: new messages are in its inbox, or dead letters were marked for re-drive. */
+type ThreadSignal = { kind: 'messagesAdded'; payload: MessagesAddedPayload } | { kind: 'redriveRequested' };
+
 function parseThreadId(threadId: string): string {
   const parsed = threadIdSchema.safeParse(threadId);
   if (!parsed.success) throw new InvalidInputError(`threadId: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
@@ -126,22 +130,25 @@ function parseThreadId(threadId: string): string {
  * const memories = await memory.search(['memories']);
  */
 export class MemoryClient {
-  private readonly taskQueue: string;
+  /** The task queue of the threads this client starts and signals (its workers poll it). */
+  readonly taskQueue: string;
+  /** The Temporal client it signals and queries threads with. */
+  readonly temporal: Client;
   private readonly settings: Partial<ThreadSettings>;
   /** The thread inboxes (claim-checked message content). */
   readonly inbox: MessageInbox;
   /** Dead letters of all threads. */
   readonly deadLetterStore: DeadLetterStore;
-  /** The threads' batch logs (what each committed batch changed). */
-  readonly batchLog: BatchLog;
 
   /** The memory store this client reads and writes (bound to the tenant, if the client is). */
   readonly store: DynamoMemoryStore;
-  private readonly tenant: readonly string[] | undefined;
+  /** The tenant this client is bound to, if any (see `src/store/tenancy.ts`). */
+  readonly tenant: readonly string[] | undefined;
   private readonly managers: ManagerRegistry;
 
-  constructor(private readonly options: MemoryClientOptions) {
+  constructor(options: MemoryClientOptions) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+    this.temporal = options.temporal;
     const settings = threadSettingsSchema.safeParse(options.thread ?? {});
     if (!settings.success) throw new InvalidInputError(`invalid thread settings: ${describeZodError(settings.error)}`);
     this.settings = settings.data;
@@ -150,16 +157,14 @@ export class MemoryClient {
     this.managers = options.managers ?? new ManagerRegistry();
     this.inbox = new MessageInbox(options.store.doc, options.store.tableName);
     this.deadLetterStore = new DeadLetterStore(options.store.doc, options.store.tableName);
-    this.batchLog = new BatchLog(options.store.doc, options.store.tableName);
   }
 
   /**
-   * The thread id as stored and as the workflow is named: a tenant's threads are prefixed with the
-   * tenant's labels as JSON (self-delimiting, so no two tenants' ids can collide).
+   * The thread id as stored and as the workflow is named (validated; scoped to the client's tenant, so no
+   * two tenants' ids can collide).
    */
-  private threadKey(threadId: string): string {
-    const id = parseThreadId(threadId);
-    return this.tenant ? `${JSON.stringify(this.tenant)}/${id}` : id;
+  threadKey(threadId: string): string {
+    return tenantThreadKey(this.tenant, parseThreadId(threadId));
   }
 
   /**
@@ -195,11 +200,11 @@ export class MemoryClient {
     } catch (err) {
       // A later target failed (a lost claim race, DynamoDB): the earlier targets' messages are stored, so the
       // thread hears of them now rather than at the caller's retry, which may never come.
-      if (appended.lastSeq > 0) await this.signalWithStart(thread, messagesAddedSignal.name, [payload()]).catch(() => undefined);
+      if (appended.lastSeq > 0) await this.signalWithStart(thread, { kind: 'messagesAdded', payload: payload() }).catch(() => undefined);
       throw err;
     }
     // Signalled even when every message was a duplicate: the first submit may have died before its signal.
-    const handle = await this.signalWithStart(thread, messagesAddedSignal.name, [payload()]);
+    const handle = await this.signalWithStart(thread, { kind: 'messagesAdded', payload: payload() });
     return {
       workflowId: threadWorkflowId(thread),
       runId: handle,
@@ -219,7 +224,7 @@ export class MemoryClient {
     const id = this.threadKey(threadId);
     const parsed = flushRequestSchema.safeParse(request);
     if (!parsed.success) throw new InvalidInputError(`invalid flush request: ${describeZodError(parsed.error)}`);
-    const handle = this.options.temporal.workflow.getHandle(threadWorkflowId(id));
+    const handle = this.temporal.workflow.getHandle(threadWorkflowId(id));
     try {
       const description = await handle.describe();
       if (description.status.name !== 'RUNNING') return emptyFlush();
@@ -232,7 +237,7 @@ export class MemoryClient {
 
   /** The thread's state, totals and retry status, or null when the thread has never been submitted to. */
   async state(threadId: string): Promise<ThreadStatus | null> {
-    const handle = this.options.temporal.workflow.getHandle(threadWorkflowId(this.threadKey(threadId)));
+    const handle = this.temporal.workflow.getHandle(threadWorkflowId(this.threadKey(threadId)));
     try {
       const [view, description] = await Promise.all([handle.query(threadStateQuery), handle.describe()]);
       const pending = (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'extractBatch');
@@ -269,7 +274,7 @@ export class MemoryClient {
     const id = this.threadKey(threadId);
     const requested = await this.deadLetterStore.requestRedrive(id, batchId);
     // Woken even when nothing new was marked: an earlier request may have died before its signal.
-    await this.signalWithStart(id, redriveRequestedSignal.name, []);
+    await this.signalWithStart(id, { kind: 'redriveRequested' });
     return { requested };
   }
 
@@ -299,56 +304,18 @@ export class MemoryClient {
   }
 
   /**
-   * Threads of this client's task queue, newest first (Temporal's visibility list, within the namespace's retention), each with what it
-   * is waiting for: pending messages, next extraction, last extraction, failures, open dead letters. A
-   * tenant-bound client sees only its tenant's threads.
+   * Signals the thread's workflow, starting it (with this client's settings) when it isn't running. Each
+   * signal goes out through its definition in the contract with its typed arguments, so a payload that does
+   * not match what the workflow's handler takes fails to compile.
    */
-  async listThreads(options?: ListThreadsOptions): Promise<ThreadSummary[]> {
-    return listThreads(this.viewSources(), options);
-  }
-
-  /** A thread's story: messages received → batches → memory keys changed (with tokens), dead letters, live state. */
-  async timeline(threadId: string, options?: { limit?: number }): Promise<ThreadTimeline> {
-    return threadTimeline(this.viewSources(), parseThreadId(threadId), options);
-  }
-
-  /**
-   * Right to be forgotten: deletes every memory, stored message, dead letter and bookkeeping item under a
-   * namespace prefix and reports what it removed (`dryRun`: only counts). Scans the table; see
-   * `src/store/forget-prefix.ts` for cost and what Temporal still keeps.
-   */
-  async forget(prefix: readonly string[], options?: { dryRun?: boolean }): Promise<ForgetReport> {
-    this.store.assertWithinTenant(prefix, 'prefix');
-    return new PrefixEraser(this.options.store.doc, this.options.store.tableName).forget(prefix, options);
-  }
-
-  private viewSources(): OperatorViewSources {
-    const tenantPrefix = this.tenant ? `${JSON.stringify(this.tenant)}/` : undefined;
-    return {
-      temporal: this.options.temporal,
-      taskQueue: this.taskQueue,
-      inbox: this.inbox,
-      deadLetters: this.deadLetterStore,
-      batchLog: this.batchLog,
-      threadKey: (threadId) => this.threadKey(threadId),
-      callerThreadId: (key) => {
-        if (!tenantPrefix) return key;
-        return key.startsWith(tenantPrefix) ? key.slice(tenantPrefix.length) : null;
-      },
-      state: (threadId) => this.state(threadId),
-    };
-  }
-
-  /** Signals the thread's workflow, starting it (with this client's settings) when it isn't running. */
-  private async signalWithStart(threadId: string, signal: string, args: unknown[]): Promise<string> {
+  private async signalWithStart(threadId: string, signal: ThreadSignal): Promise<string> {
     const input: ThreadWorkflowInput = { threadId, settings: this.settings };
-    const handle = await this.options.temporal.workflow.signalWithStart(THREAD_WORKFLOW_TYPE, {
-      workflowId: threadWorkflowId(threadId),
-      taskQueue: this.taskQueue,
-      args: [input],
-      signal,
-      signalArgs: args,
-    });
+    const start = { workflowId: threadWorkflowId(threadId), taskQueue: this.taskQueue, args: [input] as [ThreadWorkflowInput] };
+    const workflows = this.temporal.workflow;
+    const handle =
+      signal.kind === 'messagesAdded'
+        ? await workflows.signalWithStart<ThreadWorkflow, [MessagesAddedPayload]>(THREAD_WORKFLOW_TYPE, { ...start, signal: messagesAddedSignal, signalArgs: [signal.payload] })
+        : await workflows.signalWithStart<ThreadWorkflow, []>(THREAD_WORKFLOW_TYPE, { ...start, signal: redriveRequestedSignal });
     return handle.signaledRunId;
   }
 }

@@ -4,7 +4,8 @@
  * (flush, re-drive, restore) are POSTs, which the server only accepts from the console's own page.
  */
 import type { MemoryClient } from '../client/memory-client';
-import type { ThreadTimeline } from '../client/operator-types';
+import type { MemoryOperator } from '../operator/memory-operator';
+import type { ThreadTimeline } from '../operator/operator-types';
 import { CONSOLE_FLUSH_WAIT_SECONDS, CONSOLE_MEMORY_LIST_LIMIT, CONSOLE_RESTORE_ACTOR } from '../defaults';
 import { InvalidInputError, MemoryManagerError, NotFoundError } from '../errors';
 import { parseInput } from '../schemas';
@@ -38,6 +39,8 @@ export class MethodNotAllowedError extends MemoryManagerError {
 /** What the routes need besides the request. */
 export interface ConsoleContext {
   memory: MemoryClient;
+  /** The operator API (thread list, timeline) over `memory`. */
+  operator: MemoryOperator;
   /** Root of the Temporal Web UI (no trailing slash), or null when there is none to link to. */
   temporalUiUrl: string | null;
   temporalNamespace: string;
@@ -113,7 +116,7 @@ function info(_request: ApiRequest, context: ConsoleContext): Promise<ApiResult>
 
 async function listThreads({ query }: ApiRequest, context: ConsoleContext): Promise<ApiResult> {
   const options = parse(listThreadsQuerySchema, query, 'query');
-  const threads = await context.memory.listThreads(options);
+  const threads = await context.operator.listThreads(options);
   return { status: 200, body: { threads: threads.map((thread) => ({ ...thread, temporalUiLink: temporalUiLink(context, thread.workflowId) })) } };
 }
 
@@ -125,7 +128,7 @@ function isEmpty(timeline: ThreadTimeline): boolean {
 async function timeline({ query }: ApiRequest, context: ConsoleContext, encodedId: string): Promise<ApiResult> {
   const threadId = threadParam(encodedId);
   const options = parse(timelineQuerySchema, query, 'query');
-  const found: ThreadTimeline | null = await context.memory.timeline(threadId, options);
+  const found: ThreadTimeline | null = await context.operator.timeline(threadId, options);
   if (!found || isEmpty(found)) throw new NotFoundError(`no thread ${JSON.stringify(threadId)}`);
   return { status: 200, body: { ...found, temporalUiLink: temporalUiLink(context, found.workflowId) } };
 }

@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { MemoryClient } from '../client/memory-client';
+import { MemoryOperator } from '../operator/memory-operator';
 import { CONSOLE_MAX_BODY_BYTES, CONSOLE_REQUEST_TIMEOUT_MS, DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT, HANDLER_RETRY_AFTER_SECONDS } from '../defaults';
 import { InvalidInputError } from '../errors';
 import { statusOf } from '../handlers/http-responses';
@@ -26,6 +27,8 @@ import { MethodNotAllowedError, NotFoundError, routeApi, type ConsoleContext } f
 export interface ConsoleServerOptions {
   /** The client every view reads through (an untenanted one sees every thread and namespace). */
   memory: MemoryClient;
+  /** The operator API the thread list and timeline come from. @default new MemoryOperator(memory) */
+  operator?: MemoryOperator;
   /** Root of the Temporal Web UI for "Open in Temporal UI" links, or null to show none. */
   temporalUiUrl: string | null;
   /** Temporal namespace of the thread workflows (for those links). */
@@ -181,6 +184,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const root = publicDir();
   const context: ConsoleContext = {
     memory: options.memory,
+    operator: options.operator ?? new MemoryOperator(options.memory),
     temporalUiUrl: options.temporalUiUrl ? options.temporalUiUrl.replace(/\/+$/, '') : null,
     temporalNamespace: options.temporalNamespace,
   };

@@ -10,7 +10,7 @@ import { containerStats, handlerResources } from './handler-resources';
 import { errorResponse, json, statusOf } from './http-responses';
 import { route } from './http-routes';
 import { logger, metrics, MetricUnit } from './telemetry';
-import { identityOf, tenantPrefix } from './tenant-scope';
+import { identityOf, tenantPrefix } from '../store/tenancy';
 
 /** The JSON body, or undefined for none; `InvalidInputError` for a body that is not JSON. */
 function bodyOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown {

@@ -9,7 +9,7 @@ import { parseInput } from '../schemas';
 import type { DeadLetter } from '../store/dead-letters';
 import { RouteNotFoundError } from './http-responses';
 import { deadLettersQuerySchema, flushBodySchema, redriveBodySchema, searchBodySchema, submitBodySchema } from './request-schemas';
-import { relativeToTenant, withinTenant } from './tenant-scope';
+import { relativeToTenant, withinTenant } from '../store/tenancy';
 
 /** One request, as the handler has read it. */
 export interface RouteRequest {

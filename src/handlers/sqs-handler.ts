@@ -12,7 +12,7 @@ import { withinDeadline } from './deadline';
 import { containerStats, handlerResources } from './handler-resources';
 import { sqsSubmitSchema } from './request-schemas';
 import { logger, metrics, MetricUnit } from './telemetry';
-import { tenantPrefix, withinTenant } from './tenant-scope';
+import { tenantPrefix, withinTenant } from '../store/tenancy';
 
 const processor = new BatchProcessor(EventType.SQS);
 

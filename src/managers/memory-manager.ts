@@ -16,6 +16,7 @@ import {
 } from '../defaults';
 import { ConfigurationError } from '../errors';
 import { describeZodError, namespaceSchema } from '../schemas';
+import { DEFAULT_MANAGER_NAME } from '../store/namespace-owners';
 
 /** A JSON Schema object (draft 2020-12), as LangGraph and the Messages API take them. */
 export type JsonSchema = Record<string, unknown>;
@@ -85,8 +86,7 @@ export const DEFAULT_MEMORY_SCHEMA: MemorySchemaDefinition = {
   schema: z.object({ content: z.string().trim().min(1).max(8_000) }),
 };
 
-/** The name of the manager used when a submit names none. */
-export const DEFAULT_MANAGER_NAME = 'memories';
+export { DEFAULT_MANAGER_NAME };
 
 /** The default manager: LangMem's `create_memory_store_manager` defaults (deletes off), namespace `("memories",)`. */
 export const DEFAULT_MANAGER: MemoryManagerDefinition = { name: DEFAULT_MANAGER_NAME, namespace: [...DEFAULT_NAMESPACE] };

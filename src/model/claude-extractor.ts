@@ -18,7 +18,8 @@ import { InvalidModelOutputError, ModelRefusalError } from '../errors';
 import type { ResolvedManager } from '../managers/memory-manager';
 import type { MemoryItem } from '../store/memory-types';
 import { estimateTokens, extractionData, systemPrompt } from './memory-prompt';
-import { parseToolInputs, toolFor, type MemoryOperation } from './memory-tool';
+import type { MemoryOperation } from '../store/memory-operation';
+import { parseToolInputs, toolFor } from './memory-tool';
 import { mapModelError } from './model-errors';
 import { costUsd, type ModelPrices } from './model-pricing';
 

@@ -11,14 +11,8 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { MAX_OPERATIONS_PER_EXTRACTION } from '../defaults';
 import { InvalidModelOutputError, ReviewRequiredError } from '../errors';
 import type { JsonSchema, ResolvedManager, ResolvedSchema } from '../managers/memory-manager';
+import type { MemoryOperation } from '../store/memory-operation';
 import type { MemoryItem } from '../store/memory-types';
-
-/** An operation, validated: what the batch writer applies. */
-export type MemoryOperation =
-  /** `key` and `version` only for a profile's one document, which may follow a deleted one (versions go on). */
-  | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string; version?: number }
-  | { action: 'update'; id: string; kind: string; content: Record<string, unknown> }
-  | { action: 'delete'; id: string };
 
 /** The key of a profile manager's one document in its namespace. */
 export const PROFILE_KEY = 'profile';

@@ -1,22 +1,11 @@
 /** Maps the Anthropic SDK's typed errors onto this package's error family, with explicit retry behaviour. */
 import { APIError } from '@anthropic-ai/sdk';
 import { ModelAccessError, ModelRequestError, ModelUnavailableError } from '../errors';
+import { retryAfterMs } from '../retry-after';
 
 /** Statuses worth retrying: timeouts, conflicts, rate limits, server errors and 529 overloaded. */
 function isTransientStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
-}
-
-/** Reads `retry-after` (seconds or an HTTP date) from a response's headers, in ms. */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const raw = headers?.get('retry-after-ms')?.trim();
-  if (raw && Number.isFinite(Number(raw))) return Math.max(0, Number(raw));
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Bedrock's 400 messages for a model id it does not know or that this account cannot invoke this way. */

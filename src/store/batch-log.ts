@@ -11,9 +11,23 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, ExtractionResult } from '../contract';
-import type { TimelineBatch } from '../client/operator-types';
 import { queryItems } from './query-pages';
 import { BATCH_LOG_SK_PREFIX, batchLogKey, threadPartitionKey } from './table-keys';
+
+/**
+ * One committed batch of a thread, as the log keeps it: what the extraction changed (memory keys of
+ * `inserted` / `updated` / `deleted`, tokens, model) and which messages it covered. An operator's timeline
+ * shows these as they are.
+ */
+export interface BatchLogEntry extends Omit<ExtractionResult, 'status'> {
+  namespace: string[];
+  kind: 'inbox' | 'redrive';
+  fromSeq: number;
+  toSeq: number;
+  messageCount: number;
+  /** ISO-8601 time it was recorded. */
+  at: string;
+}
 
 export class BatchLog {
   constructor(
@@ -26,7 +40,7 @@ export class BatchLog {
   async record(ref: BatchRef, result: ExtractionResult): Promise<void> {
     if (result.status === 'stale') return;
     const { status: _status, ...changed } = result;
-    const entry: TimelineBatch = {
+    const entry: BatchLogEntry = {
       ...changed,
       namespace: [...ref.namespace],
       kind: ref.kind,
@@ -49,8 +63,8 @@ export class BatchLog {
   }
 
   /** The newest `limit` logged batches of a thread, in inbox order. */
-  async list(threadId: string, limit: number): Promise<TimelineBatch[]> {
-    const entries: TimelineBatch[] = [];
+  async list(threadId: string, limit: number): Promise<BatchLogEntry[]> {
+    const entries: BatchLogEntry[] = [];
     const items = queryItems(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -59,7 +73,7 @@ export class BatchLog {
     });
     for await (const { pk: _pk, sk: _sk, ...entry } of items) {
       if (entries.length >= limit) break;
-      entries.push(entry as unknown as TimelineBatch);
+      entries.push(entry as unknown as BatchLogEntry);
     }
     return entries.reverse();
   }

@@ -17,7 +17,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, DeadLetterResult, ExtractionResult, FailureInfo } from '../contract';
 import { BATCH_RECEIPT_TTL_DAYS, HISTORY_MESSAGE_IDS_KEPT } from '../defaults';
 import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../errors';
-import type { MemoryOperation } from '../model/memory-tool';
+import type { MemoryOperation } from './memory-operation';
 import { DeadLetterStore } from './dead-letters';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';

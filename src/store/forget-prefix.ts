@@ -15,7 +15,6 @@ import { BatchWriteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aw
 import { FORGET_BACKOFF_BASE_MS, FORGET_BACKOFF_MAX_MS, FORGET_DELETE_CHUNK, FORGET_WRITE_ATTEMPTS } from '../defaults';
 import { ForgetIncompleteError, InvalidInputError } from '../errors';
 import { namespaceSchema, parseInput } from '../schemas';
-import type { ForgetReport } from '../client/operator-types';
 import { NAMESPACE_SEPARATOR } from '../rules';
 import {
   FIRST_LABELS_PARTITION,
@@ -25,6 +24,23 @@ import {
   redriveRequestKey,
   secondLabelShardPartition,
 } from './table-keys';
+
+/** What `forget` removed (or, with `dryRun`, would remove) under a namespace prefix. */
+export interface ForgetReport {
+  prefix: string[];
+  dryRun: boolean;
+  /** Live memories and tombstones. */
+  memories: number;
+  historyRecords: number;
+  messages: number;
+  /** Dedupe keys, cursors, batch receipts and batch log entries, owner and registry entries. */
+  bookkeeping: number;
+  deadLetters: number;
+  /** Threads that had messages under the prefix. */
+  threads: string[];
+  /** Namespaces that had data under the prefix. */
+  namespaces: string[][];
+}
 
 type Key = { pk: string; sk: string };
 

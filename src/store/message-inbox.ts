@@ -17,9 +17,8 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import type { ThreadMessage } from '../contract';
 import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK } from '../defaults';
 import { InboxConflictError } from '../errors';
-import { DEFAULT_MANAGER_NAME } from '../managers/memory-manager';
 import { utf8Bytes } from '../rules';
-import { NamespaceOwners, ownedByAnother } from './namespace-owners';
+import { DEFAULT_MANAGER_NAME, NamespaceOwners, ownedByAnother } from './namespace-owners';
 import { queryAll, queryItems } from './query-pages';
 import {
   CURSOR_SK_PREFIX,

@@ -15,6 +15,12 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { InvalidInputError } from '../errors';
 import { namespaceOwnerKey } from './table-keys';
 
+/**
+ * The name of the manager used when a submit names none, and the owner of namespaces and cursors stored
+ * before managers existed: a storage rule, so it lives here (`managers/` re-exports it).
+ */
+export const DEFAULT_MANAGER_NAME = 'memories';
+
 /** The refusal of a submit into a namespace another manager owns. */
 export function ownedByAnother(namespace: readonly string[], owner: string, manager: string): InvalidInputError {
   return new InvalidInputError(

@@ -5,7 +5,7 @@
  */
 import type { BatchRef, ExtractionResult, FailureInfo, ThreadMessage } from '../../src/contract';
 import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../../src/errors';
-import type { MemoryOperation } from '../../src/model/memory-tool';
+import type { MemoryOperation } from '../../src/store/memory-operation';
 import { BatchPlanner } from '../../src/store/batch-planner';
 import { BatchWriter } from '../../src/store/batch-writer';
 import { DeadLetterStore } from '../../src/store/dead-letters';

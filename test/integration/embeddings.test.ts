@@ -7,7 +7,8 @@ import { FakeEmbeddingsApi, fakeEmbedding } from '../../src/testing/fake-embeddi
 import { DEFAULT_BEDROCK_EMBEDDING_MODEL, DEFAULT_VOYAGE_EMBEDDING_MODEL } from '../../src/defaults';
 import { ConfigurationError, ModelAccessError, ModelRequestError, ModelUnavailableError, toApplicationFailure } from '../../src/errors';
 import { BedrockEmbedder, createBedrockRuntimeClient } from '../../src/store/search/bedrock-embedder';
-import { createEmbedder, type EmbedderConfig } from '../../src/store/search/create-embedder';
+import { createEmbedder } from '../../src/store/search/create-embedder';
+import type { EmbedderConfig } from '../../src/store/search/embedder-config';
 import { cosine, rankByEmbedding, type Embedder } from '../../src/store/search/embedder';
 import { VoyageEmbedder } from '../../src/store/search/voyage-embedder';
 

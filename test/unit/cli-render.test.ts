@@ -2,7 +2,7 @@
  * The CLI's text rendering, without servers: control characters in stored text never reach the terminal
  * raw, and views say "unavailable" (not "closed" or "none") when a thread's live state could not be read.
  */
-import type { ThreadSummary, ThreadTimeline, TimelineMessage } from '../../src/client/operator-types';
+import type { ThreadSummary, ThreadTimeline, TimelineMessage } from '../../src/operator/operator-types';
 import { fields, oneLine, printable, table, truncate } from '../../src/cli/render';
 import { renderThreadList } from '../../src/cli/threads-commands';
 import { renderTimeline } from '../../src/cli/timeline-render';

@@ -11,7 +11,8 @@ import {
   type MemoryManagerDefinition,
   type MemorySchemaDefinition,
 } from '../../src/managers/memory-manager';
-import { MEMORY_TOOL_NAME, PROFILE_KEY, PROFILE_TOOL_NAME, parseToolInputs, toolFor, type MemoryOperation } from '../../src/model/memory-tool';
+import { MEMORY_TOOL_NAME, PROFILE_KEY, PROFILE_TOOL_NAME, parseToolInputs, toolFor } from '../../src/model/memory-tool';
+import type { MemoryOperation } from '../../src/store/memory-operation';
 import { memoryValue, type MemoryItem, type MemoryValue } from '../../src/store/memory-types';
 
 const EPISODE: MemorySchemaDefinition = {

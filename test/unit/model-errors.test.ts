@@ -18,7 +18,8 @@ import {
   TenantAccessError,
   toApplicationFailure,
 } from '../../src/errors';
-import { mapModelError, retryAfterMs } from '../../src/model/model-errors';
+import { mapModelError } from '../../src/model/model-errors';
+import { retryAfterMs } from '../../src/retry-after';
 
 const NOW = Date.parse('2025-01-01T00:00:00.000Z');
 

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { runCli } from '../../src/cli/main';
 import { MemoryClient } from '../../src/client/memory-client';
-import type { ForgetReport, ThreadSummary, ThreadTimeline } from '../../src/client/operator-types';
-import type { DoctorCheck } from '../../src/client/operator-types';
+import { MemoryOperator } from '../../src/operator/memory-operator';
+import type { DoctorCheck, ForgetReport, ThreadSummary, ThreadTimeline } from '../../src/operator/operator-types';
 import type { FlushResult } from '../../src/contract';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
 import { startDynamoDbLocal } from '../../src/testing/dynamodb-local';
 import { freePort } from '../../src/testing/free-port';
 import { projectRoot } from '../../dev/project-paths';
-import type { OperatorContext } from '../../src/ops/operator-context';
+import type { OperatorContext } from '../../src/operator/operator-context';
 import type { DeadLetter } from '../../src/store/dead-letters';
 import type { MemoryChange, MemoryItem, SearchItem } from '../../src/store/memory-types';
 import { deadLetterPartitionKey, memoryPartitionKey, threadPartitionKey } from '../../src/store/table-keys';
@@ -192,7 +192,7 @@ test('threads show: escape sequences in stored text reach the terminal as visibl
 
 /** Runs `memory-ops <args>` in this process with `memory` as the operator context's client. */
 async function cliWith(memory: MemoryClient, args: string[]): Promise<Run> {
-  const context = { memory, temporal: h.temporal, config: { temporalAddress: temporalAddress(), temporalNamespace: 'default', dynamodbEndpoint: dynamoEndpoint() }, close: () => Promise.resolve() };
+  const context = { memory, operator: new MemoryOperator(memory), temporal: h.temporal, config: { temporalAddress: temporalAddress(), temporalNamespace: 'default', dynamodbEndpoint: dynamoEndpoint() }, close: () => Promise.resolve() };
   const run: Run = { code: -1, stdout: '', stderr: '' };
   const io = { out: (text: string) => void (run.stdout += text), err: (text: string) => void (run.stderr += text), env: {} };
   run.code = await runCli(args, io, () => Promise.resolve(context as unknown as OperatorContext));

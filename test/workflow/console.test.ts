@@ -17,6 +17,7 @@ import { freePort } from '../../src/testing/free-port';
 import { createDynamoClients } from '../../src/store/dynamo-clients';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { memoryValue } from '../../src/store/memory-types';
+import { MemoryOperator } from '../../src/operator/memory-operator';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';
 
@@ -179,20 +180,21 @@ test('a thread that does not answer shows "live state unavailable", not "closed"
   await h.memory.submit(threadId, [{ id: 'old-1', role: 'user', content: 'Before the batch log.' }], { afterSeconds: 0.2, namespace: ['memories', threadId] });
   await settled(h.memory, threadId, 1);
   const stateError = "no answer from the thread's workflow (is a worker polling its task queue?): deadline exceeded";
-  // The real client's views, as they come back when the workflow does not answer and the batch log has no entry.
-  const silent = Object.create(h.memory) as MemoryClient;
+  // The real operator's views, as they come back when the workflow does not answer and the batch log has no entry.
+  const real = new MemoryOperator(h.memory);
+  const silent = Object.create(real) as MemoryOperator;
   silent.listThreads = async (options) =>
-    (await h.memory.listThreads(options)).map((t) =>
+    (await real.listThreads(options)).map((t) =>
       t.threadId === threadId ? { ...t, pendingCount: null, nextExtractionAt: null, lastExtractionAt: null, extractionsCompleted: null, batchesDeadLettered: null, stateError } : t,
     );
   silent.timeline = async (id, options) => {
-    const real = await h.memory.timeline(id, options);
-    const [old] = real.messages;
+    const shown = await real.timeline(id, options);
+    const [old] = shown.messages;
     if (!old) throw new Error('the message was not stored');
     const pending = { ...old, seq: 2, id: 'new-2', content: 'Not extracted yet.', batchId: null, processed: false };
-    return { ...real, state: null, stateError, batches: [], messages: [{ ...old, batchId: null, processed: true }, pending] };
+    return { ...shown, state: null, stateError, batches: [], messages: [{ ...old, batchId: null, processed: true }, pending] };
   };
-  const other = await startConsoleServer({ memory: silent, temporalUiUrl: null, temporalNamespace: 'default', port: 0 });
+  const other = await startConsoleServer({ memory: h.memory, operator: silent, temporalUiUrl: null, temporalNamespace: 'default', port: 0 });
   try {
     await visit(`${other.url}/#/threads`);
     const row = page.locator(`tr[data-thread="${threadId}"]`);

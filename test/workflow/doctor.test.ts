@@ -4,8 +4,8 @@
  */
 import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
 import { freePort } from '../../src/testing/free-port';
-import { runDoctor } from '../../src/ops/doctor';
-import { createOperatorContext } from '../../src/ops/operator-context';
+import { runDoctor } from '../../src/operator/doctor';
+import { createOperatorContext } from '../../src/operator/operator-context';
 import { dynamoEndpoint, freshTable, temporalAddress, uniqueId } from '../support/test-env';
 
 let fake: FakeMessagesApi;

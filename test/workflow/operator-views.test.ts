@@ -1,5 +1,5 @@
 /**
- * The operator views every tool shares (MemoryClient.listThreads / timeline / forget), against the real
+ * The operator views every tool shares (MemoryOperator.listThreads / timeline / forget), against the real
  * dev server and DynamoDB Local: what a thread is waiting for, its story from message to memory, the batch
  * log that survives a worker dying before writing it, and an erasure that leaves nothing under a prefix.
  */
@@ -8,10 +8,13 @@ import { MemoryClient } from '../../src/client/memory-client';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
 import type { ScriptedReply } from '../../src/testing/fake-messages-api';
 import { TenantAccessError } from '../../src/errors';
+import { MemoryOperator } from '../../src/operator/memory-operator';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';
 
 const h = useMemoryHarness('operator-views');
+/** The operator API over the harness's client. */
+const ops = () => new MemoryOperator(h.memory);
 
 const tea: ScriptedReply = { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User drinks tea' }] }, usage: { input_tokens: 100, output_tokens: 20 } };
 
@@ -43,7 +46,7 @@ test('the timeline tells a thread from message to memory: messages, the batch wi
   await submit(threadId, ['memories'], SEED_MESSAGE, 'm-1');
   await settled(h.memory, threadId, 1);
 
-  const timeline = await h.memory.timeline(threadId);
+  const timeline = await ops().timeline(threadId);
   expect(timeline.messages).toEqual([
     expect.objectContaining({ seq: 1, id: 'm-1', role: 'user', content: SEED_MESSAGE, namespace: ['memories'], batchId: expect.any(String) as unknown, processed: true }),
   ]);
@@ -75,7 +78,7 @@ test('listThreads shows what each thread of the task queue is waiting for: pendi
   // A long quiet period: the message waits, due in about a minute.
   await h.memory.submit(waiting, [{ role: 'user', content: 'Later.' }], { afterSeconds: 60, namespace: ['memories', waiting] });
 
-  const rows = await h.memory.listThreads();
+  const rows = await ops().listThreads();
   const row = (id: string) => rows.find((r) => r.threadId === id);
   expect(row(quiet)).toMatchObject({ workflowStatus: 'RUNNING', pendingCount: 0, extractionsCompleted: 1, batchesDeadLettered: 0, openDeadLetters: 0, lastFailure: null });
   expect(row(quiet)?.lastExtractionAt).toEqual(expect.any(String));
@@ -86,9 +89,9 @@ test('listThreads shows what each thread of the task queue is waiting for: pendi
   // Newest first, and only this task queue's threads (the dev server is shared with other test files).
   expect(rows.map((r) => r.threadId).indexOf(waiting)).toBeLessThan(rows.map((r) => r.threadId).indexOf(quiet));
   expect(rows.every((r) => r.workflowId.startsWith('memory-thread:'))).toBe(true);
-  expect(await h.memory.listThreads({ limit: 1 })).toHaveLength(1);
-  expect((await h.memory.listThreads({ status: 'closed' })).map((r) => r.threadId)).not.toContain(quiet);
-  await expect(h.memory.listThreads({ limit: 0 })).rejects.toThrow(/limit/);
+  expect(await ops().listThreads({ limit: 1 })).toHaveLength(1);
+  expect((await ops().listThreads({ status: 'closed' })).map((r) => r.threadId)).not.toContain(quiet);
+  await expect(ops().listThreads({ limit: 0 })).rejects.toThrow(/limit/);
   // Extract the waiting message now, so no retry outlives this test.
   h.fake.script(tea);
   expect(await h.memory.flush(waiting)).toMatchObject({ complete: true, messagesProcessed: 1 });
@@ -101,12 +104,12 @@ test("a tenant-bound client lists and reads only its tenant's threads", async ()
   h.fake.script(tea);
   await tenantA.submit(threadId, [{ role: 'user', content: 'I drink tea.' }], { afterSeconds: 0.2, namespace: ['memories', 'tenant-a'] });
   await settled(tenantA, threadId, 1);
-  expect((await tenantA.listThreads()).map((r) => r.threadId)).toEqual([threadId]);
-  expect(await tenantB.listThreads()).toEqual([]);
-  expect((await tenantA.timeline(threadId)).messages).toHaveLength(1);
+  expect((await new MemoryOperator(tenantA).listThreads()).map((r) => r.threadId)).toEqual([threadId]);
+  expect(await new MemoryOperator(tenantB).listThreads()).toEqual([]);
+  expect((await new MemoryOperator(tenantA).timeline(threadId)).messages).toHaveLength(1);
   // The same thread id under tenant B is another (empty) thread.
-  expect((await tenantB.timeline(threadId)).messages).toEqual([]);
-  await expect(tenantB.forget(['memories', 'tenant-a'])).rejects.toBeInstanceOf(TenantAccessError);
+  expect((await new MemoryOperator(tenantB).timeline(threadId)).messages).toEqual([]);
+  await expect(new MemoryOperator(tenantB).forget(['memories', 'tenant-a'])).rejects.toBeInstanceOf(TenantAccessError);
 });
 
 test('forget removes everything under a prefix (memories, history, messages, dead letters, bookkeeping) and nothing else', async () => {
@@ -137,13 +140,13 @@ test('forget removes everything under a prefix (memories, history, messages, dea
   expect(mentioning(before, 'alice').length).toBeGreaterThan(10);
   const survivors = before.length - mentioning(before, 'alice').length;
 
-  const dry = await h.memory.forget(alice, { dryRun: true });
+  const dry = await ops().forget(alice, { dryRun: true });
   expect(dry).toMatchObject({ dryRun: true, memories: 2, deadLetters: 1 });
   expect(dry.messages).toBe(3);
   expect(dry.historyRecords).toBe(3);
   expect((await allItems()).length).toBe(before.length);
 
-  const report = await h.memory.forget(alice);
+  const report = await ops().forget(alice);
   expect(report).toMatchObject({ dryRun: false, prefix: alice, memories: 2, historyRecords: 3, messages: 3, deadLetters: 1 });
   expect(report.threads.sort()).toEqual([t1, t2].sort());
   expect(report.namespaces).toEqual([alice]);
@@ -164,15 +167,15 @@ test('forget removes everything under a prefix (memories, history, messages, dea
   let continued = 0;
   for await (const run of h.temporal.workflow.list({ query: `WorkflowId = 'memory-thread:${t1}' AND ExecutionStatus = 'ContinuedAsNew'` })) continued += run ? 1 : 0;
   expect(continued).toBeGreaterThan(0);
-  expect((await h.memory.listThreads({ status: 'closed' })).map((r) => r.threadId)).not.toContain(t1);
-  expect((await h.memory.listThreads()).filter((r) => r.threadId === t1)).toMatchObject([{ workflowStatus: 'RUNNING' }]);
+  expect((await ops().listThreads({ status: 'closed' })).map((r) => r.threadId)).not.toContain(t1);
+  expect((await ops().listThreads()).filter((r) => r.threadId === t1)).toMatchObject([{ workflowStatus: 'RUNNING' }]);
 
   // The threads go on: a new message under the forgotten prefix is extracted as on a fresh start.
   h.fake.script(tea);
   await submit(t1, alice, 'I still drink tea.');
   await eventually(() => h.memory.search(alice), (items) => items.length === 1);
-  expect(await h.memory.forget(['memories', 'nobody'])).toMatchObject({ memories: 0, messages: 0, threads: [] });
-  await expect(h.memory.forget([])).rejects.toThrow(/prefix/);
+  expect(await ops().forget(['memories', 'nobody'])).toMatchObject({ memories: 0, messages: 0, threads: [] });
+  await expect(ops().forget([])).rejects.toThrow(/prefix/);
 }, 60_000);
 
 test('a timeline of large messages follows DynamoDB pages: none is dropped, and a limit says it truncated', async () => {
@@ -181,11 +184,11 @@ test('a timeline of large messages follows DynamoDB pages: none is dropped, and 
   // 40 messages of 30,000 characters: 1.2 MB, more than one Query page. A long quiet period keeps them pending.
   const messages = Array.from({ length: 40 }, (_, i) => ({ id: `big-${i + 1}`, role: 'user' as const, content: `${i + 1} ${'x'.repeat(29_990)}` }));
   for (let i = 0; i < messages.length; i += 8) await h.memory.submit(threadId, messages.slice(i, i + 8), { afterSeconds: 3_600, namespace: ns });
-  const whole = await h.memory.timeline(threadId);
+  const whole = await ops().timeline(threadId);
   expect(whole.messages.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   expect(whole.truncated).toBe(false);
   expect(whole.messages.every((m) => !m.processed && m.batchId === null)).toBe(true);
-  const newest = await h.memory.timeline(threadId, { limit: 10 });
+  const newest = await ops().timeline(threadId, { limit: 10 });
   expect(newest.messages.map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 31));
   expect(newest.truncated).toBe(true);
 });
@@ -196,10 +199,10 @@ test('threads no worker answers come back running with stateError, not as closed
   const ids = Array.from({ length: 20 }, () => uniqueId('orphan'));
   for (const id of ids) await orphan.submit(id, [{ role: 'user', content: 'Anyone there?' }], { afterSeconds: 60, namespace: ['memories', id] });
   try {
-    const rows = await orphan.listThreads();
+    const rows = await new MemoryOperator(orphan).listThreads();
     expect(rows).toHaveLength(20);
     for (const row of rows) expect(row).toMatchObject({ workflowStatus: 'RUNNING', pendingCount: null, stateError: expect.any(String) as unknown });
-    const timeline = await orphan.timeline(ids[0] as string);
+    const timeline = await new MemoryOperator(orphan).timeline(ids[0] as string);
     expect(timeline.state).toBeNull();
     expect(timeline.stateError).toMatch(/worker/);
     expect(timeline.messages).toHaveLength(1);

@@ -2,4 +2,5 @@
 export { cosine, rankByEmbedding, type EmbeddedDocument, type Embedder, type ScoredDocument } from './embedder';
 export { BedrockEmbedder, createBedrockRuntimeClient, mapBedrockError, type BedrockClientOptions, type BedrockEmbedderOptions } from './bedrock-embedder';
 export { VoyageEmbedder, type VoyageEmbedderOptions } from './voyage-embedder';
-export { createEmbedder, embedderConfigSchema, type EmbedderConfig } from './create-embedder';
+export { createEmbedder } from './create-embedder';
+export { embedderConfigSchema, type EmbedderConfig } from './embedder-config';

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { DEFAULT_VOYAGE_BASE_URL, DEFAULT_VOYAGE_EMBEDDING_MODEL, EMBEDDING_REQUEST_TIMEOUT_MS, VOYAGE_MAX_INPUTS_PER_REQUEST } from '../../defaults';
 import { ConfigurationError } from '../../errors';
-import { retryAfterMs } from '../../model/model-errors';
+import { retryAfterMs } from '../../retry-after';
 import type { Embedder } from './embedder';
 import { embeddingErrorForStatus, embeddingUnreachable, malformedEmbeddingReply } from './embedding-errors';
 

@@ -5,7 +5,7 @@
  */
 import { DescribeTableCommand, ListTablesCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { temporal } from '@temporalio/proto';
-import type { DoctorCheck } from '../client/operator-types';
+import type { DoctorCheck } from './operator-types';
 import { DOCTOR_CHECK_TIMEOUT_MS } from '../defaults';
 import { RECENCY_INDEX, TREE_INDEX } from '../store/table-keys';
 import { withTimeLimit } from '../time-limit';

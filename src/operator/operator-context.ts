@@ -13,10 +13,14 @@ import { loadManagers } from '../managers/load-managers';
 import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
 import { DynamoMemoryStore } from '../store/memory-store';
 import { temporalConnectOptions, waitingCallerClient, type TemporalConnectOptions } from '../temporal-connect-options';
+import { MemoryOperator } from './memory-operator';
 
 export interface OperatorContext {
   config: AppConfig;
+  /** The caller API (flush, state, dead letters, re-drive, memories). */
   memory: MemoryClient;
+  /** The operator API over the same client (listThreads, timeline, forget). */
+  operator: MemoryOperator;
   temporal: Client;
   connection: Connection;
   temporalTarget: TemporalConnectOptions;
@@ -57,6 +61,7 @@ export async function createOperatorContext(env: NodeJS.ProcessEnv = process.env
   return {
     config,
     memory,
+    operator: new MemoryOperator(memory),
     temporal,
     connection,
     temporalTarget,

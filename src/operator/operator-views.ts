@@ -1,9 +1,10 @@
 /**
- * The operator views behind `MemoryClient.listThreads` and `MemoryClient.timeline`: which threads exist
+ * The operator views behind `MemoryOperator.listThreads` and `MemoryOperator.timeline`: which threads exist
  * (Temporal's visibility list), what each is waiting for (its state query, bounded in time), and a thread's
  * story from DynamoDB (its messages, its batch log, its dead letters). Read-only.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { ThreadStatus } from '../client/memory-client';
 import { THREAD_WORKFLOW_TYPE, threadWorkflowId } from '../contract';
 import {
   DEFAULT_LIST_THREADS_LIMIT,
@@ -18,10 +19,9 @@ import { InvalidInputError } from '../errors';
 import type { BatchLog } from '../store/batch-log';
 import type { DeadLetter, DeadLetterStore } from '../store/dead-letters';
 import type { MessageInbox } from '../store/message-inbox';
-import type { ThreadStatus } from './memory-client';
 import type { ListThreadsOptions, ThreadSummary, ThreadTimeline, TimelineBatch, TimelineMessage } from './operator-types';
 
-/** What the views need from the client: its connections and how it names threads. */
+/** What the views need from the caller's client: its connections and how it names threads. */
 export interface OperatorViewSources {
   temporal: Client;
   /** The task queue whose threads are listed (the client's and its workers'). */

@@ -1,11 +1,15 @@
 /**
  * What the operator views return: the thread list, a thread's timeline, a forget report and the doctor's
  * checks. The CLI (`src/cli`) and the web console (`src/console`) print these; both get them from the
- * same `MemoryClient` methods, so there is one implementation of every query.
+ * same `MemoryOperator` methods, so there is one implementation of every query. Shapes the store owns (a
+ * batch log entry, a forget report) are the store's, re-exported here under the views' names.
  */
-import type { ExtractionResult, FailureRecord } from '../contract';
+import type { ThreadStatus } from '../client/memory-client';
+import type { FailureRecord } from '../contract';
+import type { BatchLogEntry } from '../store/batch-log';
 import type { DeadLetter } from '../store/dead-letters';
-import type { ThreadStatus } from './memory-client';
+
+export type { ForgetReport } from '../store/forget-prefix';
 
 /** One row of `listThreads`. Fields the thread's workflow answers are null when it is closed or did not answer. */
 export interface ThreadSummary {
@@ -62,15 +66,7 @@ export interface TimelineMessage {
 }
 
 /** One committed batch of a thread, as the batch log keeps it (inserted/updated/deleted are memory keys). */
-export interface TimelineBatch extends Omit<ExtractionResult, 'status'> {
-  namespace: string[];
-  kind: 'inbox' | 'redrive';
-  fromSeq: number;
-  toSeq: number;
-  messageCount: number;
-  /** ISO-8601 time it was recorded. */
-  at: string;
-}
+export type TimelineBatch = BatchLogEntry;
 
 /** A thread's story: messages received → batches → operations applied, plus dead letters and live state. */
 export interface ThreadTimeline {
@@ -85,23 +81,6 @@ export interface ThreadTimeline {
   deadLetters: DeadLetter[];
   /** True when more than `limit` messages exist; the newest `limit` are shown. */
   truncated: boolean;
-}
-
-/** What `forget` removed (or, with `dryRun`, would remove) under a namespace prefix. */
-export interface ForgetReport {
-  prefix: string[];
-  dryRun: boolean;
-  /** Live memories and tombstones. */
-  memories: number;
-  historyRecords: number;
-  messages: number;
-  /** Dedupe keys, cursors, batch receipts and batch log entries, owner and registry entries. */
-  bookkeeping: number;
-  deadLetters: number;
-  /** Threads that had messages under the prefix. */
-  threads: string[];
-  /** Namespaces that had data under the prefix. */
-  namespaces: string[][];
 }
 
 /** One check of `doctor`. */

@@ -1,0 +1,12 @@
+/**
+ * The shape of one memory operation of a batch: what the model's reply is validated into (`src/model/memory-tool.ts`)
+ * and what the batch writer applies. It lives with the writer, below the model, so the store needs nothing from
+ * `model/` to know what it writes.
+ */
+
+/** An operation, validated: what the batch writer applies. */
+export type MemoryOperation =
+  /** `key` and `version` only for a profile's one document, which may follow a deleted one (versions go on). */
+  | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string; version?: number }
+  | { action: 'update'; id: string; kind: string; content: Record<string, unknown> }
+  | { action: 'delete'; id: string };
