@@ -28,6 +28,7 @@ export async function launchChromium(): Promise<Browser> {
   if (!existsSync(executablePath)) {
     throw new ConfigurationError(`CHROMIUM_PATH: no browser at ${executablePath} (install chromium, e.g. apt-get install chromium, or point CHROMIUM_PATH at one)`);
   }
-  const { chromium } = await import('playwright-core');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: only the browser tests need it
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }

