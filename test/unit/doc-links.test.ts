@@ -16,12 +16,6 @@ const CODE_DIRS = ['src', 'dev', 'examples', 'test', 'scripts', 'bench', 'bin', 
 const CODE_FILE = /\.(ts|tsx|js|mjs|cjs|sh)$|^(run|Dockerfile)$/;
 const ROOT_CODE_FILES = ['Dockerfile', 'jest.config.js', 'eslint.config.mjs', 'package.json'];
 
-/**
- * Docs written on other branches of the same change (LangGraph tools, architecture, versioning, examples): until they are
- * merged, a link to one of them is accepted while the file is absent. Once a file exists it is checked like any
- * other, and the last test below fails to remind whoever merges to empty this list.
- */
-const WRITTEN_ON_OTHER_BRANCHES = ['docs/langgraph.md', 'docs/architecture.md', 'examples/README.md'];
 
 /** GitHub's heading anchor (github-slugger): rendered text, lower case, punctuation dropped, each space a hyphen. */
 function githubSlug(heading: string): string {
@@ -88,7 +82,6 @@ function checkTarget(fromFile: string, path: string, anchor: string | undefined,
   const file = path === '' ? fromFile : relative(ROOT, resolve(ROOT, dirname(fromFile), path));
   const content = read(file);
   if (content === undefined) {
-    if (WRITTEN_ON_OTHER_BRANCHES.includes(file)) return undefined;
     if (anchor === undefined && isRepoDirectory(file)) return undefined; // GitHub lists a folder's files
     return `${file} does not exist`;
   }
@@ -238,9 +231,5 @@ describe('links in this repository', () => {
 
   test('the README stays a page for newcomers (at most 300 lines)', () => {
     expect((readRepoFile('README.md') as string).trimEnd().split('\n').length).toBeLessThanOrEqual(300);
-  });
-
-  test('docs written on other branches are accepted only while they are missing (empty the list once merged)', () => {
-    expect(WRITTEN_ON_OTHER_BRANCHES.filter((file) => readRepoFile(file) !== undefined)).toEqual([]);
   });
 });
