@@ -10,6 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startConsoleServer } from '../console/console-server';
 import { untilStopRequested } from '../console/until-stopped';
 import { DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT } from '../defaults';
+import { ConfigurationError } from '../errors';
 import type { OperatorContext } from '../operator/operator-context';
 import type { CommandRunner } from './command-runner';
 import { EXIT_CODES } from './exit-codes';
@@ -23,17 +24,28 @@ function parsePort(value: string): number {
   return port;
 }
 
+/** CONSOLE_PORT, the variable the dev console reads too; a bad value is a usage error naming it. */
+function portFromEnv(env: NodeJS.ProcessEnv): number {
+  const value = env['CONSOLE_PORT']?.trim();
+  if (!value) return DEFAULT_CONSOLE_PORT;
+  try {
+    return parsePort(value);
+  } catch {
+    throw new ConfigurationError('CONSOLE_PORT: must be a port number from 0 to 65535');
+  }
+}
+
 function parseHost(value: string): string {
   if (!LOOPBACK_HOSTS.has(value)) throw new InvalidArgumentError('the console has no authentication: bind a loopback address (127.0.0.1, ::1, localhost) and reach it through an SSH tunnel or similar');
   return value;
 }
 
 /** Registers `console` on the program. */
-export function registerConsoleCommand(program: Command, runner: CommandRunner): void {
+export function registerConsoleCommand(program: Command, runner: CommandRunner, env: NodeJS.ProcessEnv): void {
   program
     .command('console')
     .description('Serve the web console over the configured deployment (connects only: starts no worker and no server but its own loopback HTTP port).')
-    .option('--port <port>', `port to listen on, 0 for a free one (default ${DEFAULT_CONSOLE_PORT})`, parsePort)
+    .option('--port <port>', `port to listen on, 0 for a free one (default CONSOLE_PORT, else ${DEFAULT_CONSOLE_PORT})`, parsePort)
     .option('--host <host>', `loopback address to listen on (default ${DEFAULT_CONSOLE_HOST})`, parseHost)
     .action(
       runner.action<[], { port?: number; host?: string }>(async (ctx: OperatorContext, _args, options) => {
@@ -42,7 +54,7 @@ export function registerConsoleCommand(program: Command, runner: CommandRunner):
           temporalUiUrl: ctx.temporalUiUrl,
           temporalNamespace: ctx.config.temporalNamespace,
           host: options.host ?? DEFAULT_CONSOLE_HOST,
-          port: options.port ?? DEFAULT_CONSOLE_PORT,
+          port: options.port ?? portFromEnv(env),
         });
         try {
           // Printed now (the runner prints the outcome only when the command ends); on stderr with --json, whose stdout holds one document.

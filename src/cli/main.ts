@@ -58,7 +58,7 @@ export function buildProgram(runner: CommandRunner, io: CliIo): Command {
   registerDeadLetterCommands(program, runner);
   registerMemoryCommands(program, runner);
   registerDoctorCommand(program, runner);
-  registerConsoleCommand(program, runner);
+  registerConsoleCommand(program, runner, io.env);
   return program;
 }
 
