@@ -36,7 +36,7 @@ export interface SearchMemoryToolOptions {
 }
 
 /** One memory as the model reads it in the tool's result: the `id` the manage tool takes, and the value. */
-interface FoundMemory {
+export interface FoundMemory {
   id: string;
   namespace: string[];
   value: Record<string, unknown>;

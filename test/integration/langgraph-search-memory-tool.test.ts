@@ -11,6 +11,7 @@ import { createManageMemoryTool, createSearchMemoryTool, DynamoLangGraphStore } 
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { memoryText, memoryValue, type SearchItem } from '../../src/store/memory-types';
 import { freshTable, uniqueId } from '../support/test-env';
+import type { FoundMemory } from '../../src/langgraph/search-memory-tool';
 
 let table: Awaited<ReturnType<typeof freshTable>>;
 let memories: DynamoMemoryStore;
@@ -19,14 +20,7 @@ const user = uniqueId('user');
 const namespace = ['memories', user];
 const config = { configurable: { user_id: user } };
 
-interface Found {
-  id: string;
-  namespace: string[];
-  value: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-  score?: number;
-}
+type Found = FoundMemory;
 const parse = (text: unknown) => JSON.parse(String(text)) as Found[];
 const texts = (found: readonly { value: Record<string, unknown> }[]) => found.map((f) => memoryText(f.value));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
