@@ -4,16 +4,18 @@
  * run's history as JSON under test/replay/histories/<version>-<scenario>[-run<n>].json.
  *
  * Scenarios: burst + debounce; flush; continue-as-new (while waiting, and with an extraction in flight);
- * retry + dead letter + re-drive; idle close. Keep older histories: every committed history must keep
- * replaying (guard workflow changes with `patched()`), and record new ones for each released version.
+ * retry + dead letter + re-drive; idle close; a signal held by a drain behind a made-up cutoff (v2, patch
+ * `drain-holds-late-signals`). Keep older histories: every committed history must keep replaying (guard
+ * workflow changes with `patched()`), and record new ones for each released version.
  *
- *   npm run record-history            # writes the v1 files
- *   npm run record-history -- v2      # after a workflow change: writes v2 files beside them
+ *   npm run record-history                              # writes the v1 files
+ *   npm run record-history -- v2                        # after a workflow change: writes v2 files beside them
+ *   npm run record-history -- v2 drain-held-signal      # only the named scenarios
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { threadWorkflowId } from '../src/contract';
+import { messagesAddedSignal, threadWorkflowId } from '../src/contract';
 import { RECORDED_SEED_REPLY } from './demo/recorded-reply';
 import type { ScriptedReply } from '../src/testing/fake-messages-api';
 import { startDynamoDbLocal } from '../src/testing/dynamodb-local';
@@ -98,10 +100,29 @@ const SCENARIOS: Record<string, (h: MemoryHarness, threadId: string) => Promise<
     );
     return first.runId;
   },
+  async 'drain-held-signal'(h, threadId) {
+    const options = { afterSeconds: 0.3, namespace: ['memories', 'replay-held'] };
+    h.fake.script(insert('User rows'), { kind: 'slow', delayMs: 3_000, reply: insert('User rows at dawn') }, insert('User rows on the Tagus'));
+    const first = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I row.' }], options);
+    await settled(h.memory, threadId, 1);
+    // A signal sent around the client claims a sequence number the inbox never handed out, with no quiet
+    // period: the drain that takes message 2 has that number as its cutoff.
+    await h.memory.submit(threadId, [{ id: 'm2', role: 'user', content: 'At dawn.' }], options);
+    const bogus = { lastSeq: Number.MAX_SAFE_INTEGER, newMessages: 1, duplicates: 0, afterSeconds: 0, maxWaitSeconds: 0 };
+    await h.temporal.workflow.getHandle(threadWorkflowId(threadId)).signal(messagesAddedSignal, bogus);
+    await eventually(() => h.fake.requests.length, (n) => n === 2);
+    // Message 3 is signalled while that drain extracts message 2: the cutoff claims it, so it is held.
+    await h.memory.submit(threadId, [{ id: 'm3', role: 'user', content: 'On the Tagus.' }], options);
+    await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesProcessed === 3 && s.pendingCount === 0 && s.nextExtractionAt === null);
+    return first.runId;
+  },
 };
 
 async function main(): Promise<void> {
   const version = process.argv[2] ?? 'v1';
+  const only = process.argv.slice(3);
+  const unknown = only.filter((name) => !(name in SCENARIOS));
+  if (unknown.length > 0) throw new Error(`unknown scenarios: ${unknown.join(', ')} (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const [temporal, dynamo] = await Promise.all([
     startTemporalDevServer({ extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${TEST_SUGGEST_CONTINUE_AS_NEW_EVENTS}`] }),
     startDynamoDbLocal(),
@@ -112,7 +133,7 @@ async function main(): Promise<void> {
   const folder = join(projectRoot(), 'test', 'replay', 'histories');
   mkdirSync(folder, { recursive: true });
   try {
-    for (const [scenario, run] of Object.entries(SCENARIOS)) {
+    for (const [scenario, run] of Object.entries(SCENARIOS).filter(([name]) => only.length === 0 || only.includes(name))) {
       const threadId = `replay-${scenario}`;
       h.fake.reset();
       const firstRunId = await run(h, threadId);

@@ -210,6 +210,12 @@ export interface CarriedThreadState {
   firstUnbatchedAtMs: number | null;
   /** Drain without waiting for quiet: dead letters were marked for re-drive, or unsignalled messages were found. */
   drainRequested: boolean;
+  /**
+   * Signals a running drain's cutoff claimed when they arrived (since patch `drain-holds-late-signals`):
+   * held until the drain ends, then counted as untaken if the inbox head the drain read does not reach
+   * them. Null when none (and in runs from before the patch).
+   */
+  heldSignals?: HeldSignals | null;
   /** Since when the thread has had nothing to do: the idle-close clock. */
   idleSinceMs: number;
   /**
@@ -221,6 +227,20 @@ export interface CarriedThreadState {
   lastBatch: BatchOutcome | null;
   lastFailure: FailureRecord | null;
   totals: ThreadTotals;
+}
+
+/** Signals that arrived during a drain with a sequence number its cutoff claimed: see `CarriedThreadState.heldSignals`. */
+export interface HeldSignals {
+  /** Highest sequence number they named. */
+  lastSeq: number;
+  /** New messages they reported. */
+  newMessages: number;
+  /** Arrival of the first and of the latest of them (the max-wait and quiet-period clocks if they were not covered). */
+  firstAtMs: number;
+  lastAtMs: number;
+  /** The latest one's quiet period and max-wait (s). */
+  afterSeconds: number;
+  maxWaitSeconds: number;
 }
 
 /** What {@link threadStateQuery} returns. */

@@ -69,13 +69,16 @@ export class BatchPlanner {
     return (await this.plan(threadId, upToSeq)).ref;
   }
 
-  /** The next batch (as {@link next}) and the inbox head, which tells the thread what exists beyond its signals. */
+  /**
+   * The next batch (as {@link next}) and the inbox head, which tells the thread what exists beyond its
+   * signals. The head is read before the cursors: a submit moves both in one transaction, so cursors read
+   * afterwards account for every message up to that head, and "no batch" means nothing is left up to
+   * `min(headSeq, upToSeq)` — what the thread marks drained. (Read side by side, a submit landing between
+   * the two reads made a message look drained that no batch had taken.)
+   */
   async plan(threadId: string, upToSeq: number): Promise<PlanResult> {
-    const [letter, head, cursors] = await Promise.all([
-      this.deadLetters.nextRedrive(threadId),
-      this.inbox.head(threadId),
-      this.inbox.cursors(threadId),
-    ]);
+    const [letter, head] = await Promise.all([this.deadLetters.nextRedrive(threadId), this.inbox.head(threadId)]);
+    const cursors = letter ? [] : await this.inbox.cursors(threadId);
     const headSeq = head?.lastSeq ?? 0;
     if (letter) return { ref: this.redriveRef(threadId, letter), headSeq };
     return { ref: head ? await this.inboxRef(threadId, head.epoch, cursors, upToSeq) : null, headSeq };

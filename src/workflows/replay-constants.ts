@@ -117,3 +117,14 @@ export const FLUSH_OUTCOMES_KEPT = 20;
 
 /** Longest failure message kept in the thread's state (characters); keeps the continue-as-new input a fixed size. Needs `patched()` to change. */
 export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
+
+// ───────────── patches (ids of `patched()` calls) ─────────────
+
+/**
+ * Patch id: a signal that arrives while a drain runs, naming a sequence number the drain's cutoff covers,
+ * is held until the drain ends and counted as untaken if the inbox head the drain read does not reach it
+ * (a cutoff made up by a signal sent around the client no longer hides it). A patch id is part of the
+ * recorded histories: never rename or reuse it. Needs `patched()` to change (then `deprecatePatch`, see
+ * docs/versioning.md).
+ */
+export const DRAIN_HOLDS_LATE_SIGNALS_PATCH = 'drain-holds-late-signals';

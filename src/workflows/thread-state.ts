@@ -15,6 +15,8 @@ import type {
   DeadLetterResult,
   ExtractionResult,
   FailureInfo,
+  HeldSignals,
+  MessagesAddedPayload,
   ThreadSettings,
   ThreadStateView,
   ThreadTotals,
@@ -24,6 +26,15 @@ import { isMessagesAddedPayload } from './signal-payload';
 
 /** What {@link ThreadState.receive} made of a signal. */
 export type ReceiveOutcome = 'accepted' | 'duplicate' | 'invalid';
+
+/**
+ * Whether a signal that a running drain's cutoff claims is held until the drain ends (true) or counted as
+ * taken by that drain at once (false, the behaviour before patch `drain-holds-late-signals`). Asked only
+ * when such a signal arrives, so the workflow records the patch marker only where it makes a difference.
+ */
+export type HoldLateSignals = () => boolean;
+
+const neverHold: HoldLateSignals = () => false;
 
 function emptyTotals(): ThreadTotals {
   return {
@@ -102,8 +113,13 @@ export class ThreadState {
    * Records a messages-added signal. A payload that breaks the contract is counted and dropped. Every
    * signal that brings new messages restarts the quiet period and adopts its `afterSeconds` and
    * `maxWaitSeconds` (the latest submit wins); a signal of duplicates only changes nothing but a counter.
+   *
+   * A signal that arrives while a drain runs, naming a sequence number the drain's cutoff covers, is held
+   * when `holdLateSignals` says so: the cutoff may be a number another signal made up, and the drain may
+   * have read the inbox before this signal's messages were stored. {@link finishDrain} decides from the
+   * inbox head the drain read whether it covered them.
    */
-  receive(payload: unknown, nowMs: number): ReceiveOutcome {
+  receive(payload: unknown, nowMs: number, holdLateSignals: HoldLateSignals = neverHold): ReceiveOutcome {
     if (!isMessagesAddedPayload(payload)) {
       this.s.totals.invalidSignalsIgnored += 1;
       return 'invalid';
@@ -113,8 +129,10 @@ export class ThreadState {
     totals.duplicateMessagesIgnored += payload.duplicates;
     if (payload.lastSeq <= this.takenUpTo()) {
       // Signals of concurrent submits can arrive out of order. Sequence numbers become visible in order,
-      // so a drain that reached past this signal's messages has taken them already (or is taking them).
-      if (this.s.drainCutoff !== null) this.s.pendingTaken += payload.newMessages;
+      // so a drain that reached past this signal's messages has taken them already (or is taking them) —
+      // unless its cutoff came from a made-up sequence number: then the drain's own reads decide (held).
+      if (this.s.drainCutoff !== null && holdLateSignals()) this.hold(payload, nowMs);
+      else if (this.s.drainCutoff !== null) this.s.pendingTaken += payload.newMessages;
       return payload.newMessages > 0 ? 'accepted' : 'duplicate';
     }
     // A redelivered signal whose first delivery was lost still carries news: sequence numbers never seen.
@@ -127,6 +145,19 @@ export class ThreadState {
     this.s.maxWaitSeconds = payload.maxWaitSeconds;
     this.s.firstUnbatchedAtMs ??= nowMs;
     return 'accepted';
+  }
+
+  /** Keeps a signal a running drain's cutoff claims, until the drain ends (see {@link finishDrain}). */
+  private hold(payload: MessagesAddedPayload, nowMs: number): void {
+    const held = this.s.heldSignals;
+    this.s.heldSignals = {
+      lastSeq: Math.max(held?.lastSeq ?? 0, payload.lastSeq),
+      newMessages: (held?.newMessages ?? 0) + payload.newMessages,
+      firstAtMs: held?.firstAtMs ?? nowMs,
+      lastAtMs: nowMs,
+      afterSeconds: payload.afterSeconds,
+      maxWaitSeconds: payload.maxWaitSeconds,
+    };
   }
 
   /** Dead letters were marked for re-drive: extract them without waiting for quiet. */
@@ -197,18 +228,38 @@ export class ThreadState {
   }
 
   /**
-   * The drain found nothing more to do; `headSeq` is the inbox head it last read. A signal can only name
-   * messages already stored, so a cutoff beyond the head came from a signal sent around the client with a
-   * sequence number the inbox never handed out: clamped, so it cannot make later messages look drained.
+   * The drain found nothing more to do; `headSeq` is the inbox head it last read (before the namespace
+   * cursors, so everything up to it was planned). A signal can only name messages already stored, so a
+   * cutoff beyond the head came from a signal sent around the client with a sequence number the inbox
+   * never handed out: clamped, so it cannot make later messages look drained. Signals held during the
+   * drain that name messages beyond that head were not covered: they become untaken, with their quiet
+   * period, exactly as if they had arrived after the drain.
    */
   finishDrain(nowMs: number, headSeq: number): void {
     const cutoff = this.s.drainCutoff ?? this.s.drainedSeq;
     this.s.drainedSeq = Math.min(Math.max(this.s.drainedSeq, cutoff), headSeq);
     if (this.s.signalledSeq > headSeq && this.s.signalledSeq <= cutoff) this.s.signalledSeq = headSeq;
     this.s.drainCutoff = null;
+    const held = this.s.heldSignals;
+    if (held) {
+      delete this.s.heldSignals;
+      if (held.lastSeq > this.s.drainedSeq) this.adoptHeld(held);
+    }
     // Everything up to the cutoff has been through a batch, including messages a reset run found done.
     this.s.pendingTaken = 0;
     if (!this.hasWork()) this.s.idleSinceMs = nowMs;
+  }
+
+  /** Held signals the drain did not cover: untaken from now on, as if they had arrived after it. */
+  private adoptHeld(held: HeldSignals): void {
+    this.s.signalledSeq = Math.max(this.s.signalledSeq, held.lastSeq);
+    this.s.pendingUntaken += held.newMessages;
+    if (this.s.lastMessageAtMs === null || held.lastAtMs >= this.s.lastMessageAtMs) {
+      this.s.lastMessageAtMs = held.lastAtMs;
+      this.s.afterSeconds = held.afterSeconds;
+      this.s.maxWaitSeconds = held.maxWaitSeconds;
+    }
+    this.s.firstUnbatchedAtMs = Math.min(this.s.firstUnbatchedAtMs ?? held.firstAtMs, held.firstAtMs);
   }
 
   /**
@@ -326,7 +377,7 @@ export class ThreadState {
     const inFlight = this.inFlight;
     return {
       threadId: this.threadId,
-      pendingCount: this.s.pendingTaken + this.s.pendingUntaken,
+      pendingCount: this.s.pendingTaken + this.s.pendingUntaken + (this.s.heldSignals?.newMessages ?? 0),
       nextExtractionAt: due === null ? null : new Date(due).toISOString(),
       extracting: inFlight
         ? {

@@ -20,6 +20,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -46,6 +47,7 @@ import {
   BOOKKEEPING_RETRY_MAX_INTERVAL_MS,
   BOOKKEEPING_TIMEOUT_MS,
   DEFAULT_FLUSH_WAIT_SECONDS,
+  DRAIN_HOLDS_LATE_SIGNALS_PATCH,
   EXTRACTION_HEARTBEAT_TIMEOUT_MS,
   EXTRACTION_RETRY_BACKOFF_COEFFICIENT,
   EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
@@ -107,8 +109,10 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
   };
   const rolloverWanted = () => workflowInfo().continueAsNewSuggested && (state.flushWaiting === 0 || rolloverForced());
 
+  // Asked only for a signal a running drain's cutoff claims, so the marker is recorded where it matters.
+  const holdLateSignals = () => patched(DRAIN_HOLDS_LATE_SIGNALS_PATCH);
   setHandler(messagesAddedSignal, (payload: unknown) => {
-    if (state.receive(payload, Date.now()) === 'invalid') {
+    if (state.receive(payload, Date.now(), holdLateSignals) === 'invalid') {
       log.warn('dropped a malformed messagesAdded signal (sent around the client?)', { threadId: input.threadId });
     }
   });

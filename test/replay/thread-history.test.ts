@@ -14,6 +14,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+import { DRAIN_HOLDS_LATE_SIGNALS_PATCH } from '../../src/workflows/replay-constants';
 
 const { EventType } = temporal.api.enums.v1;
 type History = ReturnType<typeof historyFromJSON>;
@@ -27,6 +28,15 @@ function load(file: string): History {
 
 function count(histories: History[], type: temporal.api.enums.v1.EventType): number {
   return histories.reduce((sum, h) => sum + (h.events ?? []).filter((e) => e.eventType === type).length, 0);
+}
+
+/** Ids of the `patched()` markers recorded in the histories. */
+function patchIds(histories: History[]): string[] {
+  return histories
+    .flatMap((h) => h.events ?? [])
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .flatMap((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? [])
+    .map((payload) => (JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString('utf8')) as { id: string }).id);
 }
 
 /** What each recorded scenario must contain (over all its runs), so a wrong recording can't pass unnoticed. */
@@ -55,6 +65,12 @@ const SCENARIOS: Record<string, (histories: History[]) => void> = {
   },
   'idle-close': (hs) => {
     expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(1);
+  },
+  'drain-held-signal': (hs) => {
+    // A signal held by a drain behind a made-up cutoff (patch marker), carried across continue-as-new.
+    expect(patchIds(hs)).toEqual([DRAIN_HOLDS_LATE_SIGNALS_PATCH]);
+    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(4);
+    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(3);
   },
 };
 

@@ -181,6 +181,103 @@ describe('drains', () => {
   });
 });
 
+describe('signals a running drain claims (patch drain-holds-late-signals)', () => {
+  const hold = () => true;
+
+  /** A thread whose drain began with the cutoff a made-up signal claimed, after message 2 was drained. */
+  function drainingBehindABogusCutoff(): ThreadState {
+    const state = fresh();
+    state.receive(signal(2, { newMessages: 2 }), T0, hold);
+    state.beginDrain();
+    state.finishDrain(T0 + 1_000, 2);
+    state.receive(signal(Number.MAX_SAFE_INTEGER, { afterSeconds: 0, maxWaitSeconds: 0 }), T0 + 2_000, hold); // around the client
+    expect(state.beginDrain()).toBe(Number.MAX_SAFE_INTEGER);
+    return state;
+  }
+
+  test('a real message signalled while the drain runs, beyond the inbox head it read, is untaken with its own quiet period', () => {
+    const state = drainingBehindABogusCutoff();
+    expect(state.receive(signal(3, { afterSeconds: 5, maxWaitSeconds: 50 }), T0 + 2_050, hold)).toBe('accepted');
+    expect(state.view().pendingCount).toBe(2); // the made-up signal's message, and the held one
+    state.finishDrain(T0 + 2_100, 2); // the plan read the head before message 3 was stored
+    expect(state.hasWork()).toBe(true);
+    expect(state.drainedThrough(3)).toBe(false);
+    expect(state.dueAtMs()).toBe(T0 + 2_050 + 5_000);
+    expect(state.view()).toMatchObject({ pendingCount: 1, afterSeconds: 5, maxWaitSeconds: 50 });
+    expect(state.beginDrain()).toBe(3);
+    state.finishDrain(T0 + 8_000, 3);
+    expect(state.drainedThrough(3)).toBe(true);
+    expect(state.hasWork()).toBe(false);
+  });
+
+  test('before the patch (the default) the same signal was taken by the drain and forgotten', () => {
+    const state = drainingBehindABogusCutoff();
+    state.receive(signal(3), T0 + 2_050);
+    state.finishDrain(T0 + 2_100, 2);
+    expect(state.hasWork()).toBe(false);
+    expect(state.view().pendingCount).toBe(0);
+  });
+
+  test('a held signal the drain did cover (the plan read a head past it) leaves nothing pending and restarts no clock', () => {
+    const state = drainingBehindABogusCutoff();
+    state.receive(signal(3), T0 + 2_050, hold);
+    state.startBatch(ref('b3', { fromSeq: 3, toSeq: 3, messageCount: 1 }), T0 + 2_060);
+    state.recordExtraction(ref('b3', { fromSeq: 3, toSeq: 3, messageCount: 1 }), result('b3'), T0 + 2_500);
+    state.finishDrain(T0 + 2_600, 3);
+    expect(state.hasWork()).toBe(false);
+    expect(state.view().pendingCount).toBe(0);
+    // The next message's max-wait counts from its own arrival, not from the held signal's.
+    state.receive(signal(4, { afterSeconds: 30, maxWaitSeconds: 40 }), T0 + 10_000, hold);
+    expect(state.dueAtMs()).toBe(T0 + 40_000);
+  });
+
+  test('held signals keep the latest quiet period and the oldest max-wait clock, and survive continue-as-new', () => {
+    const state = drainingBehindABogusCutoff();
+    state.receive(signal(3, { afterSeconds: 10, maxWaitSeconds: 20 }), T0 + 3_000, hold);
+    state.receive(signal(5, { newMessages: 2, afterSeconds: 30, maxWaitSeconds: 300 }), T0 + 4_000, hold);
+    const next = new ThreadState('t', SETTINGS, JSON.parse(JSON.stringify(state.toCarried())) as CarriedThreadState, T0 + 5_000);
+    expect(next.view().pendingCount).toBe(1 + 3); // the made-up signal's message, and the held ones
+    next.beginDrain(); // resumed with the same cutoff
+    next.finishDrain(T0 + 6_000, 2);
+    expect(next.view().pendingCount).toBe(3);
+    // Quiet: 30 s after the latest (T0 + 34 s); max-wait: 300 s after the oldest (T0 + 303 s).
+    expect(next.dueAtMs()).toBe(T0 + 34_000);
+    expect(next.beginDrain()).toBe(5);
+  });
+
+  test('a held signal of duplicates naming a sequence number beyond the head read still wakes the thread', () => {
+    const state = drainingBehindABogusCutoff();
+    // A retried submit whose first attempt stored message 3 and died before signalling.
+    expect(state.receive(signal(3, { newMessages: 0, duplicates: 1 }), T0 + 2_050, hold)).toBe('duplicate');
+    state.finishDrain(T0 + 2_100, 2);
+    expect(state.hasWork()).toBe(true);
+    expect(state.beginDrain()).toBe(3);
+  });
+
+  test('a signal beyond the cutoff of an honest drain is untaken as before, and asks nothing of the patch', () => {
+    const state = fresh();
+    state.receive(signal(2, { newMessages: 2 }), T0);
+    state.beginDrain();
+    const asked = jest.fn(() => true);
+    state.receive(signal(3), T0 + 1_000, asked);
+    state.receive(signal(4), T0 + 1_500); // no drain claims it
+    expect(asked).not.toHaveBeenCalled();
+    state.finishDrain(T0 + 2_000, 4);
+    expect(state.drainedThrough(2)).toBe(true);
+    expect(state.drainedThrough(3)).toBe(false);
+    expect(state.view().pendingCount).toBe(2);
+  });
+
+  test('the carried state holds no held signals unless a drain held some, and none after it ends', () => {
+    const state = drainingBehindABogusCutoff();
+    expect(state.toCarried()).not.toHaveProperty('heldSignals');
+    state.receive(signal(3), T0 + 2_050, hold);
+    expect(state.toCarried().heldSignals).toMatchObject({ lastSeq: 3, newMessages: 1 });
+    state.finishDrain(T0 + 2_100, 2);
+    expect(state.toCarried()).not.toHaveProperty('heldSignals');
+  });
+});
+
 describe('batches', () => {
   test('the retry window counts from the first attempt of a batch, also across continue-as-new', () => {
     const state = fresh();
