@@ -50,7 +50,9 @@ function translate(old: Record<string, unknown>, seenNamespaces: Set<string>): R
   return items;
 }
 
-async function writeAll(doc: DynamoDBDocumentClient, table: string, items: Record<string, unknown>[]): Promise<void> {
+async function writeAll(doc: DynamoDBDocumentClient, table: string, all: Record<string, unknown>[]): Promise<void> {
+  // Namespaces sharing a label share registry entries (`nsl0`, `nsl1#…`), and BatchWriteItem refuses a key twice.
+  const items = [...new Map(all.map((item) => [JSON.stringify([item['pk'], item['sk']]), item])).values()];
   for (let i = 0; i < items.length; i += 25) {
     let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     while (pending.length > 0) {

@@ -5,13 +5,16 @@
  * keys of the tenant `["<first label>","<sub>"]`, spelled out in docs/design.md "Tenancy".
  *
  * Session tag values may only hold letters, digits, spaces and `_ . : / = + - @`, so a tag can never
- * carry the StringLike wildcards `*` or `?` (nor `"`, `[`, `]`) into these patterns. It also means a
+ * carry the StringLike wildcards `*` or `?` (nor `"`, `[`, `]`) into these patterns; the trust policy also
+ * refuses a `.`, the character that ends a tenant's label in memory partition keys. It also means a
  * subject outside that set (e.g. Auth0's `auth0|123`) cannot be tagged: use an issuer whose subjects fit
  * (Cognito subjects are UUIDs).
  */
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { tenantPartitionPatterns } from '../../src/store/tenancy';
+import { FIRST_LABELS_PARTITION, TENANT_LABEL_END } from '../../src/store/table-keys';
 import { acknowledgeIndexWildcard, HANDLER_TABLE_ACTIONS, indexArns } from './table-access';
 
 /** The session tag carrying the tenant (the JWT subject). */
@@ -20,28 +23,22 @@ export const TENANT_SESSION_TAG = 'tenant';
 const TENANT = `\${aws:PrincipalTag/${TENANT_SESSION_TAG}}`;
 
 /**
- * Stands for the namespace separator (U+001F) in the patterns: IAM policy documents may only hold
- * U+0009, U+000A, U+000D and U+0020–U+00FF, so the control character itself could be refused at deploy.
- * `?` matches exactly one character, which makes a pattern only slightly wider than the key it stands for:
- * `ns#memories?alice` also matches the one-label namespace `memories<any character>alice`, which no
- * tenant-bound client ever addresses (a tenant's namespaces always have the tenant's two labels first).
- */
-const SEPARATOR = '?';
-
-/**
- * Partition keys only this tenant uses: its memories and their history (`ns#`), its own namespace
- * registry group (`nsl#`), its threads' inboxes (`thread#`) and dead letters (`dlq#`).
+ * Partition keys only this tenant uses, from the store's key layout (src/store/tenancy.ts
+ * `tenantPartitionPatterns`): its memories and their history (`ns#`), its own namespace registry group
+ * (`nsl#`), its threads' inboxes (`thread#`) and dead letters (`dlq#`). Every pattern ends the tag's value
+ * exactly (end of key, `.` or `"`) before any `*`, so the tag `alice` reaches neither `alicex` nor `alice-bob`.
+ * `?` stands for U+001F after the first label: IAM policy documents refuse control characters.
  */
 export function tenantOwnedLeadingKeys(firstLabel: string): string[] {
-  const tenantPrefix = JSON.stringify([firstLabel, TENANT]);
-  return [
-    `ns#${firstLabel}${SEPARATOR}${TENANT}`,
-    `ns#${firstLabel}${SEPARATOR}${TENANT}${SEPARATOR}*`,
-    `nsl#${firstLabel}${SEPARATOR}${TENANT}`,
-    `thread#${tenantPrefix}/*`,
-    `dlq#${tenantPrefix}/*`,
-  ];
+  return tenantPartitionPatterns(firstLabel, TENANT);
 }
+
+/**
+ * Tag values IAM refuses for the tenant session: a `.` in the tag would turn `ns#memories?${tag}` into
+ * another tenant's deeper namespace (`alice.work` → `["memories","alice","work"]`). Labels cannot hold a
+ * `.`, so the handler never sends one; this makes IAM hold it too.
+ */
+export const REFUSED_TENANT_TAG_VALUES = [`*${TENANT_LABEL_END}*`];
 
 /**
  * Registry partitions every tenant shares, written (idempotently) with a new namespace's first memory:
@@ -52,7 +49,7 @@ export function tenantOwnedLeadingKeys(firstLabel: string): string[] {
  * tenants' subjects. A two-label tenant never reads these (it lists through its own `nsl#` group).
  */
 export function sharedRegistryLeadingKeys(firstLabel: string): string[] {
-  return ['nsl0', `nsl1#${firstLabel}#*`];
+  return [FIRST_LABELS_PARTITION, `nsl1#${firstLabel}#*`];
 }
 
 /** The attributes of a registry entry (src/store/memory-records.ts `registryItems`). */
@@ -78,7 +75,7 @@ export class TenantDataRole extends Construct {
       assumedBy: caller,
       description: 'Per-tenant DynamoDB access for the memory HTTP API: assumed with session tag tenant=<JWT sub>',
     });
-    // A session must carry exactly the one tag; without it the ${aws:PrincipalTag/tenant} patterns match nothing.
+    // A session must carry exactly the one tag, without a `.`; without it the ${aws:PrincipalTag/tenant} patterns match nothing.
     this.role.assumeRolePolicy?.addStatements(
       new iam.PolicyStatement({
         actions: ['sts:TagSession'],
@@ -86,6 +83,7 @@ export class TenantDataRole extends Construct {
         conditions: {
           'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_SESSION_TAG] },
           Null: { [`aws:RequestTag/${TENANT_SESSION_TAG}`]: 'false' },
+          StringNotLike: { [`aws:RequestTag/${TENANT_SESSION_TAG}`]: REFUSED_TENANT_TAG_VALUES },
         },
       }),
     );

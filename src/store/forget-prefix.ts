@@ -21,6 +21,8 @@ import {
   INDEX_SHARDS,
   joinNamespace,
   memoryPartitionKey,
+  memoryPartitionsBelow,
+  namespaceOfMemoryPartition,
   redriveRequestKey,
   secondLabelShardPartition,
 } from './table-keys';
@@ -49,7 +51,7 @@ function prefixFilter(prefix: readonly string[]) {
   const joined = joinNamespace(prefix);
   const values: Record<string, unknown> = {
     ':nsExact': memoryPartitionKey(prefix),
-    ':nsBelow': `${memoryPartitionKey(prefix)}${NAMESPACE_SEPARATOR}`,
+    ':nsBelow': memoryPartitionsBelow(prefix),
     ':nslGroup': 'nsl#',
     ':nsJoined': joined,
     ':nsJoinedBelow': `${joined}${NAMESPACE_SEPARATOR}`,
@@ -118,7 +120,8 @@ export class PrefixEraser {
         doom(key);
         const ns: unknown = item['namespace'];
         if (Array.isArray(ns)) namespaces.set(JSON.stringify(ns), ns as string[]);
-        if (key.pk.startsWith('ns#')) namespaces.set(JSON.stringify(key.pk.slice(3).split(NAMESPACE_SEPARATOR)), key.pk.slice(3).split(NAMESPACE_SEPARATOR));
+        const partitionNamespace = namespaceOfMemoryPartition(key.pk);
+        if (partitionNamespace) namespaces.set(JSON.stringify(partitionNamespace), partitionNamespace);
         if (key.pk.startsWith('thread#')) threads.add(key.pk.slice('thread#'.length));
         if (key.pk.startsWith('ns#') && key.sk.startsWith('m#')) report.memories++;
         else if (key.pk.startsWith('ns#') && key.sk.startsWith('h#')) report.historyRecords++;

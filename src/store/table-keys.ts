@@ -3,7 +3,9 @@
  * docs/design.md "DynamoDB layout" lists the same items with the access pattern each serves.
  *
  * Memories (one partition per namespace: its memories, their history, newest-first through the LSI):
- * - memory:            pk `ns#<labels joined by U+001F>`, sk `m#<key>`
+ * - memory:            pk `ns#<labels joined by U+001F>`, sk `m#<key>`; with three or more labels the
+ *                      second ends with `.` instead: `ns#<first>U+001F<second>.<the rest joined>`
+ *                      (a tenant boundary IAM can state: see {@link memoryPartitionKey})
  *                      LSI `recency`: rk `<updatedAt>#<key>` (live memories only)
  *                      GSI `tree`: gpk `tree#<first label>#<shard>`, gsk `<updatedAt>#<namespace>#<key>` (live only)
  * - memory history:    pk `ns#<labels joined>`,          sk `h#<sha256(key), 16 hex>#<version, 10 digits>`
@@ -42,9 +44,43 @@ export function splitNamespace(joined: string): string[] {
   return joined.split(NAMESPACE_SEPARATOR);
 }
 
-/** Partition key of a namespace's memories (and their history). Tenant prefixes are leading keys here. */
+/**
+ * Ends the second label in the memory partition key of a namespace of three or more labels. `.` is the one
+ * printable character a label can never hold (LangGraph's rule, `namespaceLabelProblem`), so an IAM policy
+ * can write it: `ns#memories?<sub>` and `ns#memories?<sub>.*` are exactly the two-label tenant
+ * `["memories", <sub>]` and every namespace below it, whatever the lengths of other subjects. (U+001F,
+ * which joins the other labels, is a control character IAM policy documents refuse.)
+ * docs/design.md "Tenancy" has the decision; changing it moves data (docs/design.md "Migrating to the tenant boundary").
+ */
+export const TENANT_LABEL_END = '.';
+
+const MEMORY_PARTITION_PREFIX = 'ns#';
+
+/**
+ * Partition key of a namespace's memories (and their history and owner). Tenant prefixes are leading keys
+ * here: one- and two-label namespaces are `ns#<labels joined>`; deeper ones end their second label with
+ * {@link TENANT_LABEL_END}, so a two-label tenant's partitions all start with `ns#<first>U+001F<second>`
+ * followed by nothing or by `.`.
+ */
 export function memoryPartitionKey(namespace: readonly string[]): string {
-  return `ns#${joinNamespace(namespace)}`;
+  if (namespace.length <= 2) return `${MEMORY_PARTITION_PREFIX}${joinNamespace(namespace)}`;
+  return `${MEMORY_PARTITION_PREFIX}${joinNamespace(namespace.slice(0, 2))}${TENANT_LABEL_END}${joinNamespace(namespace.slice(2))}`;
+}
+
+/**
+ * What the memory partition key of every namespace strictly below `prefix` (and only those) starts with:
+ * for `begins_with(pk, …)` over the whole table (erasure, migration).
+ */
+export function memoryPartitionsBelow(prefix: readonly string[]): string {
+  if (prefix.length === 0) return MEMORY_PARTITION_PREFIX;
+  return `${memoryPartitionKey(prefix)}${prefix.length === 2 ? TENANT_LABEL_END : NAMESPACE_SEPARATOR}`;
+}
+
+/** The namespace of a memory partition key ({@link memoryPartitionKey}'s inverse), or null for any other key. */
+export function namespaceOfMemoryPartition(pk: string): string[] | null {
+  if (!pk.startsWith(MEMORY_PARTITION_PREFIX)) return null;
+  // At most one `.` (labels cannot hold one): it stands where U+001F would join the second and third labels.
+  return splitNamespace(pk.slice(MEMORY_PARTITION_PREFIX.length).replace(TENANT_LABEL_END, NAMESPACE_SEPARATOR));
 }
 
 /** Sort key prefix of memories inside their namespace's partition. */

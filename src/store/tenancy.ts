@@ -11,8 +11,9 @@
  * `["memories", "<sub>", "work"]`, and no request can even name another tenant's namespace.
  */
 import { InvalidInputError, TenantAccessError, UnauthenticatedError } from '../errors';
-import { namespaceLabelProblem } from '../rules';
+import { NAMESPACE_SEPARATOR, namespaceLabelProblem } from '../rules';
 import { describeZodError, namespaceLabelSchema, namespaceSchema } from '../schemas';
+import { deadLetterPartitionKey, memoryPartitionKey, memoryPartitionsBelow, namespaceGroupPartition, threadPartitionKey } from './table-keys';
 
 /** A tenant: the namespace prefix every namespace of a tenant-bound store or client starts with. */
 export type Tenant = readonly string[];
@@ -116,4 +117,33 @@ export function relativeToTenant(tenant: Tenant, namespace: readonly string[]): 
   // Only the tenant's own namespaces reach here (the client is tenant-bound); anything else is a bug worth seeing.
   if (!isWithin(tenant, namespace)) throw new TenantAccessError(`namespace ${JSON.stringify(namespace)} is outside the tenant`);
   return namespace.slice(tenant.length);
+}
+
+/** What IAM's `StringLike` writes for U+001F in a leading-key pattern: policy documents refuse control characters. */
+export const IAM_SEPARATOR_WILDCARD = '?';
+
+/**
+ * Every partition key the two-label tenant `[firstLabel, tenantLabel]` owns, as IAM `StringLike` patterns
+ * for `dynamodb:LeadingKeys` (`tenantLabel` is a policy variable there, e.g. `${aws:PrincipalTag/tenant}`):
+ * its namespace's memory partition and those below it, its namespace registry group, its threads' inboxes
+ * and dead letters. Built from the store's own key functions, so the policy follows the layout.
+ *
+ * Each pattern is exact up to the tenant label, which is followed by the end of the key or by a character
+ * labels and tag values cannot hold where they would need to (`.`, `"`), and only then by `*`: no pattern
+ * reaches a tenant whose label merely starts with this one (docs/design.md "Tenancy").
+ */
+export function tenantPartitionPatterns(firstLabel: string, tenantLabel: string): string[] {
+  const problem = namespaceLabelProblem(firstLabel);
+  if (problem) throw new InvalidInputError(`firstLabel: ${problem}`);
+  // The first label is written into the policy as it is: a wildcard there would match other first labels.
+  if (/[*?]/.test(firstLabel)) throw new InvalidInputError('firstLabel: must not contain "*" or "?" (IAM wildcards)');
+  const tenant = [firstLabel, tenantLabel];
+  const threads = tenantThreadKey(tenant, '');
+  return [
+    memoryPartitionKey(tenant),
+    `${memoryPartitionsBelow(tenant)}*`,
+    namespaceGroupPartition(tenant),
+    `${threadPartitionKey(threads)}*`,
+    `${deadLetterPartitionKey(threads)}*`,
+  ].map((pattern) => pattern.replaceAll(NAMESPACE_SEPARATOR, IAM_SEPARATOR_WILDCARD));
 }

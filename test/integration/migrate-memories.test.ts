@@ -48,19 +48,23 @@ test('memories, their namespaces and thread inboxes survive the move; memories g
   await put({ pk: 'ns#memories\u001falice', sk: 'k1', namespace: ns, key: 'k1', value: memoryValue('Alice likes jazz'), createdAt: at, updatedAt: at, threadId: 't1', batchId: 'b1' });
   await put({ pk: 'ns#memories\u001falice', sk: 'k2', namespace: ns, key: 'k2', value: memoryValue('Alice plays piano'), createdAt: at, updatedAt: at });
   await put({ pk: 'nsidx#memories', sk: 'memories\u001falice', namespace: ns });
+  // A deeper namespace lands at the tenant boundary's key (`.` after the second label) like any other.
+  const work = [...ns, 'work'];
+  await put({ pk: 'ns#memories\u001falice\u001fwork', sk: 'k3', namespace: work, key: 'k3', value: memoryValue('Alice works on billing'), createdAt: at, updatedAt: at });
   await put({ pk: 'thread#t1', sk: 'head', threadId: 't1', lastSeq: 3, epoch: 'e1', createdAt: at });
 
   const fresh = `new-${randomUUID().slice(0, 8)}`;
   const report = await migrateTable(dynamo, old, fresh);
-  expect(report).toMatchObject({ memories: 2, namespaces: 1, skipped: 1 });
+  expect(report).toMatchObject({ memories: 3, namespaces: 2, skipped: 1 });
   // Running it again copies the same items again, harmlessly.
   await migrateTable(dynamo, old, fresh);
 
   const store = new DynamoMemoryStore(dynamo.doc, fresh);
-  expect((await store.search(ns)).map((i) => memoryText(i.value)).sort()).toEqual(['Alice likes jazz', 'Alice plays piano']);
+  expect((await store.search(ns)).map((i) => memoryText(i.value)).sort()).toEqual(['Alice likes jazz', 'Alice plays piano', 'Alice works on billing']);
   expect(await store.get(ns, 'k1')).toMatchObject({ version: 1, createdAt: at });
   expect((await store.history(ns, 'k1')).map((c) => [c.version, c.action, c.by.kind, c.by.batchId])).toEqual([[1, 'insert', 'migration', 'b1']]);
-  expect(await store.listNamespaces({ prefix: ['memories'] })).toEqual([ns]);
+  expect(await store.listNamespaces({ prefix: ['memories'] })).toEqual([ns, work]);
+  expect(await store.get(work, 'k3')).toMatchObject({ version: 1, value: memoryValue('Alice works on billing') });
   expect((await store.search(ns, { query: 'jazz' }))[0]?.key).toBe('k1');
   expect(await new MessageInbox(dynamo.doc, fresh).head('t1')).toEqual({ lastSeq: 3, epoch: 'e1' });
   // And it is the current layout: new writes version on from there.

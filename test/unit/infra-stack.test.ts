@@ -576,7 +576,7 @@ describe('IAM, least privilege', () => {
     }
   });
 
-  it('TenantDataRole: assumable only by the HTTP handler role, with exactly one session tag, `tenant`', () => {
+  it('TenantDataRole: assumable only by the HTTP handler role, with exactly one session tag, `tenant`, holding no "."', () => {
     const role = resources[lid(stack.tenantRole.role)]!.Properties!;
     const caller = { AWS: { 'Fn::GetAtt': [lid(stack.httpHandler.role), 'Arn'] } };
     expect((role['AssumeRolePolicyDocument'] as { Statement: Statement[] }).Statement).toEqual([
@@ -585,7 +585,11 @@ describe('IAM, least privilege', () => {
         Effect: 'Allow',
         Action: 'sts:TagSession',
         Principal: caller,
-        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] }, Null: { 'aws:RequestTag/tenant': 'false' } },
+        Condition: {
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+          Null: { 'aws:RequestTag/tenant': 'false' },
+          StringNotLike: { 'aws:RequestTag/tenant': ['*.*'] },
+        },
       },
     ]);
     expect(role['ManagedPolicyArns']).toBeUndefined();
@@ -603,7 +607,7 @@ describe('IAM, least privilege', () => {
           'ForAllValues:StringLike': {
             'dynamodb:LeadingKeys': [
               `ns#memories${US}${TENANT}`,
-              `ns#memories${US}${TENANT}${US}*`,
+              `ns#memories${US}${TENANT}.*`,
               `nsl#memories${US}${TENANT}`,
               `thread#["memories","${TENANT}"]/*`,
               `dlq#["memories","${TENANT}"]/*`,
@@ -768,7 +772,7 @@ describe('settings from context', () => {
     const org = Template.fromStack(orgStack);
     const [owned, shared] = statementsOf(lid(orgStack.tenantRole.role), org);
     expect(owned!.Condition!['ForAllValues:StringLike']).toEqual({
-      'dynamodb:LeadingKeys': [`ns#org${US}${TENANT}`, `ns#org${US}${TENANT}${US}*`, `nsl#org${US}${TENANT}`, `thread#["org","${TENANT}"]/*`, `dlq#["org","${TENANT}"]/*`],
+      'dynamodb:LeadingKeys': [`ns#org${US}${TENANT}`, `ns#org${US}${TENANT}.*`, `nsl#org${US}${TENANT}`, `thread#["org","${TENANT}"]/*`, `dlq#["org","${TENANT}"]/*`],
     });
     expect(shared!.Condition!['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': ['nsl0', 'nsl1#org#*'] });
     const http = Object.values(org.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('memory-http-api'))!;

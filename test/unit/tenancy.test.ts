@@ -9,6 +9,7 @@ import {
   parseTenant,
   relativeToTenant,
   scopePrefix,
+  tenantPartitionPatterns,
   tenantPrefix,
   tenantThreadKey,
   threadIdInTenant,
@@ -93,5 +94,24 @@ describe('namespaces relative to the tenant', () => {
 
   it('keeps only string and number claims as template values', () => {
     expect(identityOf({ sub: 'alice', n: 3, admin: true, groups: ['a'] })).toEqual({ sub: 'alice', n: 3 });
+  });
+});
+
+describe('the partitions a two-label tenant owns, as IAM patterns', () => {
+  it('are the store keys of the tenant with ? for U+001F, each ending the tenant label before any *', () => {
+    expect(tenantPartitionPatterns('memories', 'alice')).toEqual([
+      'ns#memories?alice',
+      'ns#memories?alice.*',
+      'nsl#memories?alice',
+      'thread#["memories","alice"]/*',
+      'dlq#["memories","alice"]/*',
+    ]);
+  });
+
+  it('refuses a first label IAM would read as a wildcard, or that is no label, naming the field', () => {
+    expect(() => tenantPartitionPatterns('mem*', 'alice')).toThrow(/^firstLabel: .*"\*"/);
+    expect(() => tenantPartitionPatterns('mem?', 'alice')).toThrow(InvalidInputError);
+    expect(() => tenantPartitionPatterns('mem.x', 'alice')).toThrow(/^firstLabel: namespace labels must not contain "\."/);
+    expect(() => tenantPartitionPatterns('', 'alice')).toThrow(/^firstLabel: /);
   });
 });
