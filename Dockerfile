@@ -6,9 +6,16 @@
 #   docker build -t memory-worker .
 #   docker run --rm -p 8080:8080 -p 9464:9464 -e TEMPORAL_ADDRESS=… -e TEMPORAL_NAMESPACE=… -e TEMPORAL_API_KEY=… \
 #     -e MEMORY_TABLE_NAME=… -e ANTHROPIC_API_KEY=… -e WORKER_MEMORY_LIMIT_MB=1024 --memory=1g memory-worker
+#
+# Both stages start from the same base, pinned by its multi-arch index digest so every build gets the same
+# bytes (the tag alone moves with each Node 22 and Debian release). That digest is node:22.23.3-bookworm-slim,
+# the image node:22-bookworm-slim named in September 2026. To bump it (security fixes, a new Node 22), read the
+# tag's current index digest — `docker buildx imagetools inspect node:22-bookworm-slim` (the "Digest:" line)
+# or `crane digest node:22-bookworm-slim` — put it in both FROM lines, rebuild, and run the worker tests
+# (docs/deploy.md "Worker container").
 
 # ---- build: compile TypeScript and pre-bundle the workflows (workers then start without webpack)
-FROM node:22-bookworm-slim AS build
+FROM node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c AS build
 WORKDIR /app
 # Our prepare script installs local dev tools (Temporal CLI, Node 22, …) and aws-lambda-ric, a dev dependency,
 # compiles a native addon: neither belongs in an image, so install scripts are off (and told to skip).
@@ -22,7 +29,7 @@ COPY src ./src
 RUN npm run build && npm run build:workflow-bundle && test -f dist/worker/main.js && test -f dist/workflow-bundle.js
 
 # ---- runtime: production dependencies and the built output only
-FROM node:22-bookworm-slim AS runtime
+FROM node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/*

@@ -47,8 +47,11 @@ const maxWaitSecondsSchema = withRule(z.number(), maxWaitSecondsProblem);
 /** Roles a conversation message may have; tool traffic is not memory material. */
 export const messageRoleSchema = z.enum(['user', 'assistant', 'system']);
 
-/** One conversation message as callers submit it. `id` and `timestamp` are filled in when missing. */
-export const messageInputSchema = z.object({
+/**
+ * One conversation message as callers submit it. `id` and `timestamp` are filled in when missing. Strict:
+ * an unknown field (`name`, `tool_calls`, a typo of `content`) is an error naming it, never dropped unseen.
+ */
+export const messageInputSchema = z.strictObject({
   id: z.string().min(1).max(MAX_MESSAGE_ID_CHARS).optional(),
   role: messageRoleSchema,
   content: z
@@ -60,6 +63,20 @@ export const messageInputSchema = z.object({
     ),
   timestamp: z.iso.datetime({ offset: true }).optional(),
 });
+
+/** Longest `idempotencyKey` (and HTTP `Idempotency-Key` header): room for a UUID, a ULID or a producer's own key plus a prefix. */
+export const MAX_IDEMPOTENCY_KEY_CHARS = 200;
+
+/**
+ * Names one submit, so that its retries store each message once even when the messages carry no ids: the
+ * id of an id-less message is derived from the key and the message's position (`<key>#<index>`). Letters,
+ * digits and `. _ : ~ + / = -` only (a UUID, a ULID, base64): no `#`, which separates the position.
+ */
+export const idempotencyKeySchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_IDEMPOTENCY_KEY_CHARS, `must be at most ${MAX_IDEMPOTENCY_KEY_CHARS} characters`)
+  .regex(/^[A-Za-z0-9._:~+/=-]+$/, 'may contain only letters, digits and . _ : ~ + / = -');
 
 /** Thread ids name one conversation; they become part of a Temporal workflow id. */
 export const threadIdSchema = z
@@ -88,6 +105,12 @@ export const submitOptionsSchema = z.object({
   /** The memory managers to extract these messages with (e.g. `['semantic', 'episodic']`). @default the default manager */
   managers: z.array(z.string().min(1)).min(1).max(10).optional(),
   config: runConfigSchema.default({ configurable: {} }),
+  /**
+   * Makes a retried submit of messages without ids store them once: their ids derive from this key and
+   * their position. Use a new key per submit and the same key for its retries. @default none: an id-less
+   * message gets a random id, and retrying such a submit stores it again
+   */
+  idempotencyKey: idempotencyKeySchema.optional(),
 });
 
 /** Everything `submit` accepts, validated together so one error names every bad field. */

@@ -21,7 +21,7 @@ import {
   type ThreadStateView,
   type ThreadWorkflowInput,
 } from '../contract';
-import { InvalidInputError } from '../errors';
+import { InvalidInputError, NotFoundError } from '../errors';
 import {
   describeZodError,
   flushRequestSchema,
@@ -64,7 +64,10 @@ export interface SubmitReceipt {
   workflowId: string;
   /** Run id of the workflow that received the signal. */
   runId: string;
-  /** Ids of the submitted messages (generated ones included); pass stable ids to make retries dedupe. */
+  /**
+   * Ids of the submitted messages, filled-in ones included: derived from `options.idempotencyKey` when
+   * given, else random. Pass stable ids or a key to make retries dedupe.
+   */
   messageIds: string[];
   /**
    * Messages stored for the first time, counted per (manager, message): a submit to two managers stores
@@ -170,8 +173,9 @@ export class MemoryClient {
   /**
    * Stores messages in the thread's inbox (DynamoDB), then signals the thread's workflow with references
    * only, starting it when it isn't running. Each message restarts the thread's quiet period. Returns once
-   * both are durable, not after extraction. Safe to retry: messages already stored (same namespace and
-   * id) are reported as duplicates and never extracted twice.
+   * both are durable, not after extraction. Safe to retry when every message has an id or
+   * `options.idempotencyKey` names the submit: messages already stored (same namespace and id) are reported
+   * as duplicates and never extracted twice. A retried submit with neither stores its id-less messages again.
    */
   async submit(threadId: string, messages: readonly MessageInput[], options?: SubmitOptionsInput): Promise<SubmitReceipt> {
     const prepared = prepareSubmission(threadId, messages, options, undefined, this.managers);
@@ -268,11 +272,15 @@ export class MemoryClient {
 
   /**
    * Re-drives the thread's open dead letters (or only `batchId`): marks them in DynamoDB, then wakes the
-   * thread, which extracts their original messages next. Safe to repeat.
+   * thread, which extracts their original messages next. Safe to repeat. `NotFoundError` for a thread that
+   * was never submitted to (no inbox, no dead letters): waking it would start a workflow for nothing.
    */
   async redrive(threadId: string, batchId?: string): Promise<RedriveReceipt> {
     const id = this.threadKey(threadId);
     const requested = await this.deadLetterStore.requestRedrive(id, batchId);
+    if (requested.length === 0 && !(await this.threadExists(id))) {
+      throw new NotFoundError(`thread ${JSON.stringify(threadId)}: no such thread (nothing was ever submitted to it)`);
+    }
     // Woken even when nothing new was marked: an earlier request may have died before its signal.
     await this.signalWithStart(id, { kind: 'redriveRequested' });
     return { requested };
@@ -301,6 +309,12 @@ export class MemoryClient {
   /** Namespaces holding memories (LangGraph `store.listNamespaces`). */
   async listNamespaces(options?: ListNamespacesOptions): Promise<string[][]> {
     return this.store.listNamespaces(options);
+  }
+
+  /** Whether anything was ever stored for the thread (its inbox, or a dead letter), read from DynamoDB. */
+  private async threadExists(threadKey: string): Promise<boolean> {
+    const [head, letters] = await Promise.all([this.inbox.head(threadKey), this.deadLetterStore.list(threadKey)]);
+    return head !== null || letters.length > 0;
   }
 
   /**

@@ -61,9 +61,19 @@ export function resolveNamespace(
 }
 
 /**
+ * The id of a message submitted without one under an idempotency key: the key and the message's position
+ * in the submit, so every retry of that submit (an SQS redelivery, an HTTP retry with the same
+ * `Idempotency-Key`) gives it the same id, which the inbox dedupes.
+ */
+export function derivedMessageId(idempotencyKey: string, position: number): string {
+  return `${idempotencyKey}#${position}`;
+}
+
+/**
  * Validates one `submit` call (ids and timestamps filled in, namespace templates resolved, max-wait
- * defaulted to DEFAULT_MAX_WAIT_FACTOR × afterSeconds). Throws `InvalidInputError` naming every bad field;
- * never does I/O.
+ * defaulted to DEFAULT_MAX_WAIT_FACTOR × afterSeconds). A missing id is derived from
+ * `options.idempotencyKey` when there is one ({@link derivedMessageId}), else random (which no retry can
+ * dedupe). Throws `InvalidInputError` naming every bad field; never does I/O.
  * @example
  * const { namespace, messages } = prepareSubmission('thread-1', [{ role: 'user', content: 'hi' }], { afterSeconds: 5 });
  */
@@ -85,8 +95,8 @@ export function prepareSubmission(
     workflowId: threadWorkflowId(input.threadId),
     namespace,
     targets,
-    messages: input.messages.map((m) => ({
-      id: m.id ?? randomUUID(),
+    messages: input.messages.map((m, position) => ({
+      id: m.id ?? (input.options.idempotencyKey !== undefined ? derivedMessageId(input.options.idempotencyKey, position) : randomUUID()),
       role: m.role,
       content: m.content,
       timestamp: m.timestamp ?? nowIso,

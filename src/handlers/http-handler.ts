@@ -23,6 +23,11 @@ function bodyOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown {
   }
 }
 
+/** The request headers with lower-case names (API Gateway's HTTP API lower-cases them already; a test event may not). */
+function headersOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
 export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
   logger.addContext(context);
   containerStats.invocations += 1;
@@ -35,7 +40,16 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer, co
     const threadId = event.pathParameters?.['threadId'];
     logger.appendKeys({ tenant: JSON.stringify(tenant), threadId, route: `${method} ${path}` });
     const result = await withinDeadline(resources.connection, context.getRemainingTimeInMillis(), () =>
-      route({ method, path, body: bodyOf(event), query: event.queryStringParameters ?? {}, tenant, identity: identityOf(claims), client: resources.clientFor(tenant) }),
+      route({
+        method,
+        path,
+        body: bodyOf(event),
+        query: event.queryStringParameters ?? {},
+        headers: headersOf(event),
+        tenant,
+        identity: identityOf(claims),
+        client: resources.clientFor(tenant),
+      }),
     );
     logger.info('request answered', { status: result.status, temporalConnectionsOpened: containerStats.temporalConnectionsOpened, invocations: containerStats.invocations });
     metrics.addMetric('Requests', MetricUnit.Count, 1);

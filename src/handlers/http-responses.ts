@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HANDLER_RETRY_AFTER_SECONDS } from '../defaults';
-import { InboxConflictError, InvalidInputError, isUnavailable, MemoryManagerError, TenantAccessError, UnauthenticatedError } from '../errors';
+import { InboxConflictError, InvalidInputError, isUnavailable, MemoryManagerError, NotFoundError, TenantAccessError, UnauthenticatedError } from '../errors';
 
 /** A request for a route or method the API does not have. */
 export class RouteNotFoundError extends MemoryManagerError {
@@ -23,7 +23,7 @@ export function statusOf(err: unknown): { status: number; retry: boolean } {
   if (err instanceof InvalidInputError) return { status: 400, retry: false };
   if (err instanceof UnauthenticatedError) return { status: 401, retry: false };
   if (err instanceof TenantAccessError) return { status: 403, retry: false };
-  if (err instanceof RouteNotFoundError) return { status: 404, retry: false };
+  if (err instanceof RouteNotFoundError || err instanceof NotFoundError) return { status: 404, retry: false };
   // Many concurrent submits to one thread: the caller backs off and retries (safe: ids dedupe).
   if (err instanceof InboxConflictError) return { status: 429, retry: true };
   if (isUnavailable(err)) return { status: 503, retry: true };

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors';
 import { parseInput } from '../schemas';
 import type { DeadLetter } from '../store/dead-letters';
 import { RouteNotFoundError } from './http-responses';
-import { deadLettersQuerySchema, flushBodySchema, redriveBodySchema, searchBodySchema, submitBodySchema } from './request-schemas';
+import { deadLettersQuerySchema, flushBodySchema, submitHeadersSchema, redriveBodySchema, searchBodySchema, submitBodySchema } from './request-schemas';
 import { relativeToTenant, withinTenant } from '../store/tenancy';
 
 /** One request, as the handler has read it. */
@@ -17,6 +17,8 @@ export interface RouteRequest {
   path: string;
   body: unknown;
   query: Record<string, string | undefined>;
+  /** Request headers, names in lower case (as API Gateway's HTTP API delivers them). */
+  headers: Record<string, string | undefined>;
   tenant: string[];
   /** The identity's string and number claims: they fill manager namespace templates such as `{sub}`. */
   identity: Record<string, string | number>;
@@ -47,17 +49,29 @@ const ROUTES: [method: string, path: RegExp, handler: Handler][] = [
 export async function route(request: RouteRequest): Promise<RouteResult> {
   for (const [method, path, handler] of ROUTES) {
     const match = path.exec(request.path);
-    if (match && method === request.method) return handler(request, decodeURIComponent(match[1] ?? ''));
+    if (match && method === request.method) return handler(request, pathParameter('threadId', match[1] ?? ''));
   }
   throw new RouteNotFoundError(`no route ${request.method} ${request.path}`);
 }
 
-async function submit({ body, tenant, identity, client }: RouteRequest, threadId: string): Promise<RouteResult> {
+/** A percent-encoded path segment, decoded; `InvalidInputError` naming the parameter when its encoding is malformed (`abc%`). */
+function pathParameter(name: string, encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new InvalidInputError(`${name}: malformed percent-encoding in the path`);
+  }
+}
+
+async function submit({ body, headers, tenant, identity, client }: RouteRequest, threadId: string): Promise<RouteResult> {
+  const { 'Idempotency-Key': idempotencyKey } = parse(submitHeadersSchema, { 'Idempotency-Key': headers['idempotency-key'] }, 'header');
   if (body === undefined) throw new InvalidInputError('body: required: a JSON object with messages');
   const { messages, options } = parse(submitBodySchema, body, 'submit body');
   const { namespace, managers, ...timing } = options ?? {};
   const receipt = await client.submit(threadId, messages, {
     ...timing,
+    // Ids of id-less messages derive from the key, so a retry with the same key stores nothing twice.
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...(managers ? { managers } : { namespace: withinTenant(tenant, namespace) }),
     // Manager namespace templates are filled from the identity only (e.g. `{sub}` of the JWT); the
     // tenant-bound client then refuses any manager whose namespace falls outside the tenant.

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_BATCH_ID_CHARS, MAX_SEARCH_LIMIT } from '../defaults';
-import { flushRequestSchema, submitInputSchema, submitOptionsSchema, threadIdSchema } from '../schemas';
+import { flushRequestSchema, idempotencyKeySchema, submitInputSchema, submitOptionsSchema, threadIdSchema } from '../schemas';
 
 /** Namespace labels relative to the tenant (validated again as a whole once prefixed). */
 const relativeNamespaceSchema = z.array(z.string()).max(20);
@@ -23,6 +23,12 @@ export const submitBodySchema = z.strictObject({
     })
     .optional(),
 });
+
+/**
+ * The header `POST /threads/{threadId}/messages` reads: `Idempotency-Key` (optional) names the submit, and
+ * the ids of its id-less messages derive from it. A bad key is a 400 naming `Idempotency-Key`.
+ */
+export const submitHeadersSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 
 /** An SQS record: a submit from a trusted producer, which names the identity a JWT would carry. */
 export const sqsSubmitSchema = z.strictObject({

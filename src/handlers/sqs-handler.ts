@@ -33,6 +33,8 @@ async function submitRecord(record: SQSRecord, context: Context): Promise<void> 
   const receipt = await withinDeadline(resources.connection, context.getRemainingTimeInMillis(), () =>
     resources.clientFor(tenant).submit(threadId, messages, {
       ...timing,
+      // SQS keeps a record's messageId across deliveries: a redelivered record gives its id-less messages the same ids.
+      idempotencyKey: `sqs:${record.messageId}`,
       ...(managers ? { managers } : { namespace: withinTenant(tenant, namespace) }),
       config: { configurable: identity },
     }),

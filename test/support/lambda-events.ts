@@ -9,6 +9,17 @@ export interface HttpEventOptions {
   /** The JWT claims the authorizer verified; `null` for a request without an authorizer context. */
   claims?: Record<string, string | number> | null;
   query?: Record<string, string>;
+  /** Extra request headers (API Gateway delivers their names in lower case). */
+  headers?: Record<string, string>;
+}
+
+/** A path parameter as API Gateway passes it: decoded, or as sent when its percent-encoding is malformed. */
+function decodedOrRaw(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** An HTTP API (payload v2) event for `METHOD /path`, with the path's thread id as a path parameter. */
@@ -22,9 +33,9 @@ export function httpEvent(method: string, path: string, options: HttpEventOption
     routeKey: `${method} ${routePath}`,
     rawPath: path,
     rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...options.headers },
     ...(options.query ? { queryStringParameters: options.query } : {}),
-    ...(threadId ? { pathParameters: { threadId: decodeURIComponent(threadId) } } : {}),
+    ...(threadId ? { pathParameters: { threadId: decodedOrRaw(threadId) } } : {}),
     requestContext: {
       accountId: '123456789012',
       apiId: 'local',

@@ -1,9 +1,9 @@
-import { prepareSubmission } from '../../src/client/prepare-submission';
-import { MAX_MESSAGE_CONTENT_CHARS, MAX_MESSAGES_PER_SUBMIT, MAX_SUBMIT_PAYLOAD_BYTES } from '../../src/defaults';
+import { derivedMessageId, prepareSubmission } from '../../src/client/prepare-submission';
+import { MAX_MESSAGE_CONTENT_CHARS, MAX_MESSAGE_ID_CHARS, MAX_MESSAGES_PER_SUBMIT, MAX_SUBMIT_PAYLOAD_BYTES } from '../../src/defaults';
 import { DEFAULT_AFTER_SECONDS, DEFAULT_MAX_WAIT_FACTOR, MAX_AFTER_SECONDS } from '../../src/workflows/replay-constants';
 import { InvalidInputError } from '../../src/errors';
 import { ManagerRegistry } from '../../src/managers/manager-registry';
-import type { MessageInput, SubmitOptionsInput } from '../../src/schemas';
+import { MAX_IDEMPOTENCY_KEY_CHARS, type MessageInput, type SubmitOptionsInput } from '../../src/schemas';
 
 const NOW = new Date('2025-03-04T05:06:07.890Z');
 const fixedNow = (): Date => NOW;
@@ -49,6 +49,22 @@ describe('prepareSubmission rejects bad input, naming the field', () => {
     ['a malformed timestamp', { role: 'user', content: 'hi', timestamp: 'yesterday' }, 'messages.0.timestamp'],
   ])('%s', (_label, message, field) => {
     expect(rejection('t1', [message as MessageInput]).message).toContain(field);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an unknown field in a message', { role: 'user', content: 'hi', name: 'alice' }, 'messages.0: Unrecognized key: "name"'],
+    ['a misspelt field in a message', { role: 'user', contents: 'hi' }, 'messages.0: Unrecognized key: "contents"'],
+  ])('%s, named rather than dropped', (_label, message, field) => {
+    expect(rejection('t1', [message as MessageInput]).message).toContain(field);
+  });
+
+  it.each<[string, string, string]>([
+    ['an empty idempotencyKey', '', 'options.idempotencyKey: must not be empty'],
+    ['an idempotencyKey with "#" (the position separator)', 'a#1', 'options.idempotencyKey: may contain only'],
+    ['an idempotencyKey with whitespace', 'retry 1', 'options.idempotencyKey: may contain only'],
+    ['an idempotencyKey that is too long', 'k'.repeat(MAX_IDEMPOTENCY_KEY_CHARS + 1), `options.idempotencyKey: must be at most ${MAX_IDEMPOTENCY_KEY_CHARS}`],
+  ])('%s', (_label, idempotencyKey, field) => {
+    expect(rejection('t1', [hello], { idempotencyKey }).message).toContain(field);
   });
 
   it('names the index of the bad message', () => {
@@ -162,6 +178,28 @@ describe('prepareSubmission accepts good input', () => {
     expect(second?.id).toMatch(UUID);
     expect(first?.id).not.toBe(second?.id);
     expect(messages.map((m) => m.timestamp)).toEqual([NOW.toISOString(), NOW.toISOString()]);
+  });
+
+  it('derives missing ids from the idempotency key and the position: a retry gets the same ids', () => {
+    const messages: MessageInput[] = [hello, { id: 'given', role: 'assistant', content: 'hi' }, hello];
+    const key = '0b6f7a52-6f35-4b8e-9d7f-1c1f3e0c2a11';
+    const first = prepareSubmission('t1', messages, { idempotencyKey: key }, fixedNow).messages.map((m) => m.id);
+    expect(first).toEqual([`${key}#0`, 'given', `${key}#2`]);
+    expect(first[0]).toBe(derivedMessageId(key, 0));
+    const retried = prepareSubmission('t1', messages, { idempotencyKey: key }, () => new Date(NOW.getTime() + 60_000)).messages.map((m) => m.id);
+    expect(retried).toEqual(first);
+    // Another key is another submit: other ids.
+    expect(prepareSubmission('t1', messages, { idempotencyKey: `${key}x` }, fixedNow).messages[0]?.id).not.toBe(first[0]);
+  });
+
+  it('without an idempotency key, a missing id is random: two calls with the same messages give different ids', () => {
+    const [a, b] = [prepareSubmission('t1', [hello], {}, fixedNow), prepareSubmission('t1', [hello], {}, fixedNow)];
+    expect(a.messages[0]?.id).not.toBe(b.messages[0]?.id);
+  });
+
+  it('a derived id of the longest key at the last position still fits a message id', () => {
+    const { messages } = prepareSubmission('t1', userMessages(MAX_MESSAGES_PER_SUBMIT), { idempotencyKey: 'k'.repeat(MAX_IDEMPOTENCY_KEY_CHARS) }, fixedNow);
+    expect(messages.at(-1)?.id.length).toBeLessThanOrEqual(MAX_MESSAGE_ID_CHARS);
   });
 
   it('keeps ids and timestamps that are given', () => {

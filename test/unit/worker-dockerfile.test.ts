@@ -15,8 +15,18 @@ const packageJson = JSON.parse(readFileSync(join(projectRoot(), 'package.json'),
 
 test('multi-stage on node:22-bookworm-slim (glibc), never Alpine', () => {
   expect(stages.length).toBeGreaterThanOrEqual(2);
-  for (const stage of stages) expect(stage[0]?.args).toMatch(/^node:22-bookworm-slim( AS \w+)?$/i);
+  for (const stage of stages) expect(stage[0]?.args).toMatch(/^node:22-bookworm-slim@sha256:[0-9a-f]{64}( AS \w+)?$/i);
   for (const { args } of instructions) expect(args.toLowerCase()).not.toMatch(/alpine|musl/);
+});
+
+test('the base is pinned by digest, the same one in every stage, and the Dockerfile says how to bump it', () => {
+  const bases = stages.map((stage) => (stage[0]?.args ?? '').split(/\s+/)[0] ?? '');
+  // A tag alone moves with every Node 22 and Debian release: the digest (lower-case hex, 64 digits) fixes the bytes.
+  for (const base of bases) expect(base).toMatch(/^node:22-bookworm-slim@sha256:[0-9a-f]{64}$/);
+  // One base for build and runtime: bumping one stage and not the other would build and run on different Nodes.
+  expect(new Set(bases).size).toBe(1);
+  const text = readFileSync(join(projectRoot(), 'Dockerfile'), 'utf8');
+  expect(text).toContain('docker buildx imagetools inspect node:22-bookworm-slim');
 });
 
 test('build stage: npm ci, npm run build and the workflow bundle', () => {

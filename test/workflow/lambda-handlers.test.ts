@@ -12,6 +12,7 @@ import { MAX_MESSAGES_PER_SUBMIT } from '../../src/defaults';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
 import { startLambdaEmulator, type LambdaEmulator } from '../../dev/lambda-emulator';
 import { buildLambdaBundles } from '../../scripts/build-lambda-bundles';
+import { promptMessages } from '../../src/testing/fake-messages-api';
 import { chainHistories, payloadTexts } from '../support/history';
 import { httpEvent, parseAnswer, sqsEvent, type HttpAnswer } from '../support/lambda-events';
 import { useMemoryHarness } from '../support/memory-harness';
@@ -94,12 +95,15 @@ describe('bad input: 4xx naming the field and the error type, nothing stored, no
   const TYPES: Record<number, string> = { 400: 'InvalidInputError', 401: 'UnauthenticatedError', 403: 'TenantAccessError' };
 
   const valid = { role: 'user', content: 'hello' };
-  const cases: [string, { body?: unknown; path?: string; claims?: Record<string, string> | null }, number, string][] = [
+  const cases: [string, { body?: unknown; path?: string; claims?: Record<string, string> | null; headers?: Record<string, string> }, number, string][] = [
     ['broken JSON', { body: '{"messages": [' }, 400, 'body: not valid JSON'],
     ['no body', {}, 400, 'messages'],
     ['messages not a list', { body: { messages: 'hello' } }, 400, 'messages'],
     ['a wrong type', { body: { messages: [{ role: 'user', content: 42 }] } }, 400, 'messages.0.content'],
     ['a missing field', { body: { messages: [{ content: 'hello' }] } }, 400, 'messages.0.role'],
+    ['an unknown field in a message', { body: { messages: [{ ...valid, name: 'alice' }] } }, 400, 'messages.0: Unrecognized key: "name"'],
+    ['an Idempotency-Key with a space', { headers: { 'idempotency-key': 'retry 1' }, body: { messages: [valid] } }, 400, 'header: Idempotency-Key: may contain only'],
+    ['an Idempotency-Key too long', { headers: { 'idempotency-key': 'k'.repeat(201) }, body: { messages: [valid] } }, 400, 'header: Idempotency-Key: must be at most 200'],
     ['an unknown role', { body: { messages: [{ role: 'tool', content: 'x' }] } }, 400, 'messages.0.role'],
     ['too many messages', { body: { messages: Array.from({ length: MAX_MESSAGES_PER_SUBMIT + 1 }, () => valid) } }, 400, 'messages'],
     ['a message too large', { body: { messages: [{ role: 'user', content: 'x'.repeat(300_000) }] } }, 400, 'messages.0.content'],
@@ -118,6 +122,7 @@ describe('bad input: 4xx naming the field and the error type, nothing stored, no
     const answer = await call<{ error: { type: string; message: string } }>(http, 'POST', request.path ?? `/threads/${threadId}/messages`, {
       claims: request.claims === undefined ? { sub } : request.claims,
       ...(request.body !== undefined ? { body: request.body } : {}),
+      ...(request.headers ? { headers: request.headers } : {}),
     });
     expect(answer.statusCode).toBe(status);
     expect(answer.body.error.type).toBe(TYPES[status]);
@@ -130,6 +135,49 @@ describe('bad input: 4xx naming the field and the error type, nothing stored, no
     const answer = await call<{ error: { type: string } }>(http, 'DELETE', '/memories/everything');
     expect(answer.statusCode).toBe(404);
     expect(answer.body.error.type).toBe('RouteNotFoundError');
+  });
+
+  it.each([
+    ['POST', '%/messages', { messages: [valid] }],
+    ['GET', '%ZZ', undefined],
+    // A truncated UTF-8 sequence: well-formed escapes that decode to no character.
+    ['POST', '%E0%A4%A/dead-letters/redrive', {}],
+  ])('a thread id with malformed percent-encoding: %s /threads/<id>%s is a 400 naming threadId, not a 500', async (method, rest, body) => {
+    const threadId = uniqueId('pct');
+    const sub = uniqueId('carol');
+    const answer = await call<{ error: { type: string; message: string } }>(http, method, `/threads/${threadId}${rest}`, { claims: { sub }, ...(body !== undefined ? { body } : {}) });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body.error).toMatchObject({ type: 'InvalidInputError', message: 'threadId: malformed percent-encoding in the path' });
+    for (const spelled of [threadId, `${threadId}${rest.split('/')[0] ?? ''}`]) {
+      expect(await h.memory.inbox.head(threadKey(sub, spelled))).toBeNull();
+      await expect(h.temporal.workflow.getHandle(threadWorkflowId(threadKey(sub, spelled))).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    }
+  });
+
+  it('re-drive of a thread that never existed is a 404 and starts nothing; of a thread that exists, a 202', async () => {
+    const sub = uniqueId('carol');
+    const unknown = uniqueId('never');
+    for (const body of [{}, { batchId: 'b-1' }]) {
+      const answer = await call<{ error: { type: string; message: string } }>(http, 'POST', `/threads/${unknown}/dead-letters/redrive`, { claims: { sub }, body });
+      expect(answer.statusCode).toBe(404);
+      expect(answer.body.error.type).toBe('NotFoundError');
+      expect(answer.body.error.message).toContain('no such thread');
+    }
+    // No workflow (describe reads the execution itself, not the eventually consistent visibility store) and nothing stored.
+    await expect(h.temporal.workflow.getHandle(threadWorkflowId(threadKey(sub, unknown))).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect(await h.memory.inbox.head(threadKey(sub, unknown))).toBeNull();
+    expect(await h.memory.deadLetterStore.list(threadKey(sub, unknown))).toEqual([]);
+
+    // A thread that was submitted to, without dead letters: the re-drive is accepted, requests nothing, and
+    // wakes the thread (which drains what is pending at once, as after any re-drive).
+    const known = uniqueId('known');
+    const submitted = await call(http, 'POST', `/threads/${known}/messages`, { claims: { sub }, body: { messages: [{ id: 'm1', ...valid }], options: { afterSeconds: 3600 } } });
+    expect(submitted.statusCode).toBe(202);
+    h.fake.script({ kind: 'tool', input: { operations: [] } });
+    const redriven = await call<{ requested: unknown[] }>(http, 'POST', `/threads/${known}/dead-letters/redrive`, { claims: { sub }, body: {} });
+    expect(redriven.statusCode).toBe(202);
+    expect(redriven.body.requested).toEqual([]);
+    await eventually(() => extractionsCompleted(sub, known), (n) => n === 1);
   });
 
   it('the bundle answering these is minified: its class names are gone, so the error types above come from literal names', () => {
@@ -189,6 +237,52 @@ test('an SQS batch with one bad record reports exactly that record; the others a
   expect(await h.store.search(['memories', sub])).toHaveLength(2);
   const refused = sqs.jsonLogs().find((l) => l['message'] === 'record not submitted');
   expect(String(refused?.['reason'])).toContain('messages.0.role');
+});
+
+test('an HTTP submit without message ids, retried with the same Idempotency-Key, is stored and extracted once', async () => {
+  const sub = uniqueId('hana');
+  const threadId = uniqueId('idem');
+  const key = `${uniqueId('key')}:0b6f7a52-6f35-4b8e-9d7f`;
+  const messages = [
+    { role: 'user', content: `I play the oboe (${threadId}).` },
+    { role: 'user', content: `I play the oboe (${threadId}).` },
+  ];
+  const submit = () => call<{ messageIds: string[]; newMessages: number; duplicates: number }>(http, 'POST', `/threads/${threadId}/messages`, {
+    claims: { sub },
+    headers: { 'idempotency-key': key },
+    body: { messages, options: { afterSeconds: 0.5 } },
+  });
+  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User plays the oboe' }] } });
+  const first = await submit();
+  const retried = await submit();
+  expect(first.statusCode).toBe(202);
+  // Two equal messages are two messages (their positions differ); the retry stores neither again.
+  expect(first.body).toMatchObject({ messageIds: [`${key}#0`, `${key}#1`], newMessages: 2, duplicates: 0 });
+  expect(retried.body).toMatchObject({ messageIds: first.body.messageIds, newMessages: 0, duplicates: 2 });
+  expect(await h.memory.inbox.head(threadKey(sub, threadId))).toMatchObject({ lastSeq: 2 });
+
+  await eventually(() => extractionsCompleted(sub, threadId), (n) => n === 1);
+  const asked = h.fake.requests.filter((r) => promptMessages(r).some((text) => text.includes(threadId)));
+  expect(asked.map((r) => promptMessages(r).length)).toEqual([2]);
+  expect((await h.store.search(['memories', sub])).map((i) => i.value)).toEqual([{ kind: 'Memory', content: { content: 'User plays the oboe' } }]);
+
+  // Without the key, the same submit gets fresh random ids and is stored again: not retry-safe, as documented.
+  const unkeyed = await call<{ newMessages: number }>(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub }, body: { messages: messages.slice(0, 1), options: { afterSeconds: 3600 } } });
+  expect(unkeyed.body.newMessages).toBe(1);
+});
+
+test('an SQS record without message ids, delivered twice, is stored once: its ids derive from the record’s messageId', async () => {
+  const sub = uniqueId('ivan');
+  const threadId = uniqueId('redelivered');
+  const event = sqsEvent([{ identity: { sub }, threadId, messages: [{ role: 'user', content: 'I grow tomatoes.' }], options: { afterSeconds: 3600 } }]);
+  expect((await sqs.invoke<SQSBatchResponse>(event)).batchItemFailures).toEqual([]);
+  expect((await sqs.invoke<SQSBatchResponse>(event)).batchItemFailures).toEqual([]);
+  expect(await h.memory.inbox.head(threadKey(sub, threadId))).toMatchObject({ lastSeq: 1 });
+  const logged = sqs.jsonLogs().filter((l) => l['message'] === 'record submitted' && l['threadId'] === threadId);
+  expect(logged.map((l) => [l['newMessages'], l['duplicates']])).toEqual([
+    [1, 0],
+    [0, 1],
+  ]);
 });
 
 test('a warm container reuses its Temporal connection: one connection for every invocation after the cold start', async () => {
