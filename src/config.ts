@@ -5,18 +5,34 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import {
+  BATCH_RECEIPT_TTL_DAYS,
   DEFAULT_AWS_REGION,
+  DEFAULT_BATCH_LOG_RETENTION_DAYS,
+  DEFAULT_MESSAGE_RETENTION_DAYS,
   DEFAULT_MODEL,
   DEFAULT_TABLE_NAME,
   DEFAULT_TASK_QUEUE,
   DEFAULT_TEMPORAL_ADDRESS,
   DEFAULT_TEMPORAL_NAMESPACE,
+  MAX_RETENTION_DAYS,
 } from './defaults';
 import { ConfigurationError } from './errors';
+import type { RetentionDays, RetentionSettings } from './store/retention';
 import type { EmbedderConfig } from './store/search/embedder-config';
 
 /** `localhost:8000` parses as a URL with scheme `localhost:`; insist on http(s) so that mistake fails here. */
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
+
+/** A retention in whole days (1 to MAX_RETENTION_DAYS), or `keep` (never expires). */
+const retentionDays = z.string().transform((text, ctx): RetentionDays => {
+  if (text === 'keep') return 'keep';
+  const days = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(days >= 1 && days <= MAX_RETENTION_DAYS)) {
+    ctx.addIssue({ code: 'custom', message: `must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, or "keep"` });
+    return z.NEVER;
+  }
+  return days;
+});
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
@@ -46,6 +62,9 @@ const envSchema = z.object({
   EMBEDDINGS_DIMENSIONS: z.coerce.number().int().positive().optional(),
   EMBEDDINGS_ENDPOINT: httpUrl.optional(),
   VOYAGE_API_KEY: z.string().optional(),
+  MESSAGE_RETENTION_DAYS: retentionDays.optional(),
+  RECEIPT_RETENTION_DAYS: retentionDays.optional(),
+  BATCH_LOG_RETENTION_DAYS: retentionDays.optional(),
 });
 
 function prices(text: string): { inputPerMTok: number; outputPerMTok: number } {
@@ -87,6 +106,8 @@ export interface AppConfig {
   modelPrices: { inputPerMTok: number; outputPerMTok: number } | undefined;
   /** A module exporting `managers` (memory manager definitions) shared by the client and the worker. */
   managersModule: string | undefined;
+  /** How long processed messages, receipts and batch log entries are kept (DynamoDB TTL). */
+  retention: RetentionSettings;
 }
 
 /** The variables that are set, trimmed; blank ones count as unset. */
@@ -135,5 +156,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelProvider: e.MODEL_PROVIDER,
     modelPrices: e.MODEL_PRICE_PER_MTOK ? prices(e.MODEL_PRICE_PER_MTOK) : undefined,
     managersModule: e.MEMORY_MANAGERS_MODULE,
+    retention: {
+      messagesDays: e.MESSAGE_RETENTION_DAYS ?? DEFAULT_MESSAGE_RETENTION_DAYS,
+      receiptsDays: e.RECEIPT_RETENTION_DAYS ?? BATCH_RECEIPT_TTL_DAYS,
+      batchLogDays: e.BATCH_LOG_RETENTION_DAYS ?? DEFAULT_BATCH_LOG_RETENTION_DAYS,
+    },
   };
 }

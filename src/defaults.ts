@@ -138,8 +138,33 @@ export const MAX_BATCH_BYTES = 200_000;
 /** Most messages in one batch, whatever their size (a prompt of thousands of one-word messages helps nobody). */
 export const MAX_BATCH_MESSAGES = 1_000;
 
-/** Days a batch receipt (the result of one committed extraction, for retries that lost the reply) is kept. */
+/**
+ * Days a batch receipt (the result of one committed extraction, for retries that lost the reply) is kept
+ * (`RECEIPT_RETENTION_DAYS`): a retry comes within the batch's retry window (6 hours by default), so a month
+ * is ample, and a receipt holds memory keys and counts, no content.
+ */
 export const BATCH_RECEIPT_TTL_DAYS = 30;
+
+/**
+ * Days a processed message (and its dedupe key) is kept after its batch committed, or after its dead letter
+ * was re-driven (`MESSAGE_RETENTION_DAYS`): longer than SQS's longest retention (14 days), so a redelivered
+ * record is still recognised as a duplicate, and a month for an operator to read a thread's timeline; after
+ * that, the memories are what is kept, not the conversation.
+ */
+export const DEFAULT_MESSAGE_RETENTION_DAYS = 30;
+
+/**
+ * Days a batch log entry (what a committed batch changed: memory keys, tokens, model; no content) is kept
+ * (`BATCH_LOG_RETENTION_DAYS`): a quarter of token and change records for an operator; each memory's own
+ * history keeps its provenance longer.
+ */
+export const DEFAULT_BATCH_LOG_RETENTION_DAYS = 90;
+
+/** Longest retention a setting accepts (days): ten years; more is almost certainly a unit mistake (seconds?). */
+export const MAX_RETENTION_DAYS = 3_650;
+
+/** Messages marked to expire at once after a commit (count of concurrent UpdateItem calls). */
+export const RETENTION_MARK_CONCURRENCY = 16;
 
 /** How long local servers (Temporal dev server, DynamoDB Local) may take to come up (ms) on a slow 2-core machine. */
 export const LOCAL_SERVER_START_TIMEOUT_MS = 60_000;

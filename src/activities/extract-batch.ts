@@ -86,7 +86,8 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       const progress = await progressOf(deps, ref);
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
-        // A worker killed between an earlier commit and its log entry leaves the entry to this attempt.
+        // A worker killed between an earlier commit and its log entry (or its messages' TTL) leaves them to this attempt.
+        if (progress.status === 'already-applied') await deps.batches.markProcessed(ref);
         await logBatch(deps, ref, progress);
         return countExtraction(progress);
       }

@@ -24,6 +24,8 @@ export interface CommandOutcome {
   text: string;
   /** @default EXIT_CODES.ok */
   exitCode?: ExitCode;
+  /** The action wrote its output itself (a stream such as an export's JSON Lines): print nothing more. */
+  printed?: boolean;
 }
 
 /** An action: the operator context, the command's parsed arguments and its options. */
@@ -56,7 +58,7 @@ export class CommandRunner {
       try {
         ctx = await this.createContext(this.io.env);
         const outcome = await run(ctx, command.processedArgs as A, command.opts() as O);
-        this.io.out(this.json ? `${jsonText(outcome.json, 2)}\n` : `${printable(outcome.text.trimEnd(), { keepNewlines: true })}\n`);
+        if (!outcome.printed) this.io.out(this.json ? `${jsonText(outcome.json, 2)}\n` : `${printable(outcome.text.trimEnd(), { keepNewlines: true })}\n`);
         this.exitCode = outcome.exitCode ?? EXIT_CODES.ok;
       } catch (err) {
         this.fail(err, ctx && targetsOf(ctx));

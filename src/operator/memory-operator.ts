@@ -1,13 +1,16 @@
 /**
  * The operator API over the same parts as the caller's `MemoryClient`: which threads exist and what each
- * waits for (`listThreads`), a thread's story (`timeline`), and the right to be forgotten (`forget`). The CLI
+ * waits for (`listThreads`), a thread's story (`timeline`), the right to be forgotten (`forget`) and to a
+ * copy of one's data (`export`). The CLI
  * and the web console call these; an application calls `MemoryClient` only. Built over a client, so a
  * tenant-bound client gives a tenant-bound operator (its threads only, its namespaces only).
  */
 import type { MemoryClient } from '../client/memory-client';
+import { InvalidInputError } from '../errors';
 import { BatchLog } from '../store/batch-log';
+import { exportPrefix, type ExportRecord } from '../store/export-prefix';
 import { PrefixEraser, type ForgetReport } from '../store/forget-prefix';
-import { threadIdInTenant } from '../store/tenancy';
+import { scopePrefix, threadIdInTenant } from '../store/tenancy';
 import { listThreads, threadTimeline, type OperatorViewSources } from './operator-views';
 import type { ListThreadsOptions, ThreadSummary, ThreadTimeline } from './operator-types';
 
@@ -50,6 +53,22 @@ export class MemoryOperator {
     const store = this.client.store;
     store.assertWithinTenant(prefix, 'prefix');
     return new PrefixEraser(store.doc, store.tableName).forget(prefix, options);
+  }
+
+  /**
+   * Everything held under a namespace prefix — a tenant, or one namespace — as export records for JSON
+   * Lines: every message, memory, memory version and dead letter, and the bookkeeping that names them
+   * (`src/store/export-prefix.ts`). The same items `forget` would erase; one Scan of the table. A
+   * tenant-bound operator exports its own tenant when `prefix` is omitted, shows its own thread ids, and
+   * is refused any prefix outside the tenant (`TenantAccessError`).
+   * @example
+   * for await (const line of toJsonLines(operator.export(['memories', 'alice']))) file.write(line);
+   */
+  export(prefix?: readonly string[]): AsyncGenerator<ExportRecord> {
+    const { store, tenant } = this.client;
+    const scoped = scopePrefix(tenant, prefix, 'prefix');
+    if (scoped.includes('*')) throw new InvalidInputError(`prefix.${scoped.indexOf('*')}: an export names its labels (no "*")`);
+    return exportPrefix(store.doc, store.tableName, scoped, { threadId: (key) => threadIdInTenant(tenant, key) });
   }
 
   private viewSources(): OperatorViewSources {

@@ -6,11 +6,14 @@
  * The entry is written after the commit, not inside its transaction (which is full at the operation cap:
  * see MAX_OPERATIONS_PER_EXTRACTION). Every attempt that finds its batch committed writes it again
  * (idempotent, first write wins), so a worker killed between the commit and the log write leaves the entry
- * to the retry. It holds memory keys and counts, never message or memory content.
+ * to the retry. It holds memory keys and counts, never message or memory content, and expires after the
+ * batch log retention (retention.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, ExtractionResult } from '../contract';
+import { TTL_ATTRIBUTE } from './ensure-table';
+import { DEFAULT_RETENTION, expiresAtAfter, type RetentionDays } from './retention';
 import { queryItems } from './query-pages';
 import { BATCH_LOG_SK_PREFIX, batchLogKey, threadPartitionKey } from './table-keys';
 
@@ -30,10 +33,12 @@ export interface BatchLogEntry extends Omit<ExtractionResult, 'status'> {
 }
 
 export class BatchLog {
+  /** @param retentionDays how long an entry is kept; @default DEFAULT_RETENTION.batchLogDays */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly retentionDays: RetentionDays = DEFAULT_RETENTION.batchLogDays,
   ) {}
 
   /** Records a committed batch (status `extracted` or `already-applied`); a no-op when it is already there. */
@@ -49,11 +54,13 @@ export class BatchLog {
       messageCount: ref.messageCount,
       at: this.now().toISOString(),
     };
+    const expiresAt = expiresAtAfter(this.now(), this.retentionDays);
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...batchLogKey(ref.threadId, ref.fromSeq, ref.batchId), ...entry },
+          // threadId: an export finds entries by namespace, not by partition.
+          Item: { ...batchLogKey(ref.threadId, ref.fromSeq, ref.batchId), ...entry, threadId: ref.threadId, ...(expiresAt !== undefined ? { [TTL_ATTRIBUTE]: expiresAt } : {}) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -71,7 +78,7 @@ export class BatchLog {
       ExpressionAttributeValues: { ':pk': threadPartitionKey(threadId), ':prefix': BATCH_LOG_SK_PREFIX },
       ScanIndexForward: false,
     });
-    for await (const { pk: _pk, sk: _sk, ...entry } of items) {
+    for await (const { pk: _pk, sk: _sk, threadId: _threadId, [TTL_ATTRIBUTE]: _expiresAt, ...entry } of items) {
       if (entries.length >= limit) break;
       entries.push(entry as unknown as BatchLogEntry);
     }

@@ -10,12 +10,19 @@
  * memory at the `version` the model saw, so a concurrent change surfaces as a `MemoryConflictError`
  * instead of being overwritten. An attempt that committed and crashed before reporting is answered by its
  * receipt on the next attempt.
+ *
+ * Retention (retention.ts): the receipt carries its TTL; once the commit is through, the batch's messages
+ * and their dedupe keys get the message retention's TTL (`markProcessed`, after the transaction, which is
+ * full at the operation cap). Every attempt that finds the batch committed marks them again (idempotent),
+ * so a worker killed in between leaves the marking to the retry. A dead letter's messages are not marked
+ * when it is written, only when a re-drive commits them; the re-driven letter gets the same TTL in that
+ * commit.
  */
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, DeadLetterResult, ExtractionResult, FailureInfo } from '../contract';
-import { BATCH_RECEIPT_TTL_DAYS, HISTORY_MESSAGE_IDS_KEPT } from '../defaults';
+import { HISTORY_MESSAGE_IDS_KEPT } from '../defaults';
 import { BatchIdentityError, MemoryConflictError, MemoryWriteRejectedError } from '../errors';
 import type { MemoryOperation } from './memory-operation';
 import { DeadLetterStore } from './dead-letters';
@@ -23,6 +30,8 @@ import { TTL_ATTRIBUTE } from './ensure-table';
 import type { MemoryItem } from './memory-types';
 import { historyItem, liveMemoryItem, registryItems, extractionSource, tombstoneItem } from './memory-records';
 import { BatchLog } from './batch-log';
+import { MessageInbox } from './message-inbox';
+import { DEFAULT_RETENTION, expiresAtAfter, type RetentionSettings } from './retention';
 import { cursorKey, deadLetterKey, joinNamespace, namespaceGroupPartition, receiptKey, redriveRequestKey } from './table-keys';
 import { transactWrite, type TransactItem } from './transact';
 
@@ -59,16 +68,33 @@ function insertedMemoryKey(batchId: string, index: number): string {
  */
 export class BatchWriter {
   private readonly deadLetters: DeadLetterStore;
+  private readonly inbox: MessageInbox;
+  private readonly retention: RetentionSettings;
   /** The threads' batch logs (written after a commit; see BatchLog). */
   readonly log: BatchLog;
 
+  /** @param retention how long processed messages, receipts and log entries are kept; @default DEFAULT_RETENTION */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
+    retention: Partial<RetentionSettings> = {},
   ) {
+    this.retention = { ...DEFAULT_RETENTION, ...retention };
     this.deadLetters = new DeadLetterStore(doc, tableName);
-    this.log = new BatchLog(doc, tableName, now);
+    this.inbox = new MessageInbox(doc, tableName);
+    this.log = new BatchLog(doc, tableName, now, this.retention.batchLogDays);
+  }
+
+  /**
+   * Gives a committed batch's messages (and their dedupe keys) the message retention's TTL; a no-op with
+   * `keep`. Idempotent: called after the commit, and by every attempt that finds the batch committed.
+   * @returns how many messages it marked now
+   */
+  async markProcessed(ref: BatchRef): Promise<number> {
+    const expiresAt = expiresAtAfter(this.now(), this.retention.messagesDays);
+    if (expiresAt === undefined) return 0;
+    return this.inbox.markExpiring(ref.threadId, ref.namespace, ref.fromSeq - 1, ref.toSeq, expiresAt);
   }
 
   /**
@@ -90,20 +116,23 @@ export class BatchWriter {
    */
   private progressItems(ref: BatchRef, nowIso: string): TransactItem[] {
     if (ref.kind === 'redrive' && ref.redrive) {
+      const letterExpiresAt = expiresAtAfter(new Date(nowIso), this.retention.messagesDays);
       return [
         {
           Update: {
             TableName: this.tableName,
             Key: deadLetterKey(ref.threadId, ref.fromSeq, ref.redrive.deadLetterBatchId),
-            UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveBatchId = :batchId',
+            // Resolved: the letter expires with its messages (kept with `keep`).
+            UpdateExpression: `SET #status = :redriven, redrivenAt = :now, redriveBatchId = :batchId${letterExpiresAt !== undefined ? ', #ttl = :expiresAt' : ''}`,
             ConditionExpression: '#status = :requested AND redrives = :round',
-            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeNames: { '#status': 'status', ...(letterExpiresAt !== undefined ? { '#ttl': TTL_ATTRIBUTE } : {}) },
             ExpressionAttributeValues: {
               ':redriven': 'redriven',
               ':requested': 'redrive-requested',
               ':round': ref.redrive.round,
               ':now': nowIso,
               ':batchId': ref.batchId,
+              ...(letterExpiresAt !== undefined ? { ':expiresAt': letterExpiresAt } : {}),
             },
           },
         },
@@ -195,7 +224,7 @@ export class BatchWriter {
       for (const entry of registryItems(ref.namespace)) put(entry);
     }
     const { status: _status, ...recorded } = result;
-    const expiresAt = Math.floor(this.now().getTime() / 1000) + BATCH_RECEIPT_TTL_DAYS * 24 * 60 * 60;
+    const receiptExpiresAt = expiresAtAfter(this.now(), this.retention.receiptsDays);
     const receiptIndex = items.length;
     items.push({
       Put: {
@@ -209,7 +238,7 @@ export class BatchWriter {
           toSeq: ref.toSeq,
           idsDigest: ref.idsDigest,
           appliedAt: nowIso,
-          [TTL_ATTRIBUTE]: expiresAt,
+          ...(receiptExpiresAt !== undefined ? { [TTL_ATTRIBUTE]: receiptExpiresAt } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -219,13 +248,15 @@ export class BatchWriter {
 
     try {
       await transactWrite(this.doc, items);
-      return result;
     } catch (err) {
       if (err instanceof TransactionCanceledException) {
         const reasons = err.CancellationReasons ?? [];
         if (conditionFailed(err, receiptIndex)) {
           const earlier = await this.findReceipt(ref);
-          if (earlier) return earlier;
+          if (earlier) {
+            await this.markProcessed(ref);
+            return earlier;
+          }
         }
         if (conditionFailed(err, progressIndex) && !reasons.some((r, i) => i < receiptIndex && r.Code === 'ValidationError')) {
           return { ...result, status: 'stale', inserted: [], updated: [], deleted: [] };
@@ -233,6 +264,9 @@ export class BatchWriter {
       }
       throw classifyWriteError(err, ref.batchId, batch.operations, receiptIndex);
     }
+    // Committed. If marking fails the attempt fails; its retry finds the receipt and marks them.
+    await this.markProcessed(ref);
+    return result;
   }
 
   /**
@@ -301,7 +335,9 @@ export class BatchWriter {
   /** The progress marker had moved: the batch committed after all (receipt), or the plan is stale. */
   private async afterLostRace(ref: BatchRef): Promise<DeadLetterResult> {
     const committed = await this.findReceipt(ref);
-    return committed ? { status: 'already-applied', result: committed } : { status: 'stale' };
+    if (!committed) return { status: 'stale' };
+    await this.markProcessed(ref);
+    return { status: 'already-applied', result: committed };
   }
 }
 

@@ -3,6 +3,11 @@
  * history, owner and registry entries, stored messages and their dedupe keys, namespace cursors, batch
  * receipts and batch log entries, dead letters and their re-drive markers — and says what it removed.
  *
+ * Which items are under the prefix is prefix-scan.ts's answer (export writes the same items). Registry
+ * entries of a label other namespaces still use are kept, with the forgotten namespace's name removed from
+ * them. A thread's inbox head (its sequence counter: thread id, last number, epoch; no content, no
+ * namespace) is kept, so a running thread never hands out a sequence number twice.
+ *
  * It reads the whole table once (a filtered, paginated Scan): no index maps a namespace to the threads that
  * wrote to it, and completeness matters more than speed for an erasure request, which is rare. Cost is one
  * read of the table; run it against a point-in-time-recovery backup policy you agree with (PITR keeps
@@ -11,21 +16,13 @@
  * held message or memory content (see docs/design.md "Messages: a claim check in DynamoDB, references in Temporal"); it still names the namespace labels until the
  * runs age out of the Temporal namespace's retention.
  */
-import { BatchWriteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FORGET_BACKOFF_BASE_MS, FORGET_BACKOFF_MAX_MS, FORGET_DELETE_CHUNK, FORGET_WRITE_ATTEMPTS } from '../defaults';
 import { ForgetIncompleteError, InvalidInputError } from '../errors';
 import { namespaceSchema, parseInput } from '../schemas';
-import { NAMESPACE_SEPARATOR } from '../rules';
-import {
-  FIRST_LABELS_PARTITION,
-  INDEX_SHARDS,
-  joinNamespace,
-  memoryPartitionKey,
-  memoryPartitionsBelow,
-  namespaceOfMemoryPartition,
-  redriveRequestKey,
-  secondLabelShardPartition,
-} from './table-keys';
+import { byNamespace, scanPrefix } from './prefix-scan';
+import { redriveRequestKey } from './table-keys';
 
 /** What `forget` removed (or, with `dryRun`, would remove) under a namespace prefix. */
 export interface ForgetReport {
@@ -38,6 +35,8 @@ export interface ForgetReport {
   /** Dedupe keys, cursors, batch receipts and batch log entries, owner and registry entries. */
   bookkeeping: number;
   deadLetters: number;
+  /** Registry entries of a label other namespaces use too: kept, with the forgotten namespace's name removed from them. */
+  scrubbed: number;
   /** Threads that had messages under the prefix. */
   threads: string[];
   /** Namespaces that had data under the prefix. */
@@ -46,49 +45,8 @@ export interface ForgetReport {
 
 type Key = { pk: string; sk: string };
 
-/** The filter matching every item under `prefix`, and its values. */
-function prefixFilter(prefix: readonly string[]) {
-  const joined = joinNamespace(prefix);
-  const values: Record<string, unknown> = {
-    ':nsExact': memoryPartitionKey(prefix),
-    ':nsBelow': memoryPartitionsBelow(prefix),
-    ':nslGroup': 'nsl#',
-    ':nsJoined': joined,
-    ':nsJoinedBelow': `${joined}${NAMESPACE_SEPARATOR}`,
-  };
-  const names: Record<string, string> = { '#ns': 'namespace' };
-  const clauses = [
-    // A namespace's partition: its memories, history and owner.
-    'pk = :nsExact',
-    'begins_with(pk, :nsBelow)',
-    // Its registry entry (the sort key is the joined namespace).
-    '(begins_with(pk, :nslGroup) AND (sk = :nsJoined OR begins_with(sk, :nsJoinedBelow)))',
-  ];
-  // Items that name their namespace: messages, dedupe keys, cursors, receipts, batch log, dead letters.
-  const labels = prefix.map((label, i) => {
-    values[`:l${i}`] = label;
-    return `#ns[${i}] = :l${i}`;
-  });
-  clauses.push(`(${labels.join(' AND ')})`);
-  if (prefix.length <= 2) {
-    // The first label's second-label entries: all of them (a one-label prefix), or this second label's.
-    const shards = Array.from({ length: INDEX_SHARDS }, (_, i) => {
-      values[`:shard${i}`] = secondLabelShardPartition(prefix[0] as string, i);
-      return `:shard${i}`;
-    });
-    if (prefix.length === 2) values[':secondLabel'] = prefix[1];
-    clauses.push(`(pk IN (${shards.join(', ')})${prefix.length === 2 ? ' AND sk = :secondLabel' : ''})`);
-  }
-  if (prefix.length === 1) {
-    values[':firstLabels'] = FIRST_LABELS_PARTITION;
-    values[':firstLabel'] = prefix[0];
-    clauses.push('(pk = :firstLabels AND sk = :firstLabel)');
-  }
-  return { FilterExpression: clauses.join(' OR '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
-}
-
 function counts(prefix: readonly string[], dryRun: boolean): ForgetReport {
-  return { prefix: [...prefix], dryRun, memories: 0, historyRecords: 0, messages: 0, bookkeeping: 0, deadLetters: 0, threads: [], namespaces: [] };
+  return { prefix: [...prefix], dryRun, memories: 0, historyRecords: 0, messages: 0, bookkeeping: 0, deadLetters: 0, scrubbed: 0, threads: [], namespaces: [] };
 }
 
 export class PrefixEraser {
@@ -109,39 +67,51 @@ export class PrefixEraser {
     const threads = new Set<string>();
     const namespaces = new Map<string, string[]>();
     const doomed = new Map<string, Key>();
+    const scrub: Key[] = [];
     const doom = (key: Key) => doomed.set(JSON.stringify([key.pk, key.sk]), key);
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({ TableName: this.tableName, ...prefixFilter(prefix), ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
-      );
-      for (const item of page.Items ?? []) {
-        const key = { pk: item['pk'] as string, sk: item['sk'] as string };
-        doom(key);
-        const ns: unknown = item['namespace'];
-        if (Array.isArray(ns)) namespaces.set(JSON.stringify(ns), ns as string[]);
-        const partitionNamespace = namespaceOfMemoryPartition(key.pk);
-        if (partitionNamespace) namespaces.set(JSON.stringify(partitionNamespace), partitionNamespace);
-        if (key.pk.startsWith('thread#')) threads.add(key.pk.slice('thread#'.length));
-        if (key.pk.startsWith('ns#') && key.sk.startsWith('m#')) report.memories++;
-        else if (key.pk.startsWith('ns#') && key.sk.startsWith('h#')) report.historyRecords++;
-        else if (key.pk.startsWith('thread#') && key.sk.startsWith('msg#')) report.messages++;
-        else if (key.pk.startsWith('dlq#') && key.sk.startsWith('dl#')) {
-          report.deadLetters++;
-          // Its re-drive marker names no namespace; it goes with its letter.
-          doom(redriveRequestKey(key.pk.slice('dlq#'.length), item['fromSeq'] as number, item['batchId'] as string));
-        } else report.bookkeeping++;
+    for await (const { kind, key, item, threadId } of scanPrefix(this.doc, this.tableName, prefix)) {
+      if (kind === 'shared') {
+        scrub.push(key);
+        report.scrubbed++;
+        continue;
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+      doom(key);
+      const ns: unknown = item['namespace'];
+      if (Array.isArray(ns)) namespaces.set(JSON.stringify(ns), ns as string[]);
+      if (threadId !== null && kind !== 'receipt') threads.add(threadId);
+      if (kind === 'memory') report.memories++;
+      else if (kind === 'memoryVersion') report.historyRecords++;
+      else if (kind === 'message') report.messages++;
+      else if (kind === 'deadLetter') {
+        report.deadLetters++;
+        // Its re-drive marker names no namespace; it goes with its letter.
+        doom(redriveRequestKey(item['threadId'] as string, item['fromSeq'] as number, item['batchId'] as string));
+      } else report.bookkeeping++;
+    }
     report.threads = [...threads].sort();
-    // Code-unit order (localeCompare would ignore the U+001F separator): a namespace before those below it.
-    report.namespaces = [...namespaces.values()].sort((a, b) => {
-      const [x, y] = [joinNamespace(a), joinNamespace(b)];
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-    if (!dryRun) await this.deleteAll([...doomed.values()]);
+    report.namespaces = [...namespaces.values()].sort(byNamespace);
+    if (!dryRun) {
+      await this.deleteAll([...doomed.values()]);
+      for (const key of scrub) await this.scrub(key);
+    }
     return report;
+  }
+
+  /** Removes the forgotten namespace's name from a registry entry others still need (readers use its key only). */
+  private async scrub(key: Key): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'REMOVE #ns',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#ns': 'namespace' },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   private async deleteAll(keys: Key[]): Promise<void> {

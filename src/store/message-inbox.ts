@@ -7,17 +7,20 @@
  * makes their messages visible, a strongly consistent read that sees message `n` sees every message
  * before it: a batch planned up to `n` can never miss one that is still being written.
  *
- * Dedupe has no window: a dedupe key lives as long as the inbox does. A re-submitted message (a retried
- * Lambda) is reported with the sequence number it already has, so the retry's signal still reaches the
- * thread if the first attempt died between writing and signalling.
+ * Dedupe lasts as long as the message: a re-submitted message (a retried Lambda, a redelivered SQS record)
+ * is reported with the sequence number it already has, so the retry's signal still reaches the thread if
+ * the first attempt died between writing and signalling. Unprocessed messages never expire; once a batch
+ * commits them (or re-drives their dead letter), `markExpiring` gives the messages and their dedupe keys the
+ * message retention's TTL (see retention.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ThreadMessage } from '../contract';
-import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK } from '../defaults';
+import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK, RETENTION_MARK_CONCURRENCY } from '../defaults';
 import { InboxConflictError } from '../errors';
 import { utf8Bytes } from '../rules';
+import { TTL_ATTRIBUTE } from './ensure-table';
 import { DEFAULT_MANAGER_NAME, NamespaceOwners, ownedByAnother } from './namespace-owners';
 import { queryAll, queryItems } from './query-pages';
 import {
@@ -38,6 +41,8 @@ export interface StoredMessage extends ThreadMessage {
   bytes: number;
   /** ISO-8601 time the inbox stored it. */
   storedAt?: string;
+  /** Epoch seconds after which DynamoDB's TTL removes it: set once it is processed (absent: kept). */
+  expiresAt?: number;
 }
 
 /** What one append did. */
@@ -101,6 +106,7 @@ function toStoredMessage(item: Record<string, unknown>): StoredMessage {
     namespace: item['namespace'] as string[],
     bytes: item['bytes'] as number,
     ...(typeof item['storedAt'] === 'string' ? { storedAt: item['storedAt'] } : {}),
+    ...(typeof item[TTL_ATTRIBUTE] === 'number' ? { expiresAt: item[TTL_ATTRIBUTE] } : {}),
   };
 }
 
@@ -248,6 +254,8 @@ export class MessageInbox {
             TableName: this.tableName,
             Item: {
               ...messageKey(threadId, ns, seq),
+              // Names its thread for an export, which finds messages by namespace, not by partition.
+              threadId,
               seq,
               messageId: message.id,
               role: message.role,
@@ -286,6 +294,59 @@ export class MessageInbox {
   async cursor(threadId: string, namespace: readonly string[]): Promise<NamespaceCursor | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: cursorKey(threadId, namespace), ConsistentRead: true }));
     return out.Item ? toCursor(out.Item) : null;
+  }
+
+  /**
+   * Gives the messages of one namespace with `afterSeq < seq <= toSeq`, and their dedupe keys, the TTL
+   * `expiresAt` (epoch seconds): called once they are processed. Idempotent (messages already marked are
+   * skipped; a dedupe key is marked before its message, so a marked message's key is marked too), and never
+   * re-creates an item `forget` removed meanwhile. Returns how many messages it marked.
+   */
+  async markExpiring(threadId: string, namespace: readonly string[], afterSeq: number, toSeq: number, expiresAt: number): Promise<number> {
+    if (toSeq <= afterSeq) return 0;
+    const unmarked: { seq: number; messageId: string }[] = [];
+    const items = queryItems(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': threadPartitionKey(threadId),
+        ':from': messageKey(threadId, namespace, afterSeq + 1).sk,
+        ':to': messageKey(threadId, namespace, toSeq).sk,
+      },
+      ProjectionExpression: 'seq, messageId, #ttl',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ConsistentRead: true,
+    });
+    for await (const item of items) {
+      if (typeof item[TTL_ATTRIBUTE] !== 'number') unmarked.push({ seq: item['seq'] as number, messageId: item['messageId'] as string });
+    }
+    for (let start = 0; start < unmarked.length; start += RETENTION_MARK_CONCURRENCY) {
+      await Promise.all(
+        unmarked.slice(start, start + RETENTION_MARK_CONCURRENCY).map(async ({ seq, messageId }) => {
+          await this.setExpiresAt(dedupeKey(threadId, namespace, messageId), expiresAt);
+          await this.setExpiresAt(messageKey(threadId, namespace, seq), expiresAt);
+        }),
+      );
+    }
+    return unmarked.length;
+  }
+
+  private async setExpiresAt(key: { pk: string; sk: string }, expiresAt: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #ttl = :expiresAt',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':expiresAt': expiresAt },
+        }),
+      );
+    } catch (err) {
+      // Forgotten (or already expired and removed) meanwhile: nothing to mark.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   /** Messages of one namespace with `afterSeq < seq <= toSeq`, in order, up to the given caps (one key range, no filter). */

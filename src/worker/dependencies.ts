@@ -12,6 +12,7 @@ import { DeadLetterStore } from '../store/dead-letters';
 import { createDynamoClients, type DynamoClients } from '../store/dynamo-clients';
 import { MessageInbox } from '../store/message-inbox';
 import { DynamoMemoryStore } from '../store/memory-store';
+import type { RetentionSettings } from '../store/retention';
 import { createEmbedder } from '../store/search/create-embedder';
 import type { Embedder } from '../store/search/embedder';
 
@@ -38,13 +39,18 @@ export function createDependencies(config: AppConfig): WiredDependencies {
     dynamo,
     model,
     managers,
-    ...createStores(dynamo, config.tableName, createEmbedder(config.embeddings)),
+    ...createStores(dynamo, config.tableName, createEmbedder(config.embeddings), config.retention),
     extractor: new ClaudeExtractor(model, { model: config.model, ...(config.modelPrices ? { prices: config.modelPrices } : {}) }),
   };
 }
 
 /** The DynamoDB-backed parts of the activities' dependencies, over one table. */
-export function createStores(dynamo: Pick<DynamoClients, 'doc'>, tableName: string, embedder: Embedder | null = null): Omit<ActivityDependencies, 'extractor'> {
+export function createStores(
+  dynamo: Pick<DynamoClients, 'doc'>,
+  tableName: string,
+  embedder: Embedder | null = null,
+  retention: Partial<RetentionSettings> = {},
+): Omit<ActivityDependencies, 'extractor'> {
   const inbox = new MessageInbox(dynamo.doc, tableName);
   const deadLetters = new DeadLetterStore(dynamo.doc, tableName);
   return {
@@ -52,6 +58,6 @@ export function createStores(dynamo: Pick<DynamoClients, 'doc'>, tableName: stri
     inbox,
     deadLetters,
     planner: new BatchPlanner(inbox, deadLetters),
-    batches: new BatchWriter(dynamo.doc, tableName),
+    batches: new BatchWriter(dynamo.doc, tableName, undefined, retention),
   };
 }

@@ -1,6 +1,9 @@
 import { loadConfig, type AppConfig } from '../../src/config';
 import {
+  BATCH_RECEIPT_TTL_DAYS,
   DEFAULT_AWS_REGION,
+  DEFAULT_BATCH_LOG_RETENTION_DAYS,
+  DEFAULT_MESSAGE_RETENTION_DAYS,
   DEFAULT_MODEL,
   DEFAULT_TABLE_NAME,
   DEFAULT_TASK_QUEUE,
@@ -24,6 +27,7 @@ const DEFAULTS: AppConfig = {
   modelProvider: 'anthropic',
   modelPrices: undefined,
   managersModule: undefined,
+  retention: { messagesDays: DEFAULT_MESSAGE_RETENTION_DAYS, receiptsDays: BATCH_RECEIPT_TTL_DAYS, batchLogDays: DEFAULT_BATCH_LOG_RETENTION_DAYS },
 };
 
 /** Every variable loadConfig reads, with the config field it fills and a valid non-default value. */
@@ -127,5 +131,26 @@ describe('embeddings', () => {
     expect(loadConfig({ EMBEDDINGS_PROVIDER: 'voyage', VOYAGE_API_KEY: 'pa-x' }).embeddings).toMatchObject({ provider: 'voyage', apiKey: 'pa-x' });
     expect(configurationError({ EMBEDDINGS_PROVIDER: 'openai' }).message).toContain('EMBEDDINGS_PROVIDER');
     expect(configurationError({ EMBEDDINGS_DIMENSIONS: 'many' }).message).toContain('EMBEDDINGS_DIMENSIONS');
+  });
+});
+
+describe('retention', () => {
+  it('reads the three retentions, in days or "keep"', () => {
+    expect(loadConfig({ MESSAGE_RETENTION_DAYS: '7', RECEIPT_RETENTION_DAYS: 'keep', BATCH_LOG_RETENTION_DAYS: ' 365 ' }).retention).toEqual({
+      messagesDays: 7,
+      receiptsDays: 'keep',
+      batchLogDays: 365,
+    });
+  });
+
+  it.each([
+    ['MESSAGE_RETENTION_DAYS', '0'],
+    ['MESSAGE_RETENTION_DAYS', '1.5'],
+    ['RECEIPT_RETENTION_DAYS', 'forever'],
+    ['BATCH_LOG_RETENTION_DAYS', '3651'],
+    ['MESSAGE_RETENTION_DAYS', '2592000'],
+  ])('rejects %s=%s, naming the variable and what it accepts', (name, value) => {
+    const error = configurationError({ [name]: value });
+    expect(error.message).toContain(`${name}: must be a whole number of days from 1 to 3650, or "keep"`);
   });
 });
