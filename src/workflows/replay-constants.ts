@@ -117,3 +117,16 @@ export const FLUSH_OUTCOMES_KEPT = 20;
 
 /** Longest failure message kept in the thread's state (characters); keeps the continue-as-new input a fixed size. Needs `patched()` to change. */
 export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
+
+/**
+ * Most counts a failure carries into Temporal (`failure-facts.ts`): a failure is a code, a few counts and a
+ * reference, so the failure record stays small. Needs `patched()` to change.
+ */
+export const MAX_FAILURE_FACTS = 8;
+
+/**
+ * Patch id (issue 14): the thread's failure record is rebuilt from the failure's type and facts, never
+ * copied from its message, so no text an old worker put in a message reaches the carried state. Never
+ * reuse or rename it. Needs `patched()` to change.
+ */
+export const FAILURE_FACTS_PATCH = 'failure-record-facts-only';
