@@ -9,6 +9,7 @@
  *
  *   npm run record-history            # writes the v1 files
  *   npm run record-history -- v2      # after a workflow change: writes v2 files beside them
+ *   npm run record-history -- v2 retry-dead-letter   # only the scenarios named
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -112,7 +113,8 @@ async function main(): Promise<void> {
   const folder = join(projectRoot(), 'test', 'replay', 'histories');
   mkdirSync(folder, { recursive: true });
   try {
-    for (const [scenario, run] of Object.entries(SCENARIOS)) {
+    const only = process.argv.slice(3);
+    for (const [scenario, run] of Object.entries(SCENARIOS).filter(([name]) => only.length === 0 || only.includes(name))) {
       const threadId = `replay-${scenario}`;
       h.fake.reset();
       const firstRunId = await run(h, threadId);
