@@ -1,5 +1,5 @@
 /** The batch activities (extract, dead-letter) against DynamoDB Local and the fake Messages API (no Temporal server). */
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { BatchRef } from '../../src/contract';
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
@@ -483,6 +483,33 @@ describe('dead letters and re-drives', () => {
     // Repeating the step (a retried local activity) changes nothing.
     expect(await h.deadLetter({ ref, failure, firstAttemptAt, deadAt })).toEqual({ status: 'dead-lettered' });
     expect(await h.deps.deadLetters.list(threadId)).toHaveLength(1);
+  });
+
+  it('a failed attempt’s details expire unless the batch becomes a dead letter, which keeps them; a failed re-drive has its own', async () => {
+    const threadId = await h.submit(['Something the model will not process.']);
+    const ref = await h.plan(threadId);
+    h.fake.script({ kind: 'refusal', text: 'Not this one.' });
+    await h.runFailing(ref);
+    const read = async (round: number) => {
+      const out = await h.deps.store.doc.send(
+        new GetCommand({ TableName: h.deps.store.tableName, Key: { pk: `dlq#${threadId}`, sk: `fd#${ref.batchId}#${round}` }, ConsistentRead: true }),
+      );
+      return out.Item;
+    };
+    expect((await read(0))?.['expiresAt']).toEqual(expect.any(Number));
+    await h.deadLetter({ ref, failure: { type: 'ModelRefusalError', message: 'ModelRefusalError' }, firstAttemptAt, deadAt });
+    expect(await read(0)).toMatchObject({ type: 'ModelRefusalError', detail: { refusal: 'Not this one.' } });
+    expect((await read(0))?.['expiresAt']).toBeUndefined();
+    // Re-driven and refused again: the re-drive's details (round 1) are kept with the re-opened letter.
+    await h.deps.deadLetters.requestRedrive(threadId);
+    const redrive = await h.plan(threadId);
+    h.fake.script({ kind: 'refusal', text: 'Still not.' });
+    await h.runFailing(redrive);
+    expect(await h.deadLetter({ ref: redrive, failure: { type: 'ModelRefusalError', message: 'ModelRefusalError' }, firstAttemptAt, deadAt })).toEqual({ status: 'reopened' });
+    const [letter] = await h.deps.deadLetters.list(threadId, undefined, { details: true });
+    expect(letter?.details?.detail).toEqual({ refusal: 'Not this one.' });
+    expect(letter?.lastRedriveDetails).toMatchObject({ round: 1, attemptBatchId: redrive.batchId, detail: { refusal: 'Still not.' } });
+    expect((await read(1))?.['expiresAt']).toBeUndefined();
   });
 
   it('a re-drive extracts the original messages and marks the letter redriven', async () => {
