@@ -86,6 +86,8 @@ const SCENARIOS: Record<string, (h: MemoryHarness, threadId: string) => Promise<
     await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
     await h.memory.redrive(threadId);
     await eventually(() => h.memory.deadLetters(threadId), (letters) => letters[0]?.status === 'redriven');
+    // The commit is in DynamoDB before the activity reports it: wait until the workflow has recorded it.
+    await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesRedriven === 1);
     return first.runId;
   },
   async 'idle-close'(h, threadId) {

@@ -3,6 +3,11 @@
  * them into Temporal `ApplicationFailure`s with the error's `name` as the failure type, so retry policies
  * and the workflow's failure record can tell them apart. Pure: safe to import from workflow code.
  *
+ * `toApplicationFailure` is the one place an error becomes a Temporal failure, and it reads only the
+ * error's name, its `counts` and the reference the activity gives (see `failure-facts.ts`): never its
+ * message, its `detail` or its cause, which may hold text from the model or the user. That text is kept
+ * in `detail` and stored with the dead letter in DynamoDB by the activity that has it.
+ *
  * Every class sets its `name` as a string literal, never from `new.target.name` or `constructor.name`: a
  * minifying bundler (the Lambda bundles, CDK's NodejsFunction) renames classes, and the name is part of
  * the contract — the HTTP answer's `error.type`, the failure type Temporal's retry policy matches, the
@@ -10,11 +15,42 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from './defaults';
+import { failureCode, failureFacts, failureSummary, type FailureFacts } from './failure-facts';
 
 /** Failure types Temporal must not retry: the extraction activity's retry policy, kept with what replay depends on. */
 export { NON_RETRYABLE_ERROR_TYPES } from './workflows/replay-constants';
 
-/** Base class: every error of this package has a stable, literal `name` and says whether a retry can succeed. */
+/**
+ * Text from the model or the user that an operator needs to judge a failure, kept apart from the message:
+ * stored with the dead letter in DynamoDB (`store/failure-details.ts`), never put in a Temporal failure.
+ */
+export interface FailureDetail {
+  /** ReviewRequiredError: the operations the model proposed. */
+  proposedOperations?: unknown[];
+  /** ModelRefusalError: the model's reason. */
+  refusal?: string;
+  /** Model API errors: the status and the error as the API (or the SDK) reported it, body included. */
+  modelError?: { status?: number; message: string };
+  /** InvalidModelOutputError: what was wrong (field paths and messages, which may quote the output), and the tool inputs. */
+  invalidOutput?: { problems: string[]; toolInputs?: unknown[] };
+}
+
+/** Options of every error of the family. */
+export interface MemoryManagerErrorOptions {
+  cause?: unknown;
+  /** A delay the failing side asked for (e.g. a 429's retry-after), in ms. */
+  retryAfterMs?: number;
+  /** Numbers that describe the failure (a status code, counts over a cap); the only facts a Temporal failure carries. */
+  counts?: Record<string, number>;
+  /** Model or user text an operator needs; kept out of the message and out of Temporal. */
+  detail?: FailureDetail;
+}
+
+/**
+ * Base class: every error of this package has a stable, literal `name` and says whether a retry can succeed.
+ * Its `message` is for callers and operators and must be built from our own words and numbers; text from the
+ * model or the user goes in `detail`. Neither reaches Temporal (see {@link toApplicationFailure}).
+ */
 export abstract class MemoryManagerError extends Error {
   /** The class's name as a literal (e.g. `'InvalidInputError'`), so it survives minification. */
   abstract override readonly name: string;
@@ -23,10 +59,16 @@ export abstract class MemoryManagerError extends Error {
   readonly finalFromAttempt: number | undefined = undefined;
   /** A delay the failing side asked for (e.g. a 429's retry-after), in ms. */
   readonly retryAfterMs: number | undefined;
+  /** Numbers that describe the failure; a Temporal failure carries these and the code, nothing else. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Model or user text an operator needs, stored with the dead letter; never in the message or in Temporal. */
+  readonly detail: FailureDetail | undefined;
 
-  constructor(message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+  constructor(message: string, options: MemoryManagerErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.retryAfterMs = options.retryAfterMs;
+    this.counts = { ...options.counts };
+    this.detail = options.detail;
   }
 }
 
@@ -213,24 +255,36 @@ export function isUnavailable(err: unknown, depth = 0): boolean {
 }
 
 /**
- * Converts any error thrown by an activity into an `ApplicationFailure` with explicit retry behaviour.
+ * Converts any error thrown by an activity into an `ApplicationFailure` with explicit retry behaviour: the
+ * one place an error becomes a Temporal failure. The failure carries the error's code (its literal `name`),
+ * its `counts`, the attempt and `ref` (where the activity stored the failure's details: the batch id) —
+ * built by `failureSummary`, with the facts also as the failure's details for the workflow to read. It never
+ * reads the error's message, `detail` or cause, so no text from the model or the user (a proposal, a
+ * refusal, an API error body) reaches Temporal's history, as a message, a cause or a stack trace.
  * `attempt` is the activity's attempt number (errors with `finalFromAttempt` become non-retryable there).
  */
-export function toApplicationFailure(err: unknown, attempt = 1): ApplicationFailure {
-  if (err instanceof ApplicationFailure) return err;
+export function toApplicationFailure(err: unknown, attempt?: number, ref?: string): ApplicationFailure {
+  let code: string;
+  let counts: Record<string, number> = {};
+  let nonRetryable = false;
+  let nextRetryDelay: number | undefined;
   if (err instanceof MemoryManagerError) {
-    const final = !err.retryable || (err.finalFromAttempt !== undefined && attempt >= err.finalFromAttempt);
-    return ApplicationFailure.create({
-      type: err.name,
-      message: final && err.retryable ? `${err.message} (attempt ${attempt}; not retried further)` : err.message,
-      nonRetryable: final,
-      nextRetryDelay: !final && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
-      cause: err.cause instanceof Error ? err.cause : undefined,
-    });
+    code = err.name;
+    counts = { ...err.counts };
+    nonRetryable = !err.retryable || (err.finalFromAttempt !== undefined && (attempt ?? 1) >= err.finalFromAttempt);
+    nextRetryDelay = !nonRetryable ? err.retryAfterMs : undefined;
+  } else if (err instanceof ApplicationFailure) {
+    code = failureCode(err.type);
+    counts = failureFacts(err.details?.[0]).counts;
+    nonRetryable = err.nonRetryable === true;
+    nextRetryDelay = typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : undefined;
+  } else {
+    // Unknown errors (bugs, SDK surprises) are retried by the policy: a transient fault is the common case.
+    code = failureCode(err instanceof Error ? err.name : undefined);
   }
-  const error = err instanceof Error ? err : new Error(String(err));
-  // Unknown errors (bugs, SDK surprises) are retried by the policy: a transient fault is the common case.
-  return ApplicationFailure.create({ type: error.name, message: error.message, cause: error });
+  if (attempt !== undefined) counts['attempt'] = attempt;
+  const facts: FailureFacts = failureFacts({ counts, ref });
+  return ApplicationFailure.create({ type: code, message: failureSummary(code, facts), nonRetryable, nextRetryDelay, details: [facts] });
 }
 
 /**
@@ -241,5 +295,5 @@ export function toApplicationFailure(err: unknown, attempt = 1): ApplicationFail
 export function toRetryableFailure(err: unknown): ApplicationFailure {
   const failure = toApplicationFailure(err);
   if (!failure.nonRetryable) return failure;
-  return ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, nonRetryable: false, cause: failure.cause });
+  return ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, nonRetryable: false, details: failure.details ?? undefined });
 }

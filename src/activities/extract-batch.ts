@@ -14,6 +14,7 @@ import type { ResolvedManager } from '../managers/memory-manager';
 import { PROFILE_KEY } from '../model/memory-tool';
 import type { MemoryOperation } from '../store/memory-operation';
 import type { MemoryItem } from '../store/memory-types';
+import { failureDetailsRef } from '../store/failure-details';
 import { memorySearchText } from '../store/search/lexical-ranker';
 import { countExtraction, countExtractionFailure } from './activity-metrics';
 import type { ActivityDependencies } from './dependencies';
@@ -59,6 +60,19 @@ async function memoriesToShow(deps: ActivityDependencies, manager: ResolvedManag
     return profile ? [profile] : [];
   }
   return deps.store.relevantTo(namespace, batchText, { queryLimit: manager.queryLimit, newest: manager.newestShown });
+}
+
+/**
+ * Stores what a failed attempt's error holds for a reviewer (its message, the proposal, refusal or error body)
+ * in DynamoDB, under the reference its Temporal failure names. Best effort: the failure itself is what the
+ * thread acts on; without this item its dead letter shows the code and counts only.
+ */
+async function recordFailureDetails(deps: ActivityDependencies, ref: BatchRef, err: unknown, attempt: number): Promise<void> {
+  try {
+    await deps.deadLetters.details.record(ref, err, attempt);
+  } catch (writeError) {
+    log.warn('failure details not stored', { batchId: ref.batchId, errorType: writeError instanceof Error ? writeError.name : 'Error' });
+  }
 }
 
 /**
@@ -130,7 +144,9 @@ export function extractBatchActivity(deps: ActivityDependencies) {
     } catch (err) {
       // Cancelled by Temporal (continue-as-new, worker shutdown): report the cancellation, not the abort.
       if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason instanceof Error) throw countExtractionFailure(ctx.cancellationSignal.reason);
-      throw countExtractionFailure(toApplicationFailure(err, ctx.info.attempt));
+      // The error's text goes to DynamoDB; Temporal gets its code, counts and where that text is.
+      await recordFailureDetails(deps, ref, err, ctx.info.attempt);
+      throw countExtractionFailure(toApplicationFailure(err, ctx.info.attempt, failureDetailsRef(ref)));
     } finally {
       clearInterval(heartbeat);
     }

@@ -1,9 +1,14 @@
-/** `memory-ops dead-letters list | redrive`: batches that failed for good, and sending them through again. */
+/**
+ * `memory-ops dead-letters list | show | redrive`: batches that failed for good, what the reviewer needs to
+ * judge one (its failure details from DynamoDB: the proposed operations, the refusal, the error body), and
+ * sending them through again.
+ */
 import { Option, type Command } from 'commander';
 import type { DeadLetter, DeadLetterStatus } from '../store/dead-letters';
+import type { FailureDetails } from '../store/failure-details';
 import { NotFoundError } from './cli-errors';
 import type { CommandRunner } from './command-runner';
-import { ERROR_MAX_CHARS, count, namespaceText, table, time } from './render';
+import { ERROR_MAX_CHARS, count, namespaceText, printable, table, time } from './render';
 
 const STATUSES: DeadLetterStatus[] = ['open', 'redrive-requested', 'redriven'];
 
@@ -20,6 +25,19 @@ export function registerDeadLetterCommands(program: Command, runner: CommandRunn
       runner.action<[string], { status?: DeadLetterStatus }>(async (ctx, [threadId], options) => {
         const list = await ctx.memory.deadLetters(threadId, options.status);
         return { json: { deadLetters: list }, text: `${renderDeadLetters(list)}\n\n${count(list.length, 'dead letter')}` };
+      }),
+    );
+
+  letters
+    .command('show')
+    .description('One dead letter with its failure details: the error, and the proposed operations, refusal, model error or output a reviewer judges.')
+    .argument('<threadId>', 'the thread id')
+    .argument('<batchId>', 'the dead letter\'s batch id (from dead-letters list)')
+    .action(
+      runner.action<[string, string], Record<string, never>>(async (ctx, [threadId, batchId]) => {
+        const letter = (await ctx.memory.deadLetters(threadId)).find((d) => d.batchId === batchId);
+        if (!letter) throw new NotFoundError(`dead letter ${JSON.stringify(batchId)}: thread ${JSON.stringify(threadId)} has no such dead letter`);
+        return { json: { deadLetter: letter }, text: renderDeadLetter(letter) };
       }),
     );
 
@@ -56,8 +74,25 @@ export function renderDeadLetters(letters: readonly DeadLetter[]): string {
       { header: 'msgs', value: (d) => String(d.messageCount), align: 'right' },
       { header: 'redrives', value: (d) => String(d.redrives), align: 'right' },
       { header: 'dead at', value: (d) => time(d.deadAt) },
-      { header: 'error', value: (d) => `${d.error.type}: ${d.error.message}`, max: ERROR_MAX_CHARS },
+      { header: 'error', value: (d) => `${d.error.type}: ${d.details?.summary ?? d.error.message}`, max: ERROR_MAX_CHARS },
     ],
     'no dead letters',
   );
+}
+
+function detailsText(label: string, details: FailureDetails | undefined): string[] {
+  if (!details) return [`${label}: none recorded`];
+  const body = details.detail ? JSON.stringify(details.detail, null, 2) : details.clippedDetailJson ? `${details.clippedDetailJson} (clipped)` : '(none)';
+  return [`${label} (attempt ${details.attempt}, ${time(details.recordedAt)}): ${printable(details.summary)}`, printable(body, { keepNewlines: true })];
+}
+
+/** One dead letter with its failure details, for review. */
+export function renderDeadLetter(letter: DeadLetter): string {
+  return [
+    renderDeadLetters([letter]),
+    '',
+    `error: ${letter.error.type}: ${letter.error.message}${letter.error.reason ? ` (${letter.error.reason})` : ''}`,
+    ...detailsText('details', letter.details),
+    ...(letter.lastRedriveError ? ['', `last re-drive error: ${letter.lastRedriveError.type}: ${letter.lastRedriveError.message}`, ...detailsText('re-drive details', letter.lastRedriveDetails)] : []),
+  ].join('\n');
 }

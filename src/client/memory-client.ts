@@ -265,9 +265,13 @@ export class MemoryClient {
     }
   }
 
-  /** The thread's dead letters (batches that failed for good), optionally only those with one status. */
+  /**
+   * The thread's dead letters (batches that failed for good), optionally only those with one status, each
+   * with its failure details from DynamoDB (`details`: the proposed operations, the model's refusal, the model
+   * API's error body — what Temporal never holds).
+   */
   async deadLetters(threadId: string, status?: DeadLetterStatus): Promise<DeadLetter[]> {
-    return this.deadLetterStore.list(this.threadKey(threadId), status);
+    return this.deadLetterStore.list(this.threadKey(threadId), status, { details: true });
   }
 
   /**

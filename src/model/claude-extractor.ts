@@ -19,7 +19,7 @@ import type { ResolvedManager } from '../managers/memory-manager';
 import type { MemoryItem } from '../store/memory-types';
 import { estimateTokens, extractionData, systemPrompt } from './memory-prompt';
 import type { MemoryOperation } from '../store/memory-operation';
-import { parseToolInputs, toolFor } from './memory-tool';
+import { invalidOutputProblems, parseToolInputs, toolFor } from './memory-tool';
 import { mapModelError } from './model-errors';
 import { costUsd, type ModelPrices } from './model-pricing';
 
@@ -98,16 +98,22 @@ export class ClaudeExtractor implements MemoryExtractor {
       usage.outputTokens += response.usage.output_tokens;
       if (response.stop_reason === 'refusal') {
         const reason = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ').trim();
-        throw new ModelRefusalError(`the model refused to extract memories from this batch${reason ? `: ${reason}` : ''}`);
+        // The reason is the model's text about the conversation: detail only (stored with the dead letter).
+        throw new ModelRefusalError('the model refused to extract memories from this batch', { detail: { refusal: reason } });
       }
       if (response.stop_reason === 'max_tokens') {
-        if (maxTokens >= MAX_OUTPUT_TOKENS_CEILING) throw new InvalidModelOutputError(`reply truncated at the ${maxTokens}-token output ceiling`);
+        if (maxTokens >= MAX_OUTPUT_TOKENS_CEILING) throw new InvalidModelOutputError(`reply truncated at the ${maxTokens}-token output ceiling`, { counts: { maxTokens } });
         maxTokens = Math.min(maxTokens * 2, MAX_OUTPUT_TOKENS_CEILING);
         continue;
       }
       const calls = response.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === tool.name);
       try {
-        if (calls.length === 0) throw new InvalidModelOutputError(`model reply has no ${tool.name} tool call (stop_reason: ${response.stop_reason ?? 'none'})`);
+        if (calls.length === 0) {
+          const text = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : []));
+          throw new InvalidModelOutputError(`model reply has no ${tool.name} tool call (stop_reason: ${response.stop_reason ?? 'none'})`, {
+            detail: { invalidOutput: { problems: [`no ${tool.name} tool call`], toolInputs: text } },
+          });
+        }
         const operations = parseToolInputs(calls.map((c) => c.input), manager, shown, { profileVersion });
         const cost = costUsd(response.model || model, usage, this.options.prices);
         return { operations, usage, model: response.model || model, memoriesShown: shown.length, requests, ...(cost !== undefined ? { costUsd: cost } : {}) };
@@ -123,7 +129,7 @@ export class ClaudeExtractor implements MemoryExtractor {
               type: 'tool_result' as const,
               tool_use_id: call.id,
               is_error: true,
-              content: `${err.message}\nCall ${tool.name} again, once, with the whole corrected input.`,
+              content: `${invalidOutputProblems(err).join('; ')}\nCall ${tool.name} again, once, with the whole corrected input.`,
             })),
           },
         );

@@ -94,6 +94,22 @@ function describeIssues(prefix: string, issues: readonly { path: readonly Proper
 }
 
 /**
+ * A reply's tool input was refused. The problems name fields but may quote the model's output (an unknown
+ * id, a rejected value), so they go in `detail` with the inputs; the message only counts them.
+ */
+function invalidInput(tool: string, problems: string[], inputs: readonly unknown[]): InvalidModelOutputError {
+  return new InvalidModelOutputError(`invalid ${tool} input: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, {
+    counts: { problems: problems.length },
+    detail: { invalidOutput: { problems, toolInputs: [...inputs] } },
+  });
+}
+
+/** The problems an InvalidModelOutputError names (its detail), or its message. */
+export function invalidOutputProblems(err: InvalidModelOutputError): string[] {
+  return err.detail?.invalidOutput?.problems ?? [err.message];
+}
+
+/**
  * The validated operations of a reply's tool inputs (several calls merged). Throws InvalidModelOutputError
  * naming every bad field; ReviewRequiredError when the reply is valid but deletes or updates more than the
  * manager allows in one batch.
@@ -109,8 +125,13 @@ export function parseToolInputs(
   const deletes = operations.filter((op) => op.action === 'delete').length;
   const updates = operations.filter((op) => op.action === 'update').length;
   if (!manager.profile && (deletes > manager.maxDeletesPerBatch || updates > manager.maxUpdatesPerBatch)) {
+    // The proposal is the model's text about the user: it goes in `detail` (stored with the dead letter), never the message.
     throw new ReviewRequiredError(
-      `the reply deletes ${deletes} and updates ${updates} memories; manager ${manager.name} applies at most ${manager.maxDeletesPerBatch} deletes and ${manager.maxUpdatesPerBatch} updates per batch without review. Proposed: ${JSON.stringify(operations).slice(0, 20_000)}`,
+      `the reply deletes ${deletes} and updates ${updates} memories; manager ${manager.name} applies at most ${manager.maxDeletesPerBatch} deletes and ${manager.maxUpdatesPerBatch} updates per batch without review`,
+      {
+        counts: { deletes, updates, maxDeletes: manager.maxDeletesPerBatch, maxUpdates: manager.maxUpdatesPerBatch, operations: operations.length },
+        detail: { proposedOperations: operations },
+      },
     );
   }
   return operations;
@@ -118,9 +139,9 @@ export function parseToolInputs(
 
 function profileOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>, version: number): MemoryOperation[] {
   const schema = manager.schemas[0] as ResolvedSchema;
-  if (inputs.length !== 1) throw new InvalidModelOutputError(`expected one ${PROFILE_TOOL_NAME} call, got ${inputs.length}`);
+  if (inputs.length !== 1) throw new InvalidModelOutputError(`expected one ${PROFILE_TOOL_NAME} call, got ${inputs.length}`, { counts: { calls: inputs.length } });
   const parsed = schema.validate.safeParse(inputs[0]);
-  if (!parsed.success) throw new InvalidModelOutputError(`invalid ${PROFILE_TOOL_NAME} input: ${describeIssues('', parsed.error.issues).join('; ')}`);
+  if (!parsed.success) throw invalidInput(PROFILE_TOOL_NAME, describeIssues('', parsed.error.issues), inputs);
   const current = known.get(PROFILE_KEY);
   return [
     current
@@ -194,6 +215,6 @@ function regularOperations(inputs: readonly unknown[], manager: ResolvedManager,
     const content = declared(schema, withoutReserved(parsed.data));
     operations.push(current ? { action: 'update', id: current.key, kind: schema.kind, content } : { action: 'insert', kind: schema.kind, content });
   });
-  if (problems.length > 0) throw new InvalidModelOutputError(`invalid ${MEMORY_TOOL_NAME} input: ${problems.join('; ')}`);
+  if (problems.length > 0) throw invalidInput(MEMORY_TOOL_NAME, problems, inputs);
   return operations;
 }

@@ -21,23 +21,21 @@ export function mapModelError(err: unknown): unknown {
   const apiError = err as APIError;
   const status = apiError.status;
   const headers = apiError.headers;
+  // The SDK's message holds the API's error body, which may echo the prompt: detail only, never the message.
+  const detail = { modelError: { ...(status !== undefined ? { status } : {}), message: err.message } };
   if (status === undefined) {
-    return new ModelUnavailableError(`model API unreachable: ${err.message}`, { cause: err });
+    return new ModelUnavailableError('model API unreachable', { cause: err, detail });
   }
+  const counts = { status };
   if (isTransientStatus(status)) {
-    return new ModelUnavailableError(`model API answered ${status}: ${err.message}`, {
-      cause: err,
-      retryAfterMs: retryAfterMs(headers),
-    });
+    return new ModelUnavailableError(`model API answered ${status}`, { cause: err, counts, detail, retryAfterMs: retryAfterMs(headers) });
   }
   if (status === 401 || status === 403 || status === 404) {
-    return new ModelAccessError(`model API refused access (${status}; check the API key and the model name): ${err.message}`, {
-      cause: err,
-    });
+    return new ModelAccessError(`model API refused access (${status}; check the API key and the model name)`, { cause: err, counts, detail });
   }
   // Bedrock answers an unknown or unavailable model id with 400 ValidationException, not 404.
   if (status === 400 && BEDROCK_UNKNOWN_MODEL.test(err.message)) {
-    return new ModelAccessError(`model API does not know the model (check ANTHROPIC_MODEL): ${err.message}`, { cause: err });
+    return new ModelAccessError('model API does not know the model (check ANTHROPIC_MODEL)', { cause: err, counts, detail });
   }
-  return new ModelRequestError(`model API rejected the request (${status}): ${err.message}`, { cause: err });
+  return new ModelRequestError(`model API rejected the request (${status})`, { cause: err, counts, detail });
 }

@@ -135,7 +135,7 @@ function batchOf(message: { seq: number; namespace: string[] }, ranges: { batchI
 /**
  * A thread's story: its newest `limit` messages (every namespace), the batches that processed them with
  * the memory keys each changed and its tokens, its dead letters, and its live state. Reads are bounded:
- * one Query per namespace for messages, one for the batch log, one for dead letters.
+ * one Query per namespace for messages, one for the batch log, one each for dead letters and their failure details.
  */
 export async function threadTimeline(sources: OperatorViewSources, threadId: string, options: { limit?: number } = {}): Promise<ThreadTimeline> {
   const limit = checkLimit(options.limit, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT, 'limit');
@@ -143,7 +143,7 @@ export async function threadTimeline(sources: OperatorViewSources, threadId: str
   const [cursors, batches, deadLetters, { state, stateError }] = await Promise.all([
     sources.inbox.cursors(key),
     sources.batchLog.list(key, limit),
-    sources.deadLetters.list(key),
+    sources.deadLetters.list(key, undefined, { details: true }),
     stateBy(sources, threadId, Date.now() + OPERATOR_QUERY_TIMEOUT_MS),
   ]);
   const perNamespace = await Promise.all(cursors.map((cursor) => sources.inbox.newest(key, cursor.namespace, limit)));

@@ -6,10 +6,15 @@
  * the planner finds the next one with one short Query instead of reading every letter. The messages stay
  * in the inbox, so a re-drive extracts the original messages, with their original timestamps, against the
  * memories as they are now.
+ *
+ * What a reviewer needs beyond the error's code and counts (the proposed operations, a refusal, a model
+ * API's error body) is in the batch's failure details (`failure-details.ts`), in the same partition;
+ * `list(threadId, status, { details: true })` joins them to their letters.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, FailureInfo } from '../contract';
+import { FailureDetailsStore, type FailureDetails } from './failure-details';
 import { queryAll, queryItems } from './query-pages';
 import { REDRIVE_REQUEST_SK_PREFIX, deadLetterKey, deadLetterPartitionKey, redriveRequestKey } from './table-keys';
 
@@ -41,6 +46,10 @@ export interface DeadLetter {
   /** ISO-8601 time a re-drive committed, and the re-drive batch that did. */
   redrivenAt?: string;
   redriveBatchId?: string;
+  /** With `details: true`: the details of the failure that made the letter (its last attempt), when they were recorded. */
+  details?: FailureDetails;
+  /** With `details: true`: the details of the last re-drive's failure, when it failed. */
+  lastRedriveDetails?: FailureDetails;
 }
 
 function toDeadLetter(item: Record<string, unknown>): DeadLetter {
@@ -54,10 +63,15 @@ function toDeadLetter(item: Record<string, unknown>): DeadLetter {
  * for (const letter of await letters.list('thread-1')) console.log(letter.batchId, letter.error.type);
  */
 export class DeadLetterStore {
+  /** The failure details of the thread's batches (proposals, refusals, error bodies), written by the extraction activity. */
+  readonly details: FailureDetailsStore;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.details = new FailureDetailsStore(doc, tableName);
+  }
 
   /** The dead-letter item for a failed batch (written by the batch writer, in one transaction with the cursor). */
   item(ref: BatchRef, messageIds: readonly string[], failure: FailureInfo, firstAttemptAt: string, deadAt: string) {
@@ -81,8 +95,21 @@ export class DeadLetterStore {
     return { ...deadLetterKey(ref.threadId, ref.fromSeq, ref.batchId), ...letter };
   }
 
-  /** A thread's dead letters in inbox order, optionally only those with one status. */
-  async list(threadId: string, status?: DeadLetterStatus): Promise<DeadLetter[]> {
+  /**
+   * A thread's dead letters in inbox order, optionally only those with one status; with `details`, each
+   * with its failure details (one more Query for the thread).
+   */
+  async list(threadId: string, status?: DeadLetterStatus, options: { details?: boolean } = {}): Promise<DeadLetter[]> {
+    const [letters, details] = await Promise.all([this.letters(threadId, status), options.details ? this.details.forThread(threadId) : undefined]);
+    if (!details) return letters;
+    return letters.map((letter) => {
+      const own = details.get(`${letter.batchId}#0`);
+      const redrive = letter.lastRedriveError ? details.get(`${letter.batchId}#${letter.redrives}`) : undefined;
+      return { ...letter, ...(own ? { details: own } : {}), ...(redrive ? { lastRedriveDetails: redrive } : {}) };
+    });
+  }
+
+  private async letters(threadId: string, status?: DeadLetterStatus): Promise<DeadLetter[]> {
     const items = await queryAll(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :letters)',

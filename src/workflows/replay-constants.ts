@@ -128,3 +128,16 @@ export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
  * docs/versioning.md).
  */
 export const DRAIN_HOLDS_LATE_SIGNALS_PATCH = 'drain-holds-late-signals';
+
+/**
+ * Most counts a failure carries into Temporal (`failure-facts.ts`): a failure is a code, a few counts and a
+ * reference, so the failure record stays small. Needs `patched()` to change.
+ */
+export const MAX_FAILURE_FACTS = 8;
+
+/**
+ * Patch id (issue 14): the thread's failure record is rebuilt from the failure's type and facts, never
+ * copied from its message, so no text an old worker put in a message reaches the carried state. Never
+ * reuse or rename it. Needs `patched()` to change.
+ */
+export const FAILURE_FACTS_PATCH = 'failure-record-facts-only';

@@ -40,6 +40,7 @@ import {
   type ThreadStateView,
   type ThreadWorkflowInput,
 } from '../contract';
+import { failureCode, failureSummary } from '../failure-facts';
 import { FlushCollector } from './flush-collector';
 import {
   BOOKKEEPING_RETRY_BACKOFF_COEFFICIENT,
@@ -53,6 +54,7 @@ import {
   EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
   EXTRACTION_RETRY_MAX_INTERVAL_MS,
   EXTRACTION_TIMEOUT_MS,
+  FAILURE_FACTS_PATCH,
   FORCED_ROLLOVER_FACTOR,
   NON_RETRYABLE_ERROR_TYPES,
 } from './replay-constants';
@@ -303,6 +305,7 @@ function describeFailure(err: unknown): FailureInfo {
   const activity = err instanceof ActivityFailure ? err : undefined;
   const reason = activity?.retryState === 'TIMEOUT' ? 'retry-window-used-up' : 'non-retryable';
   const cause = activity ? activity.cause : err;
+  if (patched(FAILURE_FACTS_PATCH)) return failureRecord(cause, reason);
   if (cause instanceof TimeoutFailure) {
     const last = cause.cause instanceof ApplicationFailure ? `; last error: ${cause.cause.type ?? 'Error'}: ${cause.cause.message}` : '';
     return { type: 'ActivityTimeout', message: `${cause.timeoutType ?? 'timeout'}: ${cause.message}${last}`, reason };
@@ -310,4 +313,20 @@ function describeFailure(err: unknown): FailureInfo {
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message, reason };
   if (cause instanceof Error) return { type: cause.name, message: cause.message, reason };
   return { type: 'UnknownError', message: String(cause), reason };
+}
+
+/**
+ * Since FAILURE_FACTS_PATCH: the failure record is rebuilt from the failure's type and facts (its details),
+ * never from its message, so whatever text a failure's message holds (one from a worker before issue 14)
+ * stays out of the thread's state and its continue-as-new input.
+ */
+function failureRecord(cause: unknown, reason: FailureInfo['reason']): FailureInfo {
+  const summary = (failure: ApplicationFailure) => failureSummary(failure.type, failure.details?.[0]);
+  if (cause instanceof TimeoutFailure) {
+    const last = cause.cause instanceof ApplicationFailure ? `; last error: ${summary(cause.cause)}` : '';
+    return { type: 'ActivityTimeout', message: `${failureCode(cause.timeoutType)} timeout${last}`, reason };
+  }
+  if (cause instanceof ApplicationFailure) return { type: failureCode(cause.type), message: summary(cause), reason };
+  const type = failureCode(cause instanceof Error ? cause.name : undefined);
+  return { type, message: type, reason };
 }

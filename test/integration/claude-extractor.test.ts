@@ -108,11 +108,12 @@ describe('a truncated reply (stop_reason: max_tokens)', () => {
   });
 });
 
-test('a refusal is ModelRefusalError carrying the model’s text, not asked again', async () => {
+test('a refusal is ModelRefusalError carrying the model’s text in its detail (not its message), not asked again', async () => {
   h.fake.script({ kind: 'refusal', text: 'I will not process this conversation.' });
   const error = await extract().catch((err: unknown) => err);
   expect(error).toBeInstanceOf(ModelRefusalError);
-  expect((error as Error).message).toContain('I will not process this conversation.');
+  expect((error as ModelRefusalError).detail).toEqual({ refusal: 'I will not process this conversation.' });
+  expect((error as Error).message).not.toContain('I will not process');
   expect(h.fake.requests).toHaveLength(1);
 });
 
@@ -152,7 +153,7 @@ describe('the repair round', () => {
     h.fake.script(invalid, invalid);
     const error = await extract().catch((err: unknown) => err);
     expect(error).toBeInstanceOf(InvalidModelOutputError);
-    expect((error as Error).message).toContain('operations.0.content');
+    expect((error as InvalidModelOutputError).detail?.invalidOutput?.problems.join('\n')).toContain('operations.0.content');
     expect(h.fake.requests).toHaveLength(2);
   });
 

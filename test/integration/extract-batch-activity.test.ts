@@ -1,5 +1,5 @@
 /** The batch activities (extract, dead-letter) against DynamoDB Local and the fake Messages API (no Temporal server). */
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { BatchRef } from '../../src/contract';
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
@@ -48,6 +48,13 @@ function firstRequest(): RecordedRequest {
 /** The ids of the messages a batch holds, as the inbox stored them. */
 async function messageIds(ref: BatchRef): Promise<string[]> {
   return (await h.deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq)).map((m) => m.id);
+}
+
+/** The failure details the activity stored for a batch's attempts (round 0), as a dead letter shows them. */
+async function detailsOf(ref: BatchRef) {
+  const details = (await h.deps.deadLetters.details.forThread(ref.threadId)).get(`${ref.batchId}#0`);
+  if (!details) throw new Error(`no failure details stored for ${ref.batchId}`);
+  return details;
 }
 
 async function doneSeq(ref: BatchRef): Promise<number | undefined> {
@@ -164,7 +171,8 @@ test('the default manager (deletes off, as LangMem) refuses a delete and writes 
   h.fake.script(deleting, deleting); // the repair round gets the same answer
   const failure = await h.runFailing(ref);
   expect(failure).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: false });
-  expect(failure.message).toContain('operations.0.action: deletes are disabled');
+  expect(failure.message).toBe(`problems=1 attempt=1; details: batch ${ref.batchId}`);
+  expect((await detailsOf(ref)).detail?.invalidOutput?.problems).toEqual(['operations.0.action: deletes are disabled for memory manager memories']);
   // The tool offered no delete in the first place.
   expect(JSON.stringify(firstRequest().tools)).not.toContain('"delete"');
   expect(h.fake.requests).toHaveLength(2);
@@ -178,8 +186,12 @@ test('more deletes than the manager allows per batch is a non-retryable ReviewRe
   h.fake.script({ kind: 'tool', input: { operations: ['a', 'b', 'c'].map((id) => ({ action: 'delete', id })) } });
   const failure = await h.runFailing(ref);
   expect(failure).toMatchObject({ type: 'ReviewRequiredError', nonRetryable: true });
-  expect(failure.message).toContain('deletes 3');
-  expect(failure.message).toContain('"action":"delete","id":"c"');
+  expect(failure.message).toContain('deletes=3');
+  // The proposal is stored with the batch's failure details in DynamoDB, not in the failure.
+  expect(failure.message).not.toContain('"id"');
+  const details = await detailsOf(ref);
+  expect(details).toMatchObject({ type: 'ReviewRequiredError', attempt: 1, summary: expect.stringContaining('deletes 3') as string });
+  expect(details.detail?.proposedOperations).toEqual(['a', 'b', 'c'].map((id) => ({ action: 'delete', id })));
   // Valid but too much: no repair round, nothing applied.
   expect(h.fake.requests).toHaveLength(1);
   expect(await texts(ref)).toEqual(['fact a', 'fact b', 'fact c']);
@@ -191,7 +203,8 @@ test('a refusal is a non-retryable ModelRefusalError with the model’s reason, 
   h.fake.script({ kind: 'refusal', text: 'I cannot help with this conversation.' });
   const failure = await h.runFailing(ref);
   expect(failure).toMatchObject({ type: 'ModelRefusalError', nonRetryable: true });
-  expect(failure.message).toContain('I cannot help with this conversation.');
+  expect(failure.message).not.toContain('I cannot help');
+  expect((await detailsOf(ref)).detail).toEqual({ refusal: 'I cannot help with this conversation.' });
   expect(h.fake.requests).toHaveLength(1);
   expect(await doneSeq(ref)).toBe(ref.afterSeq);
 });
@@ -251,7 +264,7 @@ test('a batch naming a manager the worker lacks is a retryable ManagerUnavailabl
   const ref = await batchOf('I like tea.');
   const failure = await h.runFailing({ ...ref, manager: 'unknown-manager' });
   expect(failure).toMatchObject({ type: 'ManagerUnavailableError', nonRetryable: false });
-  expect(failure.message).toContain('"unknown-manager"');
+  expect((await detailsOf(ref)).summary).toContain('"unknown-manager"');
   expect(h.fake.requests).toHaveLength(0);
   expect(await doneSeq(ref)).toBe(ref.afterSeq);
 });
@@ -292,8 +305,10 @@ describe('invalid model output', () => {
     const failure = await h.runFailing(ref, { attempt: 1 });
     expect(failure.type).toBe('InvalidModelOutputError');
     expect(failure.nonRetryable).toBe(false);
-    expect(failure.message).toContain('operations.0.content');
-    expect(failure.message).toContain('operations.1.action');
+    expect(failure.message).toContain('problems=2');
+    const problems = (await detailsOf(ref)).detail?.invalidOutput?.problems ?? [];
+    expect(problems.join('\n')).toContain('operations.0.content');
+    expect(problems.join('\n')).toContain('operations.1.action');
     expect(h.fake.requests).toHaveLength(2);
     expect(await texts(ref)).toEqual([]);
     expect(await doneSeq(ref)).toBe(ref.afterSeq);
@@ -306,7 +321,9 @@ describe('invalid model output', () => {
     expect(before.nonRetryable).toBe(false);
     const last = await h.runFailing(ref, { attempt: INVALID_OUTPUT_MAX_ATTEMPTS });
     expect(last).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: true });
-    expect(last.message).toContain(`attempt ${INVALID_OUTPUT_MAX_ATTEMPTS}`);
+    expect(last.message).toContain(`attempt=${INVALID_OUTPUT_MAX_ATTEMPTS}`);
+    // The details item holds the last attempt's.
+    expect(await detailsOf(ref)).toMatchObject({ attempt: INVALID_OUTPUT_MAX_ATTEMPTS });
     expect(h.fake.requests).toHaveLength(4);
     expect(await doneSeq(ref)).toBe(ref.afterSeq);
   });
@@ -316,7 +333,8 @@ describe('invalid model output', () => {
     h.fake.script({ kind: 'text', text: 'Nothing worth remembering.' });
     const failure = await h.runFailing(ref);
     expect(failure).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: false });
-    expect(failure.message).toContain('stop_reason: end_turn');
+    expect(failure.message).toBe(`attempt=1; details: batch ${ref.batchId}`);
+    expect(await detailsOf(ref)).toMatchObject({ summary: expect.stringContaining('stop_reason: end_turn') as string, detail: { invalidOutput: { toolInputs: ['Nothing worth remembering.'] } } });
     // No tool call to answer with an error: no repair round.
     expect(h.fake.requests).toHaveLength(1);
   });
@@ -370,7 +388,7 @@ describe('several manage_memories calls in one reply', () => {
     h.fake.script(twice, twice); // the repair round gets the same answer
     const failure = await h.runFailing(ref);
     expect(failure).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: false });
-    expect(failure.message).toContain('operations.2.id: memory name is changed twice in one reply');
+    expect((await detailsOf(ref)).detail?.invalidOutput?.problems).toContain('operations.2.id: memory name is changed twice in one reply');
     expect(h.fake.requests).toHaveLength(2);
     expect(await texts(ref)).toEqual(['User is called Beatriz']);
     expect(await doneSeq(ref)).toBe(ref.afterSeq);
@@ -409,9 +427,10 @@ describe('model API failures', () => {
 
   it('an unreachable model API is a retryable ModelUnavailableError', async () => {
     const nobodyListens = `http://127.0.0.1:${await freePort()}`;
-    const failure = await h.runFailing(await batchOf('I like tea.'), { modelBaseURL: nobodyListens });
+    const ref = await batchOf('I like tea.');
+    const failure = await h.runFailing(ref, { modelBaseURL: nobodyListens });
     expect(failure).toMatchObject({ type: 'ModelUnavailableError', nonRetryable: false });
-    expect(failure.message).toContain('unreachable');
+    expect((await detailsOf(ref)).summary).toBe('model API unreachable');
   });
 });
 
@@ -464,6 +483,33 @@ describe('dead letters and re-drives', () => {
     // Repeating the step (a retried local activity) changes nothing.
     expect(await h.deadLetter({ ref, failure, firstAttemptAt, deadAt })).toEqual({ status: 'dead-lettered' });
     expect(await h.deps.deadLetters.list(threadId)).toHaveLength(1);
+  });
+
+  it('a failed attempt’s details expire unless the batch becomes a dead letter, which keeps them; a failed re-drive has its own', async () => {
+    const threadId = await h.submit(['Something the model will not process.']);
+    const ref = await h.plan(threadId);
+    h.fake.script({ kind: 'refusal', text: 'Not this one.' });
+    await h.runFailing(ref);
+    const read = async (round: number) => {
+      const out = await h.deps.store.doc.send(
+        new GetCommand({ TableName: h.deps.store.tableName, Key: { pk: `dlq#${threadId}`, sk: `fd#${ref.batchId}#${round}` }, ConsistentRead: true }),
+      );
+      return out.Item;
+    };
+    expect((await read(0))?.['expiresAt']).toEqual(expect.any(Number));
+    await h.deadLetter({ ref, failure: { type: 'ModelRefusalError', message: 'ModelRefusalError' }, firstAttemptAt, deadAt });
+    expect(await read(0)).toMatchObject({ type: 'ModelRefusalError', detail: { refusal: 'Not this one.' } });
+    expect((await read(0))?.['expiresAt']).toBeUndefined();
+    // Re-driven and refused again: the re-drive's details (round 1) are kept with the re-opened letter.
+    await h.deps.deadLetters.requestRedrive(threadId);
+    const redrive = await h.plan(threadId);
+    h.fake.script({ kind: 'refusal', text: 'Still not.' });
+    await h.runFailing(redrive);
+    expect(await h.deadLetter({ ref: redrive, failure: { type: 'ModelRefusalError', message: 'ModelRefusalError' }, firstAttemptAt, deadAt })).toEqual({ status: 'reopened' });
+    const [letter] = await h.deps.deadLetters.list(threadId, undefined, { details: true });
+    expect(letter?.details?.detail).toEqual({ refusal: 'Not this one.' });
+    expect(letter?.lastRedriveDetails).toMatchObject({ round: 1, attemptBatchId: redrive.batchId, detail: { refusal: 'Still not.' } });
+    expect((await read(1))?.['expiresAt']).toBeUndefined();
   });
 
   it('a re-drive extracts the original messages and marks the letter redriven', async () => {

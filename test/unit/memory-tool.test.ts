@@ -1,7 +1,7 @@
 /** The tool a memory manager offers the model, the validation of its replies, and the managers' own validation. */
 import { z } from 'zod';
 import { MAX_OPERATIONS_PER_EXTRACTION } from '../../src/defaults';
-import { ConfigurationError, InvalidInputError, InvalidModelOutputError, ManagerUnavailableError, ReviewRequiredError, toApplicationFailure } from '../../src/errors';
+import { ConfigurationError, InvalidInputError, InvalidModelOutputError, ManagerUnavailableError, MemoryManagerError, ReviewRequiredError, toApplicationFailure } from '../../src/errors';
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import {
   DEFAULT_MANAGER,
@@ -69,12 +69,28 @@ function variant(tool: ReturnType<typeof toolFor>, index: number): { properties:
 }
 
 /** The error parseToolInputs throws. */
+/**
+ * The error refusing a reply, with `message` extended by what it keeps in `detail` (the problems, which go
+ * back to the model in the repair round, or the proposal a reviewer judges), so tests read both at once.
+ * The error's own message never holds them: see "keeps the model's text out of the message".
+ */
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected an error');
+}
+
 function refusal(inputs: unknown[], resolved = defaultManager, existing: MemoryItem[] = []): Error {
   try {
     parseToolInputs(inputs, resolved, existing);
   } catch (err) {
-    expect(err).toBeInstanceOf(Error);
-    return err as Error;
+    expect(err).toBeInstanceOf(MemoryManagerError);
+    const { detail, message } = err as MemoryManagerError;
+    const kept = [...(detail?.invalidOutput?.problems ?? []), ...(detail?.proposedOperations ? [`Proposed: ${JSON.stringify(detail.proposedOperations)}`] : [])];
+    return Object.assign(Object.create(err as Error) as Error, { message: [message, ...kept].join('; ') });
   }
   throw new Error('expected parseToolInputs to refuse the reply');
 }
@@ -235,6 +251,20 @@ describe('parseToolInputs', () => {
     expect(error.message).toContain('"content":{"content":"B"}');
   });
 
+  it("keeps the model's text out of the message: the proposal and the problems are in detail, the message counts them", () => {
+    const marker = 'MARKER-from-the-model';
+    const strict = manager({ maxUpdatesPerBatch: 0 });
+    const review = catchError(() => parseToolInputs(ops({ action: 'update', id: 'a', content: marker }), strict, [item('a')])) as ReviewRequiredError;
+    expect(review.message).not.toContain(marker);
+    expect(review.stack).not.toContain(marker);
+    expect(review.counts).toEqual({ deletes: 0, updates: 1, maxDeletes: 5, maxUpdates: 0, operations: 1 });
+    expect(JSON.stringify(review.detail?.proposedOperations)).toContain(marker);
+    const invalid = catchError(() => parseToolInputs(ops({ action: 'update', id: marker, content: 'x' }), strict, [item('a')])) as InvalidModelOutputError;
+    expect(invalid.message).toBe(`invalid ${MEMORY_TOOL_NAME} input: 1 problem`);
+    expect(invalid.stack).not.toContain(marker);
+    expect(invalid.detail?.invalidOutput?.problems).toEqual([`operations.0.id: no existing memory "${marker}"`]);
+  });
+
   it('refuses an invalid reply as invalid, not for review, even when it is also over the caps', () => {
     const strict = manager({ enableDeletes: true, maxDeletesPerBatch: 0 });
     expect(refusal(ops({ action: 'delete', id: 'a' }, { action: 'insert', content: '' }), strict, [item('a')])).toBeInstanceOf(InvalidModelOutputError);
@@ -321,7 +351,7 @@ describe('parseToolInputs', () => {
     it('validates the document against its schema and wants exactly one call', () => {
       const error = refusal([{ name: 'Ana', languages: 'Portuguese' }], profileManager);
       expect(error).toBeInstanceOf(InvalidModelOutputError);
-      expect(error.message).toContain(`invalid ${PROFILE_TOOL_NAME} input: languages`);
+      expect(error.message).toContain(`invalid ${PROFILE_TOOL_NAME} input: 1 problem; languages: `);
       expect(refusal([{ name: 'Ana' }, { name: 'Bia' }], profileManager).message).toContain(`expected one ${PROFILE_TOOL_NAME} call, got 2`);
     });
   });

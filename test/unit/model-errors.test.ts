@@ -99,7 +99,9 @@ describe('mapModelError', () => {
     const mapped = mapModelError(err);
     expect(mapped).toBeInstanceOf(ModelAccessError);
     expect((mapped as ModelAccessError).message).toContain('check ANTHROPIC_MODEL');
-    expect((mapped as ModelAccessError).message).toContain(message);
+    // The API's words are kept for the dead letter, not in the message.
+    expect((mapped as ModelAccessError).message).not.toContain(message);
+    expect((mapped as ModelAccessError).detail?.modelError?.message).toContain(message);
   });
 
   it('maps 409 (a conflict) to a retryable ModelUnavailableError', () => {
@@ -110,7 +112,8 @@ describe('mapModelError', () => {
     const err = new Anthropic.APIConnectionError({ message: 'down' });
     const mapped = mapModelError(err);
     expect(mapped).toBeInstanceOf(ModelUnavailableError);
-    expect((mapped as ModelUnavailableError).message).toContain('down');
+    expect((mapped as ModelUnavailableError).message).toBe('model API unreachable');
+    expect((mapped as ModelUnavailableError).detail?.modelError?.message).toContain('down');
     expect((mapped as ModelUnavailableError).cause).toBe(err);
   });
 
@@ -121,10 +124,10 @@ describe('mapModelError', () => {
 
 describe('toApplicationFailure', () => {
   it('keeps the class name as the failure type and retries retryable errors after the asked delay', () => {
-    const failure = toApplicationFailure(new ModelUnavailableError('busy', { retryAfterMs: 5_000 }));
+    const failure = toApplicationFailure(new ModelUnavailableError('busy', { retryAfterMs: 5_000, counts: { status: 429 } }));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure.type).toBe('ModelUnavailableError');
-    expect(failure.message).toBe('busy');
+    expect(failure.message).toBe('status=429');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.nextRetryDelay).toBe(5_000);
   });
@@ -143,51 +146,76 @@ describe('toApplicationFailure', () => {
     expect(failure.nextRetryDelay).toBeUndefined();
   });
 
-  it('keeps an Error cause', () => {
-    const cause = new Error('root cause');
-    expect(toApplicationFailure(new InvalidModelOutputError('no tool call', { cause })).cause).toBe(cause);
+  it('carries a code, counts, the attempt and the details reference — as its message and as its details', () => {
+    const err = new ReviewRequiredError('over the cap', { counts: { deletes: 7, maxDeletes: 5 } });
+    const failure = toApplicationFailure(err, 2, 'batch-1');
+    expect(failure.message).toBe('deletes=7 maxDeletes=5 attempt=2; details: batch batch-1');
+    expect(failure.details).toEqual([{ counts: { deletes: 7, maxDeletes: 5, attempt: 2 }, ref: 'batch-1' }]);
+  });
+
+  it('copies no text: not the message, the detail, the cause, nor anything of them in its stack trace', () => {
+    const marker = 'MARKER-user-secret';
+    const cause = new Error(`400 {"error":{"message":"prompt: ${marker}"}}`);
+    const errors = [
+      new ReviewRequiredError(`Proposed: ${marker}`, { detail: { proposedOperations: [{ action: 'update', content: marker }] } }),
+      new ModelRefusalError(marker, { detail: { refusal: marker } }),
+      new ModelRequestError(`rejected: ${marker}`, { cause, detail: { modelError: { status: 400, message: cause.message } } }),
+      new InvalidModelOutputError(marker, { detail: { invalidOutput: { problems: [`operations.0.id: no existing memory "${marker}"`] } } }),
+      new TypeError(`cannot read ${marker}`),
+      ApplicationFailure.nonRetryable(`already a failure: ${marker}`, 'Custom', { counts: { n: 1 }, ref: marker }),
+      marker,
+    ];
+    for (const err of errors) {
+      const failure = toApplicationFailure(err, 3, 'batch-1');
+      expect(failure.cause).toBeUndefined();
+      expect(JSON.stringify({ message: failure.message, stack: failure.stack, details: failure.details })).not.toContain(marker);
+    }
+  });
+
+  it('keeps only counts and references of the fixed format: a count named or valued with text, or a reference with spaces, is dropped', () => {
+    const err = new ModelUnavailableError('x', { counts: { 'status code says hello': 1, status: 500, text: Number.NaN } });
+    expect(toApplicationFailure(err, undefined, 'not a reference').details).toEqual([{ counts: { status: 500 } }]);
   });
 
   it('turns an unknown Error into a retryable failure named after it', () => {
     const err = new TypeError('undefined is not a function');
     const failure = toApplicationFailure(err);
     expect(failure.type).toBe('TypeError');
-    expect(failure.message).toBe('undefined is not a function');
-    expect(failure.nonRetryable).toBe(false);
-    expect(failure.cause).toBe(err);
-  });
-
-  it('wraps a thrown non-Error', () => {
-    const failure = toApplicationFailure('oops');
-    expect(failure.type).toBe('Error');
-    expect(failure.message).toBe('oops');
+    expect(failure.message).toBe('TypeError');
     expect(failure.nonRetryable).toBe(false);
   });
 
-  it('returns an ApplicationFailure unchanged', () => {
-    const failure = ApplicationFailure.nonRetryable('already a failure', 'Custom');
-    expect(toApplicationFailure(failure)).toBe(failure);
+  it('wraps a thrown non-Error, and names an error whose name is not an identifier Error', () => {
+    expect(toApplicationFailure('oops')).toMatchObject({ type: 'Error', message: 'Error', nonRetryable: false });
+    const odd = new Error('x');
+    odd.name = 'name with words in it';
+    expect(toApplicationFailure(odd).type).toBe('Error');
+  });
+
+  it('rebuilds an ApplicationFailure keeping its type and retry behaviour', () => {
+    const failure = toApplicationFailure(ApplicationFailure.nonRetryable('already a failure', 'Custom'));
+    expect(failure).toMatchObject({ type: 'Custom', nonRetryable: true, message: 'Custom' });
   });
 
   it('retries a ModelAccessError (through the retry window) without a delay of its own', () => {
-    const failure = toApplicationFailure(new ModelAccessError('401'), 5);
-    expect(failure).toMatchObject({ type: 'ModelAccessError', nonRetryable: false, message: '401' });
+    const failure = toApplicationFailure(new ModelAccessError('401', { counts: { status: 401 } }), 5);
+    expect(failure).toMatchObject({ type: 'ModelAccessError', nonRetryable: false, message: 'status=401 attempt=5' });
     expect(failure.nextRetryDelay).toBeUndefined();
   });
 
   it('marks a BatchIdentityError non-retryable at any attempt', () => {
     const failure = toApplicationFailure(new BatchIdentityError('receipt records other messages'));
-    expect(failure).toMatchObject({ type: 'BatchIdentityError', nonRetryable: true, message: 'receipt records other messages' });
+    expect(failure).toMatchObject({ type: 'BatchIdentityError', nonRetryable: true, message: 'BatchIdentityError' });
   });
 
   it(`retries an InvalidModelOutputError until attempt INVALID_OUTPUT_MAX_ATTEMPTS (${INVALID_OUTPUT_MAX_ATTEMPTS}), then stops`, () => {
     const err = new InvalidModelOutputError('no tool call');
     expect(toApplicationFailure(err).nonRetryable).toBe(false);
-    expect(toApplicationFailure(err, 1)).toMatchObject({ nonRetryable: false, message: 'no tool call' });
+    expect(toApplicationFailure(err, 1)).toMatchObject({ nonRetryable: false, message: 'attempt=1' });
     expect(toApplicationFailure(err, INVALID_OUTPUT_MAX_ATTEMPTS - 1).nonRetryable).toBe(false);
     const final = toApplicationFailure(err, INVALID_OUTPUT_MAX_ATTEMPTS);
     expect(final).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: true });
-    expect(final.message).toBe(`no tool call (attempt ${INVALID_OUTPUT_MAX_ATTEMPTS}; not retried further)`);
+    expect(final.message).toBe(`attempt=${INVALID_OUTPUT_MAX_ATTEMPTS}`);
     expect(toApplicationFailure(err, INVALID_OUTPUT_MAX_ATTEMPTS + 4).nonRetryable).toBe(true);
   });
 

@@ -112,7 +112,7 @@ test('threads list and threads show: the seeded threads, a timeline with tokens,
   expect(list).toMatchObject({ code: 0, stderr: '' });
   expect(list.stdout).toMatch(/^THREAD\s+STATUS\s+PENDING\s+NEXT EXTRACTION\s+LAST EXTRACTION\s+EXTRACTIONS\s+RETRYING\s+DEAD LETTERS\s+LAST FAILURE$/m);
   expect(lineWith(list.stdout, seedThread)).toMatch(new RegExp(`^${seedThread}\\s+RUNNING\\s+0\\s+-\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ\\s+1\\s+-\\s+0\\s+-$`));
-  expect(lineWith(list.stdout, deadThread)).toMatch(/RUNNING.*\s1\s+ModelRequestError: model API rejected the request \(400\)/);
+  expect(lineWith(list.stdout, deadThread)).toMatch(/RUNNING.*\s1\s+ModelRequestError: status=400 attempt=1; details: batch /);
 
   expect(listJson.code).toBe(0);
   const threads = json<{ threads: ThreadSummary[] }>(listJson).threads;
@@ -237,6 +237,13 @@ test('dead-letters list and redrive: the failed batch with its error, re-driven 
   expect(list.stdout).toMatch(/^BATCH\s+STATUS\s+NAMESPACE\s+SEQ\s+MSGS\s+REDRIVES\s+DEAD AT\s+ERROR$/m);
   expect(lineWith(list.stdout, letter?.batchId ?? '?')).toMatch(new RegExp(`open\\s+memories,${alice}\\s+1\\s+1\\s+0\\s+.*ModelRequestError: model API rejected the request \\(400\\)`));
   expect(list.stdout).toContain('1 dead letter');
+  // The model API's error body is in the letter's failure details (DynamoDB), shown by `dead-letters show`.
+  expect(letter?.details?.detail?.modelError).toMatchObject({ status: 400, message: expect.stringContaining('max_tokens: too large') as string });
+  const show = await cli(['dead-letters', 'show', deadThread, letter?.batchId ?? '?']);
+  expect(show.code).toBe(0);
+  expect(show.stdout).toContain('details (attempt 1');
+  expect(show.stdout).toContain('max_tokens: too large');
+  expect((await cli(['dead-letters', 'show', deadThread, 'b-nope'])).code).toBe(3);
   expect(json<{ deadLetters: DeadLetter[] }>(redriven).deadLetters).toEqual([]);
   expect(unknownBatch.code).toBe(3);
   expect(jsonError(unknownBatch)).toMatchObject({ type: 'NotFoundError', message: expect.stringContaining('b-nope') as string });

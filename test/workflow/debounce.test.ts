@@ -98,7 +98,7 @@ test('an invalid tool payload is retried, then becomes a dead letter; the next m
   );
   expect(failed).toMatchObject({ pendingCount: 0, totals: { extractionsCompleted: 0, messagesDeadLettered: 1 } });
   expect(failed?.lastFailure).toMatchObject({ type: 'InvalidModelOutputError', messageCount: 1 });
-  expect(failed?.lastFailure?.message).toContain('operations.0.content');
+  expect(failed?.lastFailure?.message).toContain(`problems=1 attempt=${INVALID_OUTPUT_MAX_ATTEMPTS}`);
   expect(h.fake.requests).toHaveLength(2 * INVALID_OUTPUT_MAX_ATTEMPTS);
   expect(await h.memory.search(namespace)).toEqual([]);
   const [letter] = await h.memory.deadLetters(threadId);

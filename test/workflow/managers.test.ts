@@ -171,8 +171,9 @@ test('deletes disabled (the default manager): a delete in the reply is refused v
   const deleteIt: ScriptedReply = { kind: 'respond', respond: (request) => tool({ operations: [{ action: 'delete', id: promptData(request).existing_memories[0]?.id }] }) };
   h.fake.script(...Array.from({ length: 6 }, () => deleteIt)); // 3 attempts, each with its repair round
   await h.memory.submit(threadId, [{ role: 'user', content: 'Forget that I like dogs.' }], { afterSeconds: 0.2, namespace });
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1, { timeoutMs: 60_000 });
-  expect(state?.lastFailure?.message).toContain('operations.0.action: deletes are disabled for memory manager memories');
+  await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1, { timeoutMs: 60_000 });
+  const [refused] = await h.memory.deadLetters(threadId);
+  expect(refused?.details?.detail?.invalidOutput?.problems).toEqual(['operations.0.action: deletes are disabled for memory manager memories']);
   expect((await h.memory.search(namespace)).map((i) => memoryText(i.value))).toEqual(['User likes dogs']);
   const tools = JSON.stringify(h.fake.requests[0]?.tools);
   expect(tools).not.toContain('"delete"');
@@ -216,7 +217,7 @@ test('a prompt-injection message: seen as data, and a reply obeying it is stoppe
   expect(await h.memory.search(['facts', userId])).toHaveLength(4);
   expect(await h.memory.get(['facts', victim], 'secret')).not.toBeNull();
   const [letter] = await h.memory.deadLetters(threadId);
-  expect(letter?.error.message).toContain('Proposed: [{"action":"delete"');
+  expect(letter?.details?.detail?.proposedOperations).toEqual(expect.arrayContaining([{ action: 'delete', id: 'p0' }]));
 });
 
 test('a reply cut off by max_tokens is asked again with a larger budget, and every message is extracted', async () => {

@@ -362,7 +362,16 @@
         { 'data-dead-letter': d.batchId, 'data-status': d.status },
         h('td', {}, h('code', { title: d.batchId }, shortId(d.batchId))),
         h('td', {}, `#${d.fromSeq}–#${d.toSeq} (${d.messageCount})`),
-        h('td', {}, h('span', { class: 'failure' }, d.error.type), ': ', d.error.message, d.lastRedriveError ? h('div', { class: 'muted' }, `last re-drive: ${d.lastRedriveError.type}: ${d.lastRedriveError.message}`) : null),
+        h(
+          'td',
+          {},
+          h('span', { class: 'failure' }, d.error.type),
+          ': ',
+          d.details ? d.details.summary : d.error.message,
+          failureDetailsView(d.details),
+          d.lastRedriveError ? h('div', { class: 'muted' }, `last re-drive: ${d.lastRedriveError.type}: `, d.lastRedriveDetails ? d.lastRedriveDetails.summary : d.lastRedriveError.message) : null,
+          failureDetailsView(d.lastRedriveDetails),
+        ),
         h('td', {}, time(d.deadAt)),
         h('td', {}, badge(d.status, d.status === 'open' ? 'bad' : d.status === 'redriven' ? 'ok' : 'warn'), d.redrivenAt ? h('div', { class: 'muted' }, 'at ', time(d.redrivenAt)) : null),
         h('td', { class: 'num' }, String(d.redrives)),
@@ -484,12 +493,21 @@
     );
   }
 
+  // A dead letter's failure details (from DynamoDB, never from Temporal): the proposal, refusal, error body or
+  // offending output, shown as text in a collapsed block.
+  function failureDetailsView(details) {
+    if (!details || (!details.detail && !details.clippedDetailJson)) return null;
+    const text = details.detail ? JSON.stringify(details.detail, null, 2) : `${details.clippedDetailJson} (clipped)`;
+    return h('details', { class: 'failure-details', 'data-failure-details': details.batchId }, h('summary', {}, `details (attempt ${details.attempt})`), h('pre', {}, text));
+  }
+
   function deadLetterEvent(d) {
     return h(
       'li',
       { class: 'event dead', 'data-dead-letter': d.batchId },
       h('div', { class: 'event-head' }, badge('dead letter', 'bad'), ' ', h('code', { title: d.batchId }, d.batchId), ` · messages #${d.fromSeq}–#${d.toSeq} (${d.messageCount}) · `, time(d.deadAt), ' ', badge(d.status, d.status === 'redriven' ? 'ok' : 'warn')),
-      h('div', {}, h('span', { class: 'failure' }, d.error.type), `: ${d.error.message}`, d.error.reason ? h('span', { class: 'muted' }, ` (${d.error.reason})`) : null),
+      h('div', {}, h('span', { class: 'failure' }, d.error.type), `: ${d.details ? d.details.summary : d.error.message}`, d.error.reason ? h('span', { class: 'muted' }, ` (${d.error.reason})`) : null),
+      failureDetailsView(d.details),
     );
   }
 
