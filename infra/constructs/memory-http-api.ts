@@ -26,6 +26,7 @@ export const MEMORY_API_ROUTES: readonly { method: apigwv2.HttpMethod; path: str
   { method: apigwv2.HttpMethod.GET, path: '/threads/{threadId}/dead-letters' },
   { method: apigwv2.HttpMethod.POST, path: '/threads/{threadId}/dead-letters/redrive' },
   { method: apigwv2.HttpMethod.POST, path: '/memories/search' },
+  { method: apigwv2.HttpMethod.GET, path: '/export' },
 ];
 
 /** Props of {@link MemoryHttpApi}. */

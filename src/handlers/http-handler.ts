@@ -1,7 +1,7 @@
 /**
  * Lambda handler of the HTTP API (API Gateway v2, JWT authorizer). Thin: reads the request, takes the
  * tenant from the token's claims (never from the body), runs the route on the tenant-bound client within
- * the invocation's remaining time, and answers JSON. See docs/deploy.md "HTTP API and submit queue (Lambda)".
+ * the invocation's remaining time, and answers JSON (JSON Lines for the tenant's export). See docs/deploy.md "HTTP API and submit queue (Lambda)".
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { InvalidInputError } from '../errors';
@@ -53,7 +53,7 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer, co
     );
     logger.info('request answered', { status: result.status, temporalConnectionsOpened: containerStats.temporalConnectionsOpened, invocations: containerStats.invocations });
     metrics.addMetric('Requests', MetricUnit.Count, 1);
-    return json(result.status, result.body);
+    return 'text' in result ? { statusCode: result.status, headers: { 'content-type': result.contentType }, body: result.text } : json(result.status, result.body);
   } catch (err) {
     const { status } = statusOf(err);
     if (status >= 500) logger.error('request failed', { status, error: err as Error });

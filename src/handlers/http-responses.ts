@@ -13,6 +13,12 @@ export class RouteNotFoundError extends MemoryManagerError {
   readonly retryable = false;
 }
 
+/** An answer larger than a Lambda response may be (the HTTP export of a large tenant). Never retryable: 413. */
+export class PayloadTooLargeError extends MemoryManagerError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly retryable = false;
+}
+
 /** A JSON response. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
@@ -24,6 +30,7 @@ export function statusOf(err: unknown): { status: number; retry: boolean } {
   if (err instanceof UnauthenticatedError) return { status: 401, retry: false };
   if (err instanceof TenantAccessError) return { status: 403, retry: false };
   if (err instanceof RouteNotFoundError || err instanceof NotFoundError) return { status: 404, retry: false };
+  if (err instanceof PayloadTooLargeError) return { status: 413, retry: false };
   // Many concurrent submits to one thread: the caller backs off and retries (safe: ids dedupe).
   if (err instanceof InboxConflictError) return { status: 429, retry: true };
   if (isUnavailable(err)) return { status: 503, retry: true };

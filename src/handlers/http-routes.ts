@@ -7,7 +7,8 @@ import type { FlushResult, ThreadStateView } from '../contract';
 import { InvalidInputError } from '../errors';
 import { parseInput } from '../schemas';
 import type { DeadLetter } from '../store/dead-letters';
-import { RouteNotFoundError } from './http-responses';
+import { EXPORT_CONTENT_TYPE, exportTenantJsonLines } from '../operator/export-tenant';
+import { PayloadTooLargeError, RouteNotFoundError } from './http-responses';
 import { deadLettersQuerySchema, flushBodySchema, submitHeadersSchema, redriveBodySchema, searchBodySchema, submitBodySchema } from './request-schemas';
 import { relativeToTenant, withinTenant } from '../store/tenancy';
 
@@ -25,11 +26,14 @@ export interface RouteRequest {
   client: MemoryClient;
 }
 
-/** A route's answer: status and JSON body. */
-export interface RouteResult {
-  status: number;
-  body: unknown;
-}
+/** A route's answer: status and JSON body, or a text body of its own content type. */
+export type RouteResult = { status: number; body: unknown } | { status: number; text: string; contentType: string };
+
+/**
+ * Largest export the HTTP API answers itself (bytes): Lambda caps a synchronous response at 6 MB. A larger
+ * tenant gets a 413 naming the operator's `memory-ops export`, rather than a truncated or failed answer.
+ */
+export const MAX_HTTP_EXPORT_BYTES = 5 * 1024 * 1024;
 
 const parse = parseInput;
 
@@ -43,6 +47,7 @@ const ROUTES: [method: string, path: RegExp, handler: Handler][] = [
   ['GET', new RegExp(`^${THREAD}/dead-letters$`), deadLetters],
   ['POST', new RegExp(`^${THREAD}/dead-letters/redrive$`), redrive],
   ['POST', /^\/memories\/search$/, search],
+  ['GET', /^\/export$/, exportTenant],
 ];
 
 /** Runs the route matching the request; `RouteNotFoundError` when none does. */
@@ -127,4 +132,16 @@ async function search({ body, tenant, client }: RouteRequest): Promise<RouteResu
   const { namespace, ...options } = parse(searchBodySchema, body ?? {}, 'search body');
   const items = await client.search(withinTenant(tenant, namespace), options);
   return { status: 200, body: { items: items.map((item) => ({ ...item, namespace: relativeToTenant(tenant, item.namespace) })) } };
+}
+
+/** Everything held about the caller's tenant, as JSON Lines (GDPR-style access: the tenant asks for its own). */
+async function exportTenant({ client }: RouteRequest): Promise<RouteResult> {
+  let text = '';
+  for await (const line of exportTenantJsonLines(client)) {
+    text += line;
+    if (Buffer.byteLength(text) > MAX_HTTP_EXPORT_BYTES) {
+      throw new PayloadTooLargeError(`export: over ${MAX_HTTP_EXPORT_BYTES} bytes, more than one HTTP answer holds; an operator exports it with memory-ops export`);
+    }
+  }
+  return { status: 200, text, contentType: EXPORT_CONTENT_TYPE };
 }

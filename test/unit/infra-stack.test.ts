@@ -180,6 +180,7 @@ describe('HTTP API', () => {
     'GET /threads/{threadId}/dead-letters',
     'POST /threads/{threadId}/dead-letters/redrive',
     'POST /memories/search',
+    'GET /export',
   ];
 
   it('has a JWT authorizer with the configured issuer and audiences', () => {

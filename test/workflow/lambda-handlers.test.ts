@@ -219,6 +219,35 @@ test('another tenant cannot read, write or signal a tenant’s thread or memorie
   expect((await h.store.search(['memories', alice])).map((i) => i.value)).toEqual([{ kind: 'Memory', content: { content: 'User’s PIN is 1234' } }]);
 });
 
+test('GET /export: the tenant’s own messages, memories and versions as JSON Lines, nothing of another tenant', async () => {
+  const alice = uniqueId('alice');
+  const bob = uniqueId('bob');
+  const threadId = uniqueId('export');
+  const aliceMarker = `ALICE-${uniqueId('m')}`;
+  const bobMarker = `BOB-${uniqueId('m')}`;
+  h.fake.script(
+    { kind: 'tool', input: { operations: [{ action: 'insert', content: `User plays chess ${aliceMarker}` }] } },
+    { kind: 'tool', input: { operations: [{ action: 'insert', content: `User plays go ${bobMarker}` }] } },
+  );
+  await call(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub: alice }, body: { messages: [{ role: 'user', content: `I play chess ${aliceMarker}` }], options: { afterSeconds: 0.2 } } });
+  await eventually(() => extractionsCompleted(alice, threadId), (n) => n === 1);
+  await call(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub: bob }, body: { messages: [{ role: 'user', content: `I play go ${bobMarker}` }], options: { afterSeconds: 0.2 } } });
+  await eventually(() => extractionsCompleted(bob, threadId), (n) => n === 1);
+
+  const raw = await http.invoke<APIGatewayProxyStructuredResultV2>(httpEvent('GET', '/export', { claims: { sub: alice } }));
+  expect(raw.statusCode).toBe(200);
+  expect((raw.headers as Record<string, string>)['content-type']).toBe('application/x-ndjson');
+  const text = raw.body as string;
+  expect(text).not.toContain(bobMarker);
+  const records = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+  const ofType = (type: string) => records.filter((r) => r.type === type);
+  expect(ofType('message').map((m) => m['content'])).toEqual([`I play chess ${aliceMarker}`]);
+  expect(JSON.stringify(ofType('memory'))).toContain(`User plays chess ${aliceMarker}`);
+  expect(ofType('memoryVersion').length).toBeGreaterThan(0);
+  // Without a tenant-bound identity there is nothing to export.
+  expect((await call(http, 'GET', '/export', { claims: null })).statusCode).toBe(401);
+});
+
 test('an SQS batch with one bad record reports exactly that record; the others are submitted', async () => {
   const sub = uniqueId('dave');
   const threads = [uniqueId('q1'), uniqueId('q2')];
