@@ -14,12 +14,13 @@ import { Client, Connection } from '@temporalio/client';
 import { runCli } from '../../src/cli/main';
 import { MemoryClient } from '../../src/client/memory-client';
 import type { FailureInfo, ThreadMessage } from '../../src/contract';
-import { InvalidInputError, TenantAccessError } from '../../src/errors';
+import { InvalidInputError, ReviewRequiredError, TenantAccessError } from '../../src/errors';
 import { exportTenantJsonLines } from '../../src/operator/export-tenant';
 import { MemoryOperator } from '../../src/operator/memory-operator';
 import { BatchPlanner } from '../../src/store/batch-planner';
 import { BatchWriter } from '../../src/store/batch-writer';
 import { DeadLetterStore } from '../../src/store/dead-letters';
+import { FailureDetailsStore } from '../../src/store/failure-details';
 import type { ExportRecord } from '../../src/store/export-prefix';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { memoryValue } from '../../src/store/memory-types';
@@ -102,6 +103,9 @@ async function plant(label: string, shared: string): Promise<Planted> {
   const poison = await planner.next(thread, Number.MAX_SAFE_INTEGER);
   if (!poison) throw new Error('no poison batch');
   const failure: FailureInfo = { type: 'ReviewRequiredError', message: `proposed: forget everything ${planted.marker}` };
+  // What a reviewer reads (the proposed operations, quoting the user) is kept beside the dead letter.
+  const review = new ReviewRequiredError('deletes=1 maxDeletes=0', { detail: { proposedOperations: [{ action: 'delete', content: `everything ${planted.marker}` }] } });
+  await new FailureDetailsStore(table.doc, table.tableName).record(poison, review, 3);
   await batches.deadLetter(poison, planted.messageIds.slice(-1), failure, { firstAttemptAt: '2026-11-26T10:00:00.000Z', deadAt: '2026-11-26T16:00:00.000Z' });
   await deadLetters.requestRedrive(thread);
   planted.deadLetterBatchIds.push(poison.batchId);
