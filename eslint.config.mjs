@@ -4,7 +4,25 @@
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'dns', 'worker_threads', 'process', 'timers', 'stream', 'util', 'events', 'url', 'zlib'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'dns',
+  'worker_threads',
+  'process',
+  'timers',
+  'stream',
+  'util',
+  'events',
+  'url',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tools/', '.data/', 'coverage/', 'infra/cdk.out/', 'jest.config.js', 'test/support/summary-reporter.js'] },
@@ -54,7 +72,19 @@ export default tseslint.config(
           zones: [
             {
               target: './src/store',
-              from: ['./src/client', './src/operator', './src/model', './src/managers', './src/activities', './src/handlers', './src/worker', './src/workflows', './src/cli', './src/console', './src/langgraph'],
+              from: [
+                './src/client',
+                './src/operator',
+                './src/model',
+                './src/managers',
+                './src/activities',
+                './src/handlers',
+                './src/worker',
+                './src/workflows',
+                './src/cli',
+                './src/console',
+                './src/langgraph',
+              ],
               message: 'The store is the bottom layer: it imports nothing from the layers that use it (move the shared piece down).',
             },
             {
@@ -78,13 +108,24 @@ export default tseslint.config(
             { name: `node:${name}`, message: 'Workflow code must be deterministic: no Node builtins.' },
           ]),
           patterns: [
-            { group: ['@aws-sdk/*', '@anthropic-ai/*', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'], message: 'Workflow code does no I/O: call an activity instead.' },
-            { group: ['../activities', '../activities/*', '!../activities/activity-types'], message: 'Import activities as types only (activity-types).', allowTypeImports: true },
+            {
+              group: ['@aws-sdk/*', '@anthropic-ai/*', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+              message: 'Workflow code does no I/O: call an activity instead.',
+            },
+            {
+              group: ['../activities', '../activities/*', '!../activities/activity-types'],
+              message: 'Import activities as types only (activity-types).',
+              allowTypeImports: true,
+            },
             { group: ['zod'], message: 'Validation happens at the edges; keep zod out of the workflow bundle.' },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'No process in workflow code.' }, { name: 'setTimeout', message: 'Use sleep() or condition() timers.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'No process in workflow code.' },
+        { name: 'setTimeout', message: 'Use sleep() or condition() timers.' },
+      ],
     },
   },
 );

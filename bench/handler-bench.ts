@@ -96,7 +96,13 @@ async function main(): Promise<void> {
   printTable(
     `1. Submit latency, warm (${ROUNDS} each, interleaved; ms)`,
     ['path', 'p50', 'p90', 'p50 vs raw signal', 'p50 vs in-process submit'],
-    names.map((name) => [name, fmt(p50(name), 1), fmt(percentile(times.get(name) ?? [], 90), 1), `${fmt(p50(name) / raw, 2)}×`, `${fmt(p50(name) / inProcess, 2)}×`]),
+    names.map((name) => [
+      name,
+      fmt(p50(name), 1),
+      fmt(percentile(times.get(name) ?? [], 90), 1),
+      `${fmt(p50(name) / raw, 2)}×`,
+      `${fmt(p50(name) / inProcess, 2)}×`,
+    ]),
     ['The submit writes the inbox (DynamoDB) before it signals: the in-process submit is the handler without Lambda.'],
   );
   await emulator.stop();
@@ -105,7 +111,11 @@ async function main(): Promise<void> {
   const { node } = lambdaRuntimeTools();
   for (let i = 0; i < COLD_STARTS; i++) {
     // Init proxy: loading the bundle on Node 22 in a fresh process (module evaluation, what Lambda's init phase runs).
-    const loaded = spawnSync(node, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(join(httpDir, 'index.js'))});console.log(Number(process.hrtime.bigint()-t)/1e6)`], { encoding: 'utf8' });
+    const loaded = spawnSync(
+      node,
+      ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(join(httpDir, 'index.js'))});console.log(Number(process.hrtime.bigint()-t)/1e6)`],
+      { encoding: 'utf8' },
+    );
     const requireMs = Number(loaded.stdout.trim());
     const fresh = await startLambdaEmulator({ taskRoot: httpDir, env });
     const first = performance.now();

@@ -93,7 +93,21 @@ function pick<T>(next: () => number, list: readonly T[]): T {
 const NAMES = ['Ana', 'Kenji', 'Marta', 'Tom', 'Priya', 'Lukas', 'Sofia', 'Diego', 'Aiko', 'Noah', 'Leila', 'Ines'];
 const RELATIONS = ['sister', 'brother', 'mother', 'father', 'partner', 'best friend', 'colleague', 'cousin', 'neighbour'];
 const PLACES = ['Lisbon', 'Osaka', 'Denver', 'Tallinn', 'Cusco', 'Oslo', 'Nairobi', 'Hanoi', 'Porto', 'Quebec', 'Seville', 'Kyoto', 'Bergen'];
-const HOBBIES = ['sailing', 'pottery', 'climbing', 'jazz piano', 'chess', 'cycling', 'gardening', 'photography', 'trail running', 'birdwatching', 'watercolour painting', 'yoga', 'sourdough baking'];
+const HOBBIES = [
+  'sailing',
+  'pottery',
+  'climbing',
+  'jazz piano',
+  'chess',
+  'cycling',
+  'gardening',
+  'photography',
+  'trail running',
+  'birdwatching',
+  'watercolour painting',
+  'yoga',
+  'sourdough baking',
+];
 const FOODS = ['peanuts', 'shellfish', 'gluten', 'dairy', 'sesame', 'kiwi', 'eggs', 'soy'];
 const JOBS = ['backend engineer', 'nurse', 'high-school teacher', 'product designer', 'accountant', 'architect', 'data analyst', 'translator'];
 const PETS = ['dog', 'cat', 'rabbit', 'parrot', 'tortoise'];
@@ -124,7 +138,8 @@ function memoryText(i: number): string {
     () => `User's favourite coffee is a cortado from a small café near the station in ${place}.`,
     () => `User is planning a ${hobby} trip to ${place} with their ${pick(r, RELATIONS)} ${name} next ${pick(r, SEASONS)}.`,
     () => `User's birthday is ${month} ${1 + Math.floor(r() * 28)}; ${name} usually organises a dinner.`,
-    () => `User ran a half marathon in ${place} in ${Math.floor(1 + r() * 2)}h${String(Math.floor(r() * 60)).padStart(2, '0')} and wants to beat it next ${pick(r, SEASONS)}.`,
+    () =>
+      `User ran a half marathon in ${place} in ${Math.floor(1 + r() * 2)}h${String(Math.floor(r() * 60)).padStart(2, '0')} and wants to beat it next ${pick(r, SEASONS)}.`,
     () => `User said their ${pick(r, APPLIANCES)} broke and is comparing replacements under ${50 * (2 + Math.floor(r() * 10))} euros.`,
     () => `User's ${pick(r, RELATIONS)} ${name} recommended ${hobby} lessons at a studio in ${place}.`,
     () => `User reads mostly ${pick(r, GENRES)} and keeps a list of books to read on ${pick(r, TOOLS)}.`,
@@ -206,7 +221,10 @@ async function seedNamespace(doc: DynamoDBDocumentClient, namespace: string[], f
     while (next < items.length) {
       const chunk = items.slice(next, next + SEED_ITEMS_PER_REQUEST);
       next += chunk.length;
-      await batchWrite(doc, chunk.map((Item) => ({ PutRequest: { Item } })));
+      await batchWrite(
+        doc,
+        chunk.map((Item) => ({ PutRequest: { Item } })),
+      );
     }
   };
   await Promise.all(Array.from({ length: SEED_REQUESTS_IN_FLIGHT }, worker));
@@ -264,15 +282,21 @@ async function extractOnce(h: Harness, namespace: string[], messages: readonly T
   h.fake.script({ kind: 'respond', respond: () => ({ kind: 'tool', input: { operations } }) });
   const before = h.fake.requests.length;
   const started = performance.now();
-  const existing = await h.store.relevantTo(namespace, messages.map((m) => m.content).join('\n'), { queryLimit: h.manager.queryLimit, newest: h.manager.newestShown });
+  const existing = await h.store.relevantTo(namespace, messages.map((m) => m.content).join('\n'), {
+    queryLimit: h.manager.queryLimit,
+    newest: h.manager.newestShown,
+  });
   const proposal = await h.extractor.extract({ manager: h.manager, messages, existing });
   const ms = performance.now() - started;
   const request = h.fake.requests[h.fake.requests.length - 1];
-  if (h.fake.requests.length !== before + 1 || !request) throw new Error(`${label}: expected one Messages API request, the fake recorded ${h.fake.requests.length - before}`);
+  if (h.fake.requests.length !== before + 1 || !request)
+    throw new Error(`${label}: expected one Messages API request, the fake recorded ${h.fake.requests.length - before}`);
   const size = sizeOf(request);
-  if (size.memoriesInPrompt !== proposal.memoriesShown) h.problems.push(`${label}: the prompt carried ${size.memoriesInPrompt} memories, the extractor reported ${proposal.memoriesShown}`);
+  if (size.memoriesInPrompt !== proposal.memoriesShown)
+    h.problems.push(`${label}: the prompt carried ${size.memoriesInPrompt} memories, the extractor reported ${proposal.memoriesShown}`);
   const sent = messages.map((m) => m.id);
-  if (size.messageIds.join(',') !== sent.join(',')) h.problems.push(`${label}: the prompt carried messages [${size.messageIds.join(', ')}], the batch was [${sent.join(', ')}]`);
+  if (size.messageIds.join(',') !== sent.join(','))
+    h.problems.push(`${label}: the prompt carried messages [${size.messageIds.join(', ')}], the batch was [${sent.join(', ')}]`);
   return { proposal, size, shown: existing.length, ms };
 }
 
@@ -374,7 +398,8 @@ async function main(): Promise<void> {
     // Seeded memories are a day old, a second apart: everything the bench writes later is newer.
     const baseMs = Date.now() - 24 * 60 * 60 * 1000;
     const cap = manager.queryLimit + manager.newestShown;
-    const estimateNote = 'tokens = estimateTokens (the project\'s conservative estimate, ~3 bytes a token; English averages nearer 4) of JSON.stringify({system, tools, messages})';
+    const estimateNote =
+      "tokens = estimateTokens (the project's conservative estimate, ~3 bytes a token; English averages nearer 4) of JSON.stringify({system, tools, messages})";
 
     // ── Figure A.
     const figureAStarted = performance.now();
@@ -403,7 +428,7 @@ async function main(): Promise<void> {
           : '',
         `${estimateNote} of the request the fake Messages API recorded (its reported usage is a fixed number, so not used).`,
         'path: store.relevantTo(ns, batch text, {queryLimit, newest: newestShown}) → ClaudeExtractor.extract (real Anthropic SDK → fake); the fake replies with no operations.',
-        'system + tools / memories / messages B = bytes of JSON of those parts (the user turn\'s existing_memories and new_messages); they do not add up to bytes, which counts the escaping of the',
+        "system + tools / memories / messages B = bytes of JSON of those parts (the user turn's existing_memories and new_messages); they do not add up to bytes, which counts the escaping of the",
         'user turn (a JSON document inside a JSON string).',
         `† estimateTokens of the user turn had every memory of the namespace been shown: computed here, never sent (the extractor would cut it to its ${fmt(MAX_PROMPT_TOKENS)}-token budget).`,
         'Seeded memories: 16 shapes of realistic statements (26–206 characters), sharing places, hobbies and people with the batch, so lexical ranking picks some.',
@@ -411,10 +436,13 @@ async function main(): Promise<void> {
       ],
     );
     if (at1k && at10k && at10k.extraction.size.tokens > MAX_NAMESPACE_RATIO * at1k.extraction.size.tokens) {
-      problems.push(`figure A: the prompt at 10,000 memories (${fmt(at10k.extraction.size.tokens)} tokens) is over ${MAX_NAMESPACE_RATIO}x the one at 1,000 (${fmt(at1k.extraction.size.tokens)})`);
+      problems.push(
+        `figure A: the prompt at 10,000 memories (${fmt(at10k.extraction.size.tokens)} tokens) is over ${MAX_NAMESPACE_RATIO}x the one at 1,000 (${fmt(at1k.extraction.size.tokens)})`,
+      );
     }
     for (const r of byNamespace) {
-      if (r.extraction.shown > cap) problems.push(`figure A: ${r.extraction.shown} memories shown at ${fmt(r.memories)} memories, over queryLimit + newestShown (${cap})`);
+      if (r.extraction.shown > cap)
+        problems.push(`figure A: ${r.extraction.shown} memories shown at ${fmt(r.memories)} memories, over queryLimit + newestShown (${cap})`);
     }
 
     // ── Figure B.
@@ -451,7 +479,9 @@ async function main(): Promise<void> {
         fmt(r.wholeThreadMessagesTokens / THREAD_BATCH_MESSAGES, 1),
       ]),
       [
-        first && last ? `${fmt(last.messages)} vs ${fmt(first.messages)} messages: tokens per message of the last extraction ${ratio(perMessage(last), perMessage(first))} (gate: at most ${MAX_THREAD_RATIO}x).` : '',
+        first && last
+          ? `${fmt(last.messages)} vs ${fmt(first.messages)} messages: tokens per message of the last extraction ${ratio(perMessage(last), perMessage(first))} (gate: at most ${MAX_THREAD_RATIO}x).`
+          : '',
         `Each extraction is relevantTo + ClaudeExtractor.extract over only its ${THREAD_BATCH_MESSAGES} new messages (checked: the recorded prompt carried exactly the batch's message ids);`,
         'the fake proposes one insert, written with store.put, so the namespace grows with the thread. Store + extractor directly: no Temporal, no inbox.',
         `tokens / message = the last extraction's tokens / ${THREAD_BATCH_MESSAGES}; all extractions = the sum of every extraction's tokens so far / thread messages.`,
@@ -464,14 +494,21 @@ async function main(): Promise<void> {
       ],
     );
     if (first && last && perMessage(last) > MAX_THREAD_RATIO * perMessage(first)) {
-      problems.push(`figure B: ${fmt(perMessage(last), 1)} tokens per message at ${fmt(last.messages)} messages, over ${MAX_THREAD_RATIO}x the ${fmt(perMessage(first), 1)} at ${fmt(first.messages)}`);
+      problems.push(
+        `figure B: ${fmt(perMessage(last), 1)} tokens per message at ${fmt(last.messages)} messages, over ${MAX_THREAD_RATIO}x the ${fmt(perMessage(first), 1)} at ${fmt(first.messages)}`,
+      );
     }
     for (const r of byThread) {
-      if (r.last.size.messageIds.length !== THREAD_BATCH_MESSAGES) problems.push(`figure B: the last extraction at ${fmt(r.messages)} messages carried ${r.last.size.messageIds.length} messages, not ${THREAD_BATCH_MESSAGES}`);
+      if (r.last.size.messageIds.length !== THREAD_BATCH_MESSAGES)
+        problems.push(
+          `figure B: the last extraction at ${fmt(r.messages)} messages carried ${r.last.size.messageIds.length} messages, not ${THREAD_BATCH_MESSAGES}`,
+        );
     }
     if (fake.unexpected.length > 0) problems.push(`the fake Messages API got ${fake.unexpected.length} unscripted requests`);
 
-    console.log(`\nfigure A: ${fmt(figureASeconds, 1)} s (seeding included); figure B: ${fmt(figureBSeconds, 1)} s for ${fmt(last?.extractions ?? 0)} extractions (this run's observation)`);
+    console.log(
+      `\nfigure A: ${fmt(figureASeconds, 1)} s (seeding included); figure B: ${fmt(figureBSeconds, 1)} s for ${fmt(last?.extractions ?? 0)} extractions (this run's observation)`,
+    );
   } finally {
     progress('stopping the fake Messages API and DynamoDB Local');
     client.destroy();
@@ -485,7 +522,9 @@ async function main(): Promise<void> {
     for (const problem of problems) console.log(`  - ${problem}`);
     process.exitCode = 1;
   } else {
-    console.log('all expectations met: the prompt stops growing with the namespace past what the manager shows, and a thread\'s batches carry only their own messages.');
+    console.log(
+      "all expectations met: the prompt stops growing with the namespace past what the manager shows, and a thread's batches carry only their own messages.",
+    );
   }
 }
 

@@ -101,7 +101,6 @@ function ratio(value: number, of: number, digits = 2): string {
   return of > 0 ? `${fmt(value / of, digits)}x` : 'n/a';
 }
 
-
 /** Nearest-rank percentile (p in 0..1) of a non-empty list. */
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -117,7 +116,25 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 }
 
 // A vocabulary shared by memories and the batch text, so ranking does real work.
-const TOPICS = ['jazz', 'hiking', 'sourdough', 'chess', 'cycling', 'gardening', 'sailing', 'pottery', 'espresso', 'climbing', 'photography', 'running', 'painting', 'birdwatching', 'cooking', 'swimming', 'yoga'];
+const TOPICS = [
+  'jazz',
+  'hiking',
+  'sourdough',
+  'chess',
+  'cycling',
+  'gardening',
+  'sailing',
+  'pottery',
+  'espresso',
+  'climbing',
+  'photography',
+  'running',
+  'painting',
+  'birdwatching',
+  'cooking',
+  'swimming',
+  'yoga',
+];
 const PLACES = ['Lisbon', 'Osaka', 'Denver', 'Tallinn', 'Cusco', 'Oslo', 'Nairobi', 'Hanoi', 'Porto', 'Quebec', 'Seville'];
 const VERBS = ['likes', 'is learning', 'gave up', 'talks often about', 'wants to try', 'is tired of'];
 
@@ -296,7 +313,11 @@ class SeededTable {
  * strongly consistent Query on its partition (all pages), sorted newest-first in memory. On the new table
  * `begins_with(sk, 'm#')` skips the history records the old partition did not have.
  */
-async function loadWholeNamespace(doc: DynamoDBDocumentClient, table: string, namespace: readonly string[]): Promise<{ items: MemoryItem[]; itemsRead: number }> {
+async function loadWholeNamespace(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  namespace: readonly string[],
+): Promise<{ items: MemoryItem[]; itemsRead: number }> {
   let itemsRead = 0;
   const items: MemoryItem[] = [];
   const records = queryItems(
@@ -411,7 +432,17 @@ async function measureGrowth(meter: QueryMeter, store: DynamoMemoryStore, seeded
   const oldTimes: number[] = [];
   for (let run = 0; run < GROWTH_RUNS; run++) oldTimes.push((await timed(oldRead)).ms);
   progress(`figure 2: measured at ${fmt(size)} memories`);
-  return { size, itemsRead, queries, shown: shown.length, units, medianMs: median(times), oldItemsRead: old.itemsRead, oldUnits, oldMedianMs: median(oldTimes) };
+  return {
+    size,
+    itemsRead,
+    queries,
+    shown: shown.length,
+    units,
+    medianMs: median(times),
+    oldItemsRead: old.itemsRead,
+    oldUnits,
+    oldMedianMs: median(oldTimes),
+  };
 }
 
 // ───────────────────────────── figure 3: an extraction's store overhead ─────────────────────────────
@@ -447,7 +478,11 @@ async function planBatch(ctx: OverheadContext, threadId: string, namespace: stri
 }
 
 function insertOperations(run: number): MemoryOperation[] {
-  return Array.from({ length: OVERHEAD_INSERTS }, (_, i) => ({ action: 'insert', kind: 'Memory', content: { content: `Bench run ${run}: ${memoryContent(run * OVERHEAD_INSERTS + i)}` } }));
+  return Array.from({ length: OVERHEAD_INSERTS }, (_, i) => ({
+    action: 'insert',
+    kind: 'Memory',
+    content: { content: `Bench run ${run}: ${memoryContent(run * OVERHEAD_INSERTS + i)}` },
+  }));
 }
 
 /** One extraction's store work on `path`, timed in three parts; the inserted memories are removed afterwards (untimed). */
@@ -483,7 +518,9 @@ async function overheadRun(ctx: OverheadContext, path: Path, threadId: string, n
   const inserted = commit.value.inserted;
   const seen = new Set(readBack.value.map((item) => item.key));
   if (commit.value.status !== 'extracted' || inserted.length !== OVERHEAD_INSERTS || !inserted.every((key) => seen.has(key))) {
-    ctx.problems.push(`figure 3 (${path}, ${namespace.join('/')}, run ${run}): status ${commit.value.status}, ${inserted.length} inserted, read back ${inserted.filter((k) => seen.has(k)).length} of them`);
+    ctx.problems.push(
+      `figure 3 (${path}, ${namespace.join('/')}, run ${run}): status ${commit.value.status}, ${inserted.length} inserted, read back ${inserted.filter((k) => seen.has(k)).length} of them`,
+    );
   }
   await batchWrite(
     ctx.doc,
@@ -562,8 +599,14 @@ async function main(): Promise<void> {
       if (size === largestRequested) {
         // Project the largest step's seeding from the rate of the step before it; reduce (and say so) if it won't fit.
         const previous = searchRows.filter((r) => r.memories === SEARCH_SIZES[SEARCH_SIZES.length - 2]);
-        const rate = previous.reduce((s, r) => s + r.seedItems, 0) / Math.max(1e-9, previous.reduce((s, r) => s + r.seedSeconds, 0));
-        const itemsFor = (n: number) => layouts.reduce((s, l) => s + (n - l.seeded.count), 0) + 2 * Math.max(0, Math.min(n, SPREAD_NAMESPACES) - spread.seeded.count);
+        const rate =
+          previous.reduce((s, r) => s + r.seedItems, 0) /
+          Math.max(
+            1e-9,
+            previous.reduce((s, r) => s + r.seedSeconds, 0),
+          );
+        const itemsFor = (n: number) =>
+          layouts.reduce((s, l) => s + (n - l.seeded.count), 0) + 2 * Math.max(0, Math.min(n, SPREAD_NAMESPACES) - spread.seeded.count);
         const projected = itemsFor(size) / rate;
         if (projected > LARGEST_SEED_BUDGET_SECONDS) {
           memories = REDUCED_SIZES.find((n) => itemsFor(n) / rate <= LARGEST_SEED_BUDGET_SECONDS) ?? REDUCED_SIZES[REDUCED_SIZES.length - 1] ?? size;
@@ -589,7 +632,22 @@ async function main(): Promise<void> {
     });
     printTable(
       `1. Search reads by stored memories (limit ${SEARCH_LIMIT}; user search = search(['memories', '${MEASURED_USER}']), all users = search(['memories']))`,
-      ['layout', 'memories', 'namespaces', "user's own", 'other users', 'user: items read', 'beyond own', 'queries', 'results', 'median ms*', 'all: items read', 'queries', 'results', 'median ms*'],
+      [
+        'layout',
+        'memories',
+        'namespaces',
+        "user's own",
+        'other users',
+        'user: items read',
+        'beyond own',
+        'queries',
+        'results',
+        'median ms*',
+        'all: items read',
+        'queries',
+        'results',
+        'median ms*',
+      ],
       searchRows.map((r) => [
         r.layout,
         fmt(r.memories),
@@ -638,17 +696,26 @@ async function main(): Promise<void> {
     );
     for (const { few, many } of sameOwn) {
       if (many.user.itemsRead > few.user.itemsRead) {
-        problems.push(`figure 1: user search read ${many.user.itemsRead} items with ${fmt(many.others)} other users' memories vs ${few.user.itemsRead} with ${fmt(few.others)}`);
+        problems.push(
+          `figure 1: user search read ${many.user.itemsRead} items with ${fmt(many.others)} other users' memories vs ${few.user.itemsRead} with ${fmt(few.others)}`,
+        );
       }
     }
     if (sameOwn.length === 0) problems.push('figure 1: no two sizes gave the user the same memories within the limit with different other users');
     for (const r of searchRows) {
       if (beyondOwn(r) > baseline) {
-        problems.push(`figure 1: user search read ${r.user.itemsRead} items (${beyondOwn(r)} beyond its own) with ${fmt(r.others)} other users' memories; the fewest beyond own was ${baseline}`);
+        problems.push(
+          `figure 1: user search read ${r.user.itemsRead} items (${beyondOwn(r)} beyond its own) with ${fmt(r.others)} other users' memories; the fewest beyond own was ${baseline}`,
+        );
       }
-      if (r.user.results !== Math.min(r.own, SEARCH_LIMIT)) problems.push(`figure 1: user search returned ${r.user.results}, expected ${Math.min(r.own, SEARCH_LIMIT)} (${r.layout}, ${r.memories})`);
-      if (r.all.results !== Math.min(r.memories, SEARCH_LIMIT)) problems.push(`figure 1: all-users search returned ${r.all.results}, expected ${Math.min(r.memories, SEARCH_LIMIT)} (${r.layout}, ${r.memories})`);
-      if (r.all.itemsRead > INDEX_SHARDS * SEARCH_LIMIT) problems.push(`figure 1: all-users search read ${r.all.itemsRead} items, more than ${INDEX_SHARDS} shards × ${SEARCH_LIMIT} (${r.layout}, ${r.memories})`);
+      if (r.user.results !== Math.min(r.own, SEARCH_LIMIT))
+        problems.push(`figure 1: user search returned ${r.user.results}, expected ${Math.min(r.own, SEARCH_LIMIT)} (${r.layout}, ${r.memories})`);
+      if (r.all.results !== Math.min(r.memories, SEARCH_LIMIT))
+        problems.push(`figure 1: all-users search returned ${r.all.results}, expected ${Math.min(r.memories, SEARCH_LIMIT)} (${r.layout}, ${r.memories})`);
+      if (r.all.itemsRead > INDEX_SHARDS * SEARCH_LIMIT)
+        problems.push(
+          `figure 1: all-users search read ${r.all.itemsRead} items, more than ${INDEX_SHARDS} shards × ${SEARCH_LIMIT} (${r.layout}, ${r.memories})`,
+        );
     }
 
     // ── Figure 2.
@@ -662,7 +729,20 @@ async function main(): Promise<void> {
     const at10k = growth.find((g) => g.size === 10_000);
     printTable(
       `2. One extraction's memory read by namespace size: relevantTo(ns, batch text, {queryLimit: ${DEFAULT_QUERY_LIMIT}, newest: ${DEFAULT_NEWEST_MEMORIES_SHOWN}}) beside the old full load`,
-      ['memories', 'items read', 'queries', 'shown', 'read units (reported)', 'read units (est.)', 'KB read', 'median ms*', 'old: items read', 'read units (reported)', 'read units (est.)', 'median ms*'],
+      [
+        'memories',
+        'items read',
+        'queries',
+        'shown',
+        'read units (reported)',
+        'read units (est.)',
+        'KB read',
+        'median ms*',
+        'old: items read',
+        'read units (reported)',
+        'read units (est.)',
+        'median ms*',
+      ],
       growth.map((g) => [
         fmt(g.size),
         fmt(g.itemsRead),
@@ -689,10 +769,13 @@ async function main(): Promise<void> {
       ],
     );
     for (const g of growth) {
-      if (g.itemsRead > SEARCH_CANDIDATES) problems.push(`figure 2: relevantTo read ${g.itemsRead} items at ${g.size} memories, more than SEARCH_CANDIDATES (${SEARCH_CANDIDATES})`);
+      if (g.itemsRead > SEARCH_CANDIDATES)
+        problems.push(`figure 2: relevantTo read ${g.itemsRead} items at ${g.size} memories, more than SEARCH_CANDIDATES (${SEARCH_CANDIDATES})`);
     }
-    if (at1k && at10k && at10k.itemsRead > at1k.itemsRead) problems.push(`figure 2: relevantTo read ${at10k.itemsRead} items at 10,000 memories vs ${at1k.itemsRead} at 1,000: not a plateau`);
-    if (at1k && at10k && at10k.units.estimated > at1k.units.estimated) problems.push(`figure 2: estimated read units grew from 1,000 to 10,000 memories (${at1k.units.estimated} → ${at10k.units.estimated})`);
+    if (at1k && at10k && at10k.itemsRead > at1k.itemsRead)
+      problems.push(`figure 2: relevantTo read ${at10k.itemsRead} items at 10,000 memories vs ${at1k.itemsRead} at 1,000: not a plateau`);
+    if (at1k && at10k && at10k.units.estimated > at1k.units.estimated)
+      problems.push(`figure 2: estimated read units grew from 1,000 to 10,000 memories (${at1k.units.estimated} → ${at10k.units.estimated})`);
 
     // ── Figure 3.
     const inbox = new MessageInbox(doc, TABLES.extraction);
@@ -710,7 +793,11 @@ async function main(): Promise<void> {
       const namespace = ['memories', `overhead-${size}`];
       overhead.push(...(await measureOverhead(ctx, new SeededTable(doc, TABLES.extraction, () => namespace, baseMs), namespace, size)));
     }
-    const p = (row: OverheadRow, part: keyof RunTimes, q: number) => percentile(row.runs.map((r) => r[part]), q);
+    const p = (row: OverheadRow, part: keyof RunTimes, q: number) =>
+      percentile(
+        row.runs.map((r) => r[part]),
+        q,
+      );
     printTable(
       `3. An extraction's store overhead without the model call, ${OVERHEAD_RUNS} runs per row after ${OVERHEAD_WARMUP_RUNS} warm-ups (ms*, p50 / p95)`,
       ['path', 'memories', 'items read/run', 'read p50', 'p95', 'commit p50', 'p95', 'read back p50', 'p95', 'total p50', 'p95', 'read + read back p50'],
@@ -726,7 +813,13 @@ async function main(): Promise<void> {
         fmt(p(row, 'readBack', 0.95), 1),
         fmt(p(row, 'total', 0.5), 1),
         fmt(p(row, 'total', 0.95), 1),
-        fmt(percentile(row.runs.map((r) => r.read + r.readBack), 0.5), 1),
+        fmt(
+          percentile(
+            row.runs.map((r) => r.read + r.readBack),
+            0.5,
+          ),
+          1,
+        ),
       ]),
       [
         `new: relevantTo(ns, batch text, {queryLimit: ${DEFAULT_QUERY_LIMIT}, newest: ${DEFAULT_NEWEST_MEMORIES_SHOWN}}) → BatchWriter.apply of ${OVERHEAD_INSERTS} inserts → search(ns, {limit: ${SEARCH_LIMIT}}).`,
@@ -738,8 +831,18 @@ async function main(): Promise<void> {
           const fresh = overhead.find((r) => r.size === size && r.path === 'new');
           const old = overhead.find((r) => r.size === size && r.path !== 'new');
           if (!fresh || !old) return '';
-          return `${fmt(size)} memories: old / new total p50 ${ratio(p(old, 'total', 0.5), p(fresh, 'total', 0.5))}, read + read back p50 ${ratio(percentile(old.runs.map((r) => r.read + r.readBack), 0.5), percentile(fresh.runs.map((r) => r.read + r.readBack), 0.5))}; ` +
-            `items read ${ratio(median(old.runs.map((r) => r.itemsRead)), median(fresh.runs.map((r) => r.itemsRead)))}`;
+          return (
+            `${fmt(size)} memories: old / new total p50 ${ratio(p(old, 'total', 0.5), p(fresh, 'total', 0.5))}, read + read back p50 ${ratio(
+              percentile(
+                old.runs.map((r) => r.read + r.readBack),
+                0.5,
+              ),
+              percentile(
+                fresh.runs.map((r) => r.read + r.readBack),
+                0.5,
+              ),
+            )}; ` + `items read ${ratio(median(old.runs.map((r) => r.itemsRead)), median(fresh.runs.map((r) => r.itemsRead)))}`
+          );
         }),
         `The issue's figures for the previous layout (its own machine): p50 ${ISSUE_OLD_P50_MS} ms, of which loading the namespace and reading back ~${ISSUE_OLD_LOAD_AND_READ_BACK_MS} ms; goal p50 ≤ ${GOAL_P50_MS} ms.`,
         ...OVERHEAD_SIZES.map((size) => {
@@ -762,7 +865,9 @@ async function main(): Promise<void> {
     for (const problem of problems) console.log(`  - ${problem}`);
     process.exitCode = 1;
   } else {
-    console.log("all expectations met: the user search reads the same beyond its own memories whatever other users store; one extraction's read stops at SEARCH_CANDIDATES.");
+    console.log(
+      "all expectations met: the user search reads the same beyond its own memories whatever other users store; one extraction's read stops at SEARCH_CANDIDATES.",
+    );
   }
 }
 

@@ -128,8 +128,6 @@ function continuedInputs(histories: History[]): { bytes: number; pending: number
     });
 }
 
-
-
 // ───────────────────────────── figure 1: history events per message ─────────────────────────────
 
 interface EventsRow {
@@ -324,7 +322,7 @@ async function main(): Promise<void> {
       [
         `events/msg, one per submit vs ${BATCHED_PER_SUBMIT} per submit: ${fmt(perMessage(single) / perMessage(batched), 1)}x`,
         'events = every event of every run of the chain, from the first submit until the thread sleeps again after its extraction.',
-        '* wall time per submit (client → DynamoDB Local → Temporal): this run\'s observation on a shared machine, not a claim.',
+        "* wall time per submit (client → DynamoDB Local → Temporal): this run's observation on a shared machine, not a claim.",
       ],
     );
     for (const r of [single, batched]) {

@@ -203,8 +203,17 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     progress('starting a Temporal dev server, DynamoDB Local and the fake Messages API; bundling the workflows');
-    const [server, dynamo, fake, bundlePath] = await Promise.all([startTemporalDevServer(), startDynamoDbLocal(), FakeMessagesApi.start(), buildWorkflowBundle()]);
-    stops.push(() => server.stop(), () => dynamo.stop(), () => fake.close());
+    const [server, dynamo, fake, bundlePath] = await Promise.all([
+      startTemporalDevServer(),
+      startDynamoDbLocal(),
+      FakeMessagesApi.start(),
+      buildWorkflowBundle(),
+    ]);
+    stops.push(
+      () => server.stop(),
+      () => dynamo.stop(),
+      () => fake.close(),
+    );
     const connection = await Connection.connect({ address: server.address });
     stops.unshift(() => connection.close());
     const stack: Stack = {
@@ -224,7 +233,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < START_RUNS; i++) {
       runs.bundle.push(await firstTaskMs(stack, bundlePath));
       runs.source.push(await firstTaskMs(stack, undefined));
-      progress(`figure 1: run ${i + 1}/${START_RUNS}: bundle ${fmt(runs.bundle.at(-1)?.firstTaskMs ?? 0)} ms, source ${fmt(runs.source.at(-1)?.firstTaskMs ?? 0)} ms`);
+      progress(
+        `figure 1: run ${i + 1}/${START_RUNS}: bundle ${fmt(runs.bundle.at(-1)?.firstTaskMs ?? 0)} ms, source ${fmt(runs.source.at(-1)?.firstTaskMs ?? 0)} ms`,
+      );
     }
     const first = (mode: 'bundle' | 'source') => median(runs[mode].map((r) => r.firstTaskMs));
     printTable(
@@ -238,8 +249,8 @@ async function main(): Promise<void> {
       ]),
       [
         `pre-built vs from source: ${fmt(first('source') - first('bundle'))} ms saved (${fmt(first('source') / Math.max(1, first('bundle')), 2)}x)`,
-        'start = spawn of the process (tsx loads the TypeScript sources in both modes); first task = the server\'s time of the',
-        'first WorkflowTaskCompleted of a thread submitted before the worker started. This run\'s observation on a shared machine.',
+        "start = spawn of the process (tsx loads the TypeScript sources in both modes); first task = the server's time of the",
+        "first WorkflowTaskCompleted of a thread submitted before the worker started. This run's observation on a shared machine.",
       ],
     );
 
@@ -250,7 +261,16 @@ async function main(): Promise<void> {
     const perCached = (row: MemoryRow) => ((row.loadedMiB - row.idleMiB) * 1024) / Math.max(1, Math.min(THREADS, row.cache));
     printTable(
       `2. Worker RSS with ${fmt(THREADS)} sleeping threads (one message each, afterSeconds ${fmt(SLEEP_SECONDS)}; pre-built bundle)`,
-      ['workflow cache', 'maxCachedWorkflows', 'cached at end', 'RSS idle (MiB)', `RSS, ${fmt(THREADS)} threads (MiB)`, 'growth (MiB)', 'KiB per cached thread', 'open time (s)'],
+      [
+        'workflow cache',
+        'maxCachedWorkflows',
+        'cached at end',
+        'RSS idle (MiB)',
+        `RSS, ${fmt(THREADS)} threads (MiB)`,
+        'growth (MiB)',
+        'KiB per cached thread',
+        'open time (s)',
+      ],
       [sized, sdk].map((r) => [
         r.label,
         fmt(r.cache),

@@ -26,7 +26,9 @@ const CHROMIUM_ARGS = [
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env['CHROMIUM_PATH'] ?? DEFAULT_CHROMIUM_PATH;
   if (!existsSync(executablePath)) {
-    throw new ConfigurationError(`CHROMIUM_PATH: no browser at ${executablePath} (install chromium, e.g. apt-get install chromium, or point CHROMIUM_PATH at one)`);
+    throw new ConfigurationError(
+      `CHROMIUM_PATH: no browser at ${executablePath} (install chromium, e.g. apt-get install chromium, or point CHROMIUM_PATH at one)`,
+    );
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: only the browser tests need it
   const { chromium } = require('playwright-core') as typeof import('playwright-core');

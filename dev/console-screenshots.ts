@@ -57,17 +57,39 @@ async function main(): Promise<void> {
     await settled(h.memory, chat, 1);
     h.fake.script({ kind: 'status', status: 400, message: 'messages: text content blocks must be non-empty' });
     await h.memory.submit(chat, [{ role: 'user', content: 'Can you book the vet for Tuesday?' }], { afterSeconds: 0.3, namespace: ALICE });
-    await eventually(() => h.memory.state(chat), (s) => s?.totals.batchesDeadLettered === 1);
+    await eventually(
+      () => h.memory.state(chat),
+      (s) => s?.totals.batchesDeadLettered === 1,
+    );
     h.fake.script(refineFido);
-    await h.memory.submit(chat, [{ role: 'assistant', content: 'Sure. Is Fido the golden retriever from your photos?' }, { role: 'user', content: 'Yes! He turned 3 last week. Luna, my cat, is jealous.' }], {
-      afterSeconds: 0.3,
-      namespace: ALICE,
-    });
+    await h.memory.submit(
+      chat,
+      [
+        { role: 'assistant', content: 'Sure. Is Fido the golden retriever from your photos?' },
+        { role: 'user', content: 'Yes! He turned 3 last week. Luna, my cat, is jealous.' },
+      ],
+      {
+        afterSeconds: 0.3,
+        namespace: ALICE,
+      },
+    );
     await settled(h.memory, chat, 2);
 
     // Thread 2: another user; thread 3: still in its quiet period.
-    h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User prefers to be called Sam' }, { action: 'insert', content: 'User is vegetarian' }] }, usage: { input_tokens: 380, output_tokens: 60 } });
-    await h.memory.submit('onboarding-7', [{ role: 'user', content: "Please call me Sam. I'm vegetarian, by the way." }], { afterSeconds: 0.3, namespace: BOB });
+    h.fake.script({
+      kind: 'tool',
+      input: {
+        operations: [
+          { action: 'insert', content: 'User prefers to be called Sam' },
+          { action: 'insert', content: 'User is vegetarian' },
+        ],
+      },
+      usage: { input_tokens: 380, output_tokens: 60 },
+    });
+    await h.memory.submit('onboarding-7', [{ role: 'user', content: "Please call me Sam. I'm vegetarian, by the way." }], {
+      afterSeconds: 0.3,
+      namespace: BOB,
+    });
     await settled(h.memory, 'onboarding-7', 1);
     await h.memory.submit('sales-call-3', [{ role: 'user', content: 'We need the enterprise plan by March.' }], { afterSeconds: 600, namespace: BOB });
 

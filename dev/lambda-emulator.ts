@@ -55,7 +55,15 @@ export async function startLambdaEmulator(options: LambdaEmulatorOptions): Promi
   const { rie, node, ric } = lambdaRuntimeTools();
   const [port, runtimeApiPort] = [await freePort(), await freePort()];
   // Both addresses explicit: the Runtime API's default (127.0.0.1:9001) would collide between emulators.
-  const args = ['--runtime-interface-emulator-address', `127.0.0.1:${port}`, '--runtime-api-address', `127.0.0.1:${runtimeApiPort}`, node, ric, 'index.handler'];
+  const args = [
+    '--runtime-interface-emulator-address',
+    `127.0.0.1:${port}`,
+    '--runtime-api-address',
+    `127.0.0.1:${runtimeApiPort}`,
+    node,
+    ric,
+    'index.handler',
+  ];
   const child = spawn(rie, args, {
     cwd: options.taskRoot,
     env: {

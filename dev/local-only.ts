@@ -27,12 +27,16 @@ function hostOfAddress(address: string): string {
  */
 export function assertLocalTargets(command: string, env: NodeJS.ProcessEnv = process.env): void {
   const refuse = (what: string) =>
-    new ConfigurationError(`${command} is a local dev command (it runs its own worker): ${what}. To look at a deployment, use \`memory-ops console\`, which only connects.`);
+    new ConfigurationError(
+      `${command} is a local dev command (it runs its own worker): ${what}. To look at a deployment, use \`memory-ops console\`, which only connects.`,
+    );
   if (env['TEMPORAL_ADDRESS']?.trim() || env['TEMPORAL_PROFILE']?.trim() || env['TEMPORAL_CONFIG_FILE']?.trim() || env['TEMPORAL_API_KEY']?.trim()) {
     // Resolved the way the worker resolves it (env vars over a temporal.toml profile).
     const target = temporalConnectOptions(env);
-    if (!isLoopbackHost(hostOfAddress(target.address))) throw refuse(`the Temporal address ${target.address} (TEMPORAL_ADDRESS / profile) is not a loopback address`);
-    if (target.apiKey !== undefined || (target.tls !== undefined && target.tls !== false)) throw refuse('a Temporal API key or TLS is configured (a remote or cloud namespace)');
+    if (!isLoopbackHost(hostOfAddress(target.address)))
+      throw refuse(`the Temporal address ${target.address} (TEMPORAL_ADDRESS / profile) is not a loopback address`);
+    if (target.apiKey !== undefined || (target.tls !== undefined && target.tls !== false))
+      throw refuse('a Temporal API key or TLS is configured (a remote or cloud namespace)');
   }
   const dynamo = env['DYNAMODB_ENDPOINT']?.trim();
   if (dynamo) {

@@ -68,11 +68,18 @@ const SCENARIOS: Record<string, (h: MemoryHarness, threadId: string) => Promise<
     // An extraction in flight while 40 messages arrive: cancelled, carried into the next run, committed once.
     h.fake.script({ kind: 'slow', delayMs: 20_000, reply: insert('never used') }, insert('User is patient'), insert('User sends many messages'));
     await h.memory.submit(threadId, [{ id: 'p0', role: 'user', content: 'I am patient.' }], { afterSeconds: 0.1, namespace });
-    await eventually(() => h.fake.requests.length, (n) => n === 2);
+    await eventually(
+      () => h.fake.requests.length,
+      (n) => n === 2,
+    );
     for (let i = 0; i < 40; i++) {
       await h.memory.submit(threadId, [{ id: `p${i + 1}`, role: 'user', content: `message ${i}` }], { afterSeconds: 3, maxWaitSeconds: 60, namespace });
     }
-    await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesProcessed === 12 + 41 && s.pendingCount === 0, { timeoutMs: 60_000 });
+    await eventually(
+      () => h.memory.state(threadId),
+      (s) => s?.totals.messagesProcessed === 12 + 41 && s.pendingCount === 0,
+      { timeoutMs: 60_000 },
+    );
     return firstRunId;
   },
   async 'retry-dead-letter'(h, threadId) {
@@ -83,11 +90,20 @@ const SCENARIOS: Record<string, (h: MemoryHarness, threadId: string) => Promise<
     await settled(h.memory, threadId, 1);
     h.fake.script({ kind: 'status', status: 400, message: 'bad request' }, insert('User has a cat named Tom'));
     await h.memory.submit(threadId, [{ id: 'm2', role: 'user', content: 'My cat is Tom.' }], options);
-    await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+    await eventually(
+      () => h.memory.state(threadId),
+      (s) => s?.totals.batchesDeadLettered === 1,
+    );
     await h.memory.redrive(threadId);
-    await eventually(() => h.memory.deadLetters(threadId), (letters) => letters[0]?.status === 'redriven');
+    await eventually(
+      () => h.memory.deadLetters(threadId),
+      (letters) => letters[0]?.status === 'redriven',
+    );
     // The commit is in DynamoDB before the activity reports it: wait until the workflow has recorded it.
-    await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesRedriven === 1);
+    await eventually(
+      () => h.memory.state(threadId),
+      (s) => s?.totals.messagesRedriven === 1,
+    );
     return first.runId;
   },
   async 'idle-close'(h, threadId) {
@@ -112,10 +128,16 @@ const SCENARIOS: Record<string, (h: MemoryHarness, threadId: string) => Promise<
     await h.memory.submit(threadId, [{ id: 'm2', role: 'user', content: 'At dawn.' }], options);
     const bogus = { lastSeq: Number.MAX_SAFE_INTEGER, newMessages: 1, duplicates: 0, afterSeconds: 0, maxWaitSeconds: 0 };
     await h.temporal.workflow.getHandle(threadWorkflowId(threadId)).signal(messagesAddedSignal, bogus);
-    await eventually(() => h.fake.requests.length, (n) => n === 2);
+    await eventually(
+      () => h.fake.requests.length,
+      (n) => n === 2,
+    );
     // Message 3 is signalled while that drain extracts message 2: the cutoff claims it, so it is held.
     await h.memory.submit(threadId, [{ id: 'm3', role: 'user', content: 'On the Tagus.' }], options);
-    await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesProcessed === 3 && s.pendingCount === 0 && s.nextExtractionAt === null);
+    await eventually(
+      () => h.memory.state(threadId),
+      (s) => s?.totals.messagesProcessed === 3 && s.pendingCount === 0 && s.nextExtractionAt === null,
+    );
     return first.runId;
   },
 };

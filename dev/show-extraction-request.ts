@@ -31,7 +31,9 @@ async function requestFor(content: string, existing: MemoryItem[]): Promise<unkn
 
 async function main(): Promise<void> {
   const at = '2026-11-27T09:00:00.000Z';
-  const existing: MemoryItem[] = [{ namespace: ['memories'], key: 'b686aa53', value: memoryValue('User likes dogs'), createdAt: at, updatedAt: at, version: 1 }];
+  const existing: MemoryItem[] = [
+    { namespace: ['memories'], key: 'b686aa53', value: memoryValue('User likes dogs'), createdAt: at, updatedAt: at, version: 1 },
+  ];
   const seed = await requestFor(SEED_MESSAGE, []);
   const injection = await requestFor(INJECTION, existing);
   const block = (value: unknown) => ['```json', JSON.stringify(value, null, 2), '```'].join('\n');

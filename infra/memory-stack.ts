@@ -141,7 +141,10 @@ export class MemoryStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'MEMORY_TABLE_NAME (retained on stack delete)' });
     new CfnOutput(this, 'TemporalApiKeySecretArn', { value: temporalSecret.secretArn, description: 'put-secret-value the Temporal API key here' });
     if (this.secrets.anthropicApiKey !== undefined) {
-      new CfnOutput(this, 'AnthropicApiKeySecretArn', { value: this.secrets.anthropicApiKey.secretArn, description: 'put-secret-value the Anthropic API key here' });
+      new CfnOutput(this, 'AnthropicApiKeySecretArn', {
+        value: this.secrets.anthropicApiKey.secretArn,
+        description: 'put-secret-value the Anthropic API key here',
+      });
     }
     new CfnOutput(this, 'TenantDataRoleArn', { value: this.tenantRole.role.roleArn });
     new CfnOutput(this, 'WorkerLogGroupName', { value: this.worker.logGroup.logGroupName });

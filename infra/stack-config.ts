@@ -182,7 +182,9 @@ export function settingsFromContext(node: Node): MemoryStackSettings {
 export function validateSettings(settings: MemoryStackSettings): MemoryStackSettings {
   tenantFirstLabel(settings.tenantNamespace);
   if (settings.model.provider === 'bedrock' && settings.model.name === '') {
-    throw new StackConfigError('context anthropicModel: required with modelProvider=bedrock (a Bedrock model id or inference profile id, e.g. "us.anthropic.claude-…")');
+    throw new StackConfigError(
+      'context anthropicModel: required with modelProvider=bedrock (a Bedrock model id or inference profile id, e.g. "us.anthropic.claude-…")',
+    );
   }
   if (settings.model.provider === 'anthropic' && settings.model.bedrockModelArns !== undefined) {
     throw new StackConfigError('context bedrockModelArns: only used with modelProvider=bedrock');

@@ -68,7 +68,11 @@ async function move(doc: DynamoDBDocumentClient, table: string, item: Record<str
 }
 
 /** Moves every previous-layout memory partition item of `table` to its current key (see the module comment). */
-export async function migratePartitionKeys(doc: DynamoDBDocumentClient, table: string, options: { dryRun?: boolean } = {}): Promise<PartitionKeyMigrationReport> {
+export async function migratePartitionKeys(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  options: { dryRun?: boolean } = {},
+): Promise<PartitionKeyMigrationReport> {
   const report: PartitionKeyMigrationReport = { dryRun: options.dryRun ?? false, scanned: 0, previousLayout: 0, moved: 0, conflicts: [] };
   let start: Record<string, unknown> | undefined;
   do {

@@ -80,7 +80,13 @@ function embeddingsConfig(e: z.output<typeof envSchema>): EmbedderConfig {
     case 'bedrock':
       return { provider: 'bedrock', region: e.AWS_REGION, model: e.EMBEDDINGS_MODEL, dimensions: e.EMBEDDINGS_DIMENSIONS, endpoint: e.EMBEDDINGS_ENDPOINT };
     case 'voyage':
-      return { provider: 'voyage', apiKey: e.VOYAGE_API_KEY ?? '', model: e.EMBEDDINGS_MODEL, dimensions: e.EMBEDDINGS_DIMENSIONS, baseURL: e.EMBEDDINGS_ENDPOINT };
+      return {
+        provider: 'voyage',
+        apiKey: e.VOYAGE_API_KEY ?? '',
+        model: e.EMBEDDINGS_MODEL,
+        dimensions: e.EMBEDDINGS_DIMENSIONS,
+        baseURL: e.EMBEDDINGS_ENDPOINT,
+      };
   }
 }
 

@@ -50,6 +50,11 @@ export function failureFacts(value: unknown): FailureFacts {
  */
 export function failureSummary(code: unknown, facts: unknown): string {
   const { counts, ref } = failureFacts(facts);
-  const parts = [Object.entries(counts).map(([name, count]) => `${name}=${count}`).join(' '), ref ? `details: batch ${ref}` : ''].filter(Boolean);
+  const parts = [
+    Object.entries(counts)
+      .map(([name, count]) => `${name}=${count}`)
+      .join(' '),
+    ref ? `details: batch ${ref}` : '',
+  ].filter(Boolean);
   return parts.length > 0 ? parts.join('; ') : failureCode(code);
 }

@@ -75,8 +75,7 @@ export const maxWaitSecondsProblem = (value: unknown) => secondsProblem(value, '
 export const idleCloseSecondsProblem = (value: unknown) => secondsProblem(value, 'idleCloseSeconds', 0, MAX_IDLE_CLOSE_SECONDS);
 
 /** `retryWindowSeconds`: how long one batch is retried before it becomes a dead letter. */
-export const retryWindowSecondsProblem = (value: unknown) =>
-  secondsProblem(value, 'retryWindowSeconds', MIN_RETRY_WINDOW_SECONDS, MAX_RETRY_WINDOW_SECONDS);
+export const retryWindowSecondsProblem = (value: unknown) => secondsProblem(value, 'retryWindowSeconds', MIN_RETRY_WINDOW_SECONDS, MAX_RETRY_WINDOW_SECONDS);
 
 /** `timeoutSeconds` of a flush. */
 export const flushWaitSecondsProblem = (value: unknown) => secondsProblem(value, 'timeoutSeconds', 0, MAX_FLUSH_WAIT_SECONDS);

@@ -57,10 +57,7 @@ export const messageInputSchema = z.strictObject({
   content: z
     .string()
     .refine((content) => content.trim().length > 0, 'content must not be empty')
-    .refine(
-      (content) => content.length <= MAX_MESSAGE_CONTENT_CHARS,
-      `content must be at most ${MAX_MESSAGE_CONTENT_CHARS} characters`,
-    ),
+    .refine((content) => content.length <= MAX_MESSAGE_CONTENT_CHARS, `content must be at most ${MAX_MESSAGE_CONTENT_CHARS} characters`),
   timestamp: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -146,9 +143,7 @@ export type ThreadSettingsInput = z.input<typeof threadSettingsSchema>;
 
 /** Turns a zod error into one line per issue, each naming its field path (`messages.0.content: ...`). */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
 }
 
 /** Parses external input with a schema; an `InvalidInputError` ("invalid <what>: <field>: <problem>") otherwise. */

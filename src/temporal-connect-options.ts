@@ -33,7 +33,10 @@ const existingFile = z.string().refine((path) => existsSync(path), 'no file at t
 /** The variables envconfig reads that can be checked before it reads them. */
 const envSchema = z
   .object({
-    TEMPORAL_ADDRESS: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+)(:\d{1,5})?$/, 'must be host:port, e.g. my-ns.a1b2c.tmprl.cloud:7233').optional(),
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+)(:\d{1,5})?$/, 'must be host:port, e.g. my-ns.a1b2c.tmprl.cloud:7233')
+      .optional(),
     TEMPORAL_NAMESPACE: z.string().optional(),
     TEMPORAL_API_KEY: z.string().optional(),
     TEMPORAL_TLS: boolFlag.optional(),
@@ -52,7 +55,6 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: [missing], message: 'required with the other half of the mTLS client pair' });
     }
   });
-
 
 /**
  * Temporal connection options from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
@@ -98,7 +100,10 @@ export function connectionOptionsOf(options: TemporalConnectOptions): Omit<Tempo
  * stand in for the SDK's ten, so the caller hears "unavailable" in seconds. An `apiKey` (e.g. from Secrets
  * Manager) turns TLS on unless the options say otherwise.
  */
-export function waitingCallerClient(options: TemporalConnectOptions, settings: { maxAttempts: number; apiKey?: string }): { connection: Connection; client: Client } {
+export function waitingCallerClient(
+  options: TemporalConnectOptions,
+  settings: { maxAttempts: number; apiKey?: string },
+): { connection: Connection; client: Client } {
   const { namespace, ...target } = options;
   const connection = Connection.lazy({
     ...target,

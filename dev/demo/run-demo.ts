@@ -23,7 +23,6 @@ import { RECORDED_SEED_REPLY, SEED_MESSAGE } from './recorded-reply';
 // This checkout's Temporal binaries (.tools/), for the embedded servers started below.
 useProjectTools();
 
-
 async function main(): Promise<void> {
   // Runs a worker with a recorded reply: never against a deployment.
   assertLocalTargets('npm run demo');

@@ -35,8 +35,7 @@ const AGENT_MODEL = process.env['ANTHROPIC_MODEL'] ?? 'claude-haiku-5-5';
 const FAKE_REQUESTS = 4;
 
 /** The text of a memory in LangMem's shape, `{kind: 'Memory', content: {content}}`. */
-const memoryText = (value: Record<string, unknown>): string =>
-  (value['content'] as { content?: string } | undefined)?.content ?? JSON.stringify(value);
+const memoryText = (value: Record<string, unknown>): string => (value['content'] as { content?: string } | undefined)?.content ?? JSON.stringify(value);
 
 const SYSTEM_PROMPT =
   'You are a friendly assistant with long-term memory. Before answering a question about the user, call search_memory. ' +
@@ -101,10 +100,7 @@ export async function main(options: SeedAgentOptions = {}): Promise<SeedAgentRes
       const added = result.messages.slice(before);
       const answer = added.at(-1)?.text ?? '';
       log(`agent: ${answer}`);
-      const submitted: MessageInput[] = [
-        { role: 'user', content: text },
-        ...(answer ? [{ role: 'assistant' as const, content: answer }] : []),
-      ];
+      const submitted: MessageInput[] = [{ role: 'user', content: text }, ...(answer ? [{ role: 'assistant' as const, content: answer }] : [])];
       await stack.memory.submit(threadId, submitted, { afterSeconds: AFTER_SECONDS, namespace: NAMESPACE, config: { configurable: { user_id: userId } } });
       return added;
     };
@@ -117,7 +113,8 @@ export async function main(options: SeedAgentOptions = {}): Promise<SeedAgentRes
     for (const memory of memories) log(`  memory: ${memory}`);
 
     const added = await turn("What's my dog's name?");
-    const searches = added.flatMap((m) => (m instanceof AIMessage ? (m.tool_calls ?? []) : []))
+    const searches = added
+      .flatMap((m) => (m instanceof AIMessage ? (m.tool_calls ?? []) : []))
       .filter((call) => call.name === 'search_memory')
       .map((call) => (call.args as { query?: string }).query ?? '');
     log(`the agent searched its memories for: ${searches.map((q) => JSON.stringify(q)).join(', ') || '(nothing)'}`);

@@ -39,9 +39,7 @@ export class HandlerFunction extends Construct {
       description: `${props.description} (logs to its own log group; data permissions added explicitly)`,
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's group only.
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
-    );
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',

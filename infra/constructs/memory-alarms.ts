@@ -62,12 +62,27 @@ export class MemoryAlarms extends Construct {
     if (props.topicArn !== undefined) this.actions.push(new actions.SnsAction(sns.Topic.fromTopicArn(this, 'ExistingTopic', props.topicArn)));
 
     const deadLetters = this.logMetric('DeadLetters', props.workerLogGroup, DEAD_LETTER_FILTER, Duration.minutes(5));
-    this.alarm('DeadLetters', deadLetters, 1, 'A batch ran out of retries and was recorded as a dead letter: look at GET /threads/{threadId}/dead-letters, fix, re-drive.');
+    this.alarm(
+      'DeadLetters',
+      deadLetters,
+      1,
+      'A batch ran out of retries and was recorded as a dead letter: look at GET /threads/{threadId}/dead-letters, fix, re-drive.',
+    );
     const failed = this.logMetric('FailedExtractions', props.workerLogGroup, FAILED_EXTRACTION_FILTER, Duration.minutes(15));
-    this.alarm('FailedExtractions', failed, FAILED_EXTRACTIONS_THRESHOLD, 'Extraction attempts are failing in numbers (model outage, bad API key, throttling); Temporal keeps retrying for the retry window.');
+    this.alarm(
+      'FailedExtractions',
+      failed,
+      FAILED_EXTRACTIONS_THRESHOLD,
+      'Extraction attempts are failing in numbers (model outage, bad API key, throttling); Temporal keeps retrying for the retry window.',
+    );
 
     const parked = props.ingestDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM });
-    this.alarm('IngestDeadLetterQueue', parked, 1, 'Records in the ingest DLQ: the SQS handler failed them five times. Inspect, fix, then redrive them from the SQS console.');
+    this.alarm(
+      'IngestDeadLetterQueue',
+      parked,
+      1,
+      'Records in the ingest DLQ: the SQS handler failed them five times. Inspect, fix, then redrive them from the SQS console.',
+    );
 
     for (const [name, fn] of Object.entries(props.functions)) {
       const errors = fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM });

@@ -21,7 +21,11 @@ export class MemorySecrets extends Construct {
 
   constructor(scope: Construct, id: string, settings: MemoryStackSettings) {
     super(scope, id);
-    this.temporalApiKey = this.secret('TemporalApiKey', settings.existingSecrets.temporalApiKeyArn, 'Temporal Cloud API key of the memory manager (worker and API handlers).');
+    this.temporalApiKey = this.secret(
+      'TemporalApiKey',
+      settings.existingSecrets.temporalApiKeyArn,
+      'Temporal Cloud API key of the memory manager (worker and API handlers).',
+    );
     this.anthropicApiKey =
       settings.model.provider === 'anthropic'
         ? this.secret('AnthropicApiKey', settings.existingSecrets.anthropicApiKeyArn, 'Anthropic API key the memory worker calls Claude with.')

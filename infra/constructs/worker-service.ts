@@ -33,7 +33,6 @@ export const WORKER_STOP_TIMEOUT_SECONDS = 120;
 /** Grace before failed health checks count (s): the worker bundles or loads workflows and connects to Temporal first. */
 export const WORKER_HEALTH_START_PERIOD_SECONDS = 60;
 
-
 /**
  * Paths kept out of the image's build context (the asset copied at synth), on top of the repo's
  * .dockerignore, which CDK reads as well: dependencies are installed inside the image, and local tools,
@@ -169,7 +168,8 @@ export class WorkerService extends Construct {
     });
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource "*"); the image pull itself is limited to the CDK asset repository.',
+      reason:
+        'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource "*"); the image pull itself is limited to the CDK asset repository.',
     });
     acknowledgeIndexWildcard(
       this.taskDefinition.taskRole,

@@ -39,7 +39,9 @@ export function countExtraction(result: ExtractionResult): ExtractionResult {
 /** Counts a failed extraction attempt by its failure type (an ApplicationFailure's `type`, else the error's name); returns the error. */
 export function countExtractionFailure<E extends Error>(error: E): E {
   const type = (error as Error & { type?: unknown }).type;
-  add(MEMORY_METRICS.extractionFailures, 'Extraction attempts that failed, by error type', 1, { error_type: typeof type === 'string' && type ? type : error.name });
+  add(MEMORY_METRICS.extractionFailures, 'Extraction attempts that failed, by error type', 1, {
+    error_type: typeof type === 'string' && type ? type : error.name,
+  });
   return error;
 }
 

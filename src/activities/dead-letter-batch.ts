@@ -15,7 +15,12 @@ export function deadLetterBatchActivity(deps: Pick<ActivityDependencies, 'inbox'
     const { ref, failure, firstAttemptAt, deadAt } = request;
     try {
       const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
-      const result = await deps.batches.deadLetter(ref, messages.map((m) => m.id), failure, { firstAttemptAt, deadAt });
+      const result = await deps.batches.deadLetter(
+        ref,
+        messages.map((m) => m.id),
+        failure,
+        { firstAttemptAt, deadAt },
+      );
       if (result.status === 'dead-lettered' || result.status === 'reopened') await deps.deadLetters.details.keep(ref);
       log.warn('batch recorded as a dead letter', { batchId: ref.batchId, threadId: ref.threadId, status: result.status, ...failure });
       return countDeadLetter(result, failure.type);

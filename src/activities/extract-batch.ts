@@ -44,9 +44,14 @@ async function progressOf(deps: ActivityDependencies, ref: BatchRef): Promise<'p
 /** Embeddings of the contents an extraction writes, when the store has an embedder (one request for all). */
 async function embedContents(deps: ActivityDependencies, operations: readonly MemoryOperation[]) {
   const embedder = deps.store.embedder;
-  const written = operations.flatMap((op, index) => (op.action === 'delete' ? [] : [{ index, text: memorySearchText({ kind: op.kind, content: op.content }) }]));
+  const written = operations.flatMap((op, index) =>
+    op.action === 'delete' ? [] : [{ index, text: memorySearchText({ kind: op.kind, content: op.content }) }],
+  );
   if (!embedder || written.length === 0) return undefined;
-  const vectors = await embedder.embed(written.map((w) => w.text), 'document');
+  const vectors = await embedder.embed(
+    written.map((w) => w.text),
+    'document',
+  );
   return { model: embedder.model, vectors: new Map(written.map((w, i) => [w.index, vectors[i] ?? []])) };
 }
 

@@ -36,7 +36,10 @@ function portFromEnv(env: NodeJS.ProcessEnv): number {
 }
 
 function parseHost(value: string): string {
-  if (!LOOPBACK_HOSTS.has(value)) throw new InvalidArgumentError('the console has no authentication: bind a loopback address (127.0.0.1, ::1, localhost) and reach it through an SSH tunnel or similar');
+  if (!LOOPBACK_HOSTS.has(value))
+    throw new InvalidArgumentError(
+      'the console has no authentication: bind a loopback address (127.0.0.1, ::1, localhost) and reach it through an SSH tunnel or similar',
+    );
   return value;
 }
 

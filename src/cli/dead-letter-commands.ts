@@ -18,7 +18,7 @@ export function registerDeadLetterCommands(program: Command, runner: CommandRunn
 
   letters
     .command('list')
-    .description('A thread\'s dead letters in inbox order: batch id, status, messages, the error.')
+    .description("A thread's dead letters in inbox order: batch id, status, messages, the error.")
     .argument('<threadId>', 'the thread id')
     .addOption(new Option('--status <status>', 'only dead letters with this status').choices(STATUSES))
     .action(
@@ -32,7 +32,7 @@ export function registerDeadLetterCommands(program: Command, runner: CommandRunn
     .command('show')
     .description('One dead letter with its failure details: the error, and the proposed operations, refusal, model error or output a reviewer judges.')
     .argument('<threadId>', 'the thread id')
-    .argument('<batchId>', 'the dead letter\'s batch id (from dead-letters list)')
+    .argument('<batchId>', "the dead letter's batch id (from dead-letters list)")
     .action(
       runner.action<[string, string], Record<string, never>>(async (ctx, [threadId, batchId]) => {
         const letter = (await ctx.memory.deadLetters(threadId)).find((d) => d.batchId === batchId);
@@ -43,7 +43,7 @@ export function registerDeadLetterCommands(program: Command, runner: CommandRunn
 
   letters
     .command('redrive')
-    .description('Extract a thread\'s open dead letters again (all, or one with --batch), against the memories as they are now.')
+    .description("Extract a thread's open dead letters again (all, or one with --batch), against the memories as they are now.")
     .argument('<threadId>', 'the thread id')
     .option('--batch <batchId>', 'only this dead letter (its batch id, from dead-letters list)')
     .action(
@@ -93,6 +93,12 @@ export function renderDeadLetter(letter: DeadLetter): string {
     '',
     `error: ${letter.error.type}: ${letter.error.message}${letter.error.reason ? ` (${letter.error.reason})` : ''}`,
     ...detailsText('details', letter.details),
-    ...(letter.lastRedriveError ? ['', `last re-drive error: ${letter.lastRedriveError.type}: ${letter.lastRedriveError.message}`, ...detailsText('re-drive details', letter.lastRedriveDetails)] : []),
+    ...(letter.lastRedriveError
+      ? [
+          '',
+          `last re-drive error: ${letter.lastRedriveError.type}: ${letter.lastRedriveError.message}`,
+          ...detailsText('re-drive details', letter.lastRedriveDetails),
+        ]
+      : []),
   ].join('\n');
 }

@@ -76,7 +76,9 @@ export function registerMemoryCommands(program: Command, runner: CommandRunner):
       runner.action<[string[]], { dryRun?: boolean; yes?: boolean }>(async (ctx, [prefix], options) => {
         const dryRun = options.dryRun === true;
         if (!dryRun && options.yes !== true) {
-          throw new UsageError(`--yes: required to forget ${namespaceText(prefix)} (it cannot be undone); run with --dry-run first to see what would be removed`);
+          throw new UsageError(
+            `--yes: required to forget ${namespaceText(prefix)} (it cannot be undone); run with --dry-run first to see what would be removed`,
+          );
         }
         const report = await ctx.operator.forget(prefix, { dryRun });
         return { json: report, text: renderForget(report) };

@@ -14,7 +14,7 @@ import { renderTimeline, temporalUiLink } from './timeline-render';
 
 /** Registers the `threads` command group on the program. */
 export function registerThreadCommands(program: Command, runner: CommandRunner): void {
-  const threads = program.command('threads').description('Thread workflows: list them, show one thread\'s timeline, flush one now.');
+  const threads = program.command('threads').description("Thread workflows: list them, show one thread's timeline, flush one now.");
 
   threads
     .command('list')
@@ -33,15 +33,19 @@ export function registerThreadCommands(program: Command, runner: CommandRunner):
 
   threads
     .command('show')
-    .description('One thread\'s timeline: messages received → batches → memory operations (with tokens), dead letters, live state.')
+    .description("One thread's timeline: messages received → batches → memory operations (with tokens), dead letters, live state.")
     .argument('<threadId>', 'the thread id (as submitted; a tenant\'s threads are ["memories","alice"]/<id>)')
-    .option('--limit <n>', 'newest messages and batches shown (default: the client\'s)', parsePositiveInteger)
+    .option('--limit <n>', "newest messages and batches shown (default: the client's)", parsePositiveInteger)
     .action(
       runner.action<[string], { limit?: number }>(async (ctx, [threadId], options) => {
         const timeline = await ctx.operator.timeline(threadId, options.limit !== undefined ? { limit: options.limit } : {});
         // A thread whose state could not be read may exist all the same: shown, not "no such thread".
         const empty =
-          timeline.state === null && timeline.stateError === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;
+          timeline.state === null &&
+          timeline.stateError === null &&
+          timeline.messages.length === 0 &&
+          timeline.batches.length === 0 &&
+          timeline.deadLetters.length === 0;
         if (empty) throw new NotFoundError(`thread ${JSON.stringify(threadId)}: no such thread (nothing was ever submitted to it)`);
         const temporalUi = temporalUiLink(ctx, timeline.workflowId);
         return { json: { ...timeline, temporalUi }, text: renderTimeline(timeline, temporalUi) };
@@ -100,7 +104,8 @@ export function renderThreadList(threads: readonly ThreadSummary[]): string {
       { header: 'dead letters', value: (t) => String(t.openDeadLetters), align: 'right' },
       {
         header: 'last failure',
-        value: (t) => (t.stateError !== null ? `live state unavailable: ${t.stateError}` : t.lastFailure ? `${t.lastFailure.type}: ${t.lastFailure.message}` : ''),
+        value: (t) =>
+          t.stateError !== null ? `live state unavailable: ${t.stateError}` : t.lastFailure ? `${t.lastFailure.type}: ${t.lastFailure.message}` : '',
         max: CONTENT_MAX_CHARS,
       },
     ],
@@ -120,13 +125,17 @@ export function renderFlush(threadId: string, result: FlushResult): string {
     ['messages', `${result.messagesProcessed} processed, ${result.messagesDeadLettered} dead-lettered`],
     ['memories', `${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted`],
   ]);
-  const batches = table(result.batches, [
-    { header: 'batch', value: (b) => b.batchId },
-    { header: 'status', value: (b) => b.status },
-    { header: 'namespace', value: (b) => namespaceText(b.namespace) },
-    { header: 'messages', value: (b) => String(b.messageCount), align: 'right' },
-    { header: 'ins/upd/del', value: (b) => `${b.inserted.length}/${b.updated.length}/${b.deleted.length}` },
-    { header: 'error', value: (b) => (b.error ? `${b.error.type}: ${b.error.message}` : ''), max: ERROR_MAX_CHARS },
-  ], 'nothing was pending');
+  const batches = table(
+    result.batches,
+    [
+      { header: 'batch', value: (b) => b.batchId },
+      { header: 'status', value: (b) => b.status },
+      { header: 'namespace', value: (b) => namespaceText(b.namespace) },
+      { header: 'messages', value: (b) => String(b.messageCount), align: 'right' },
+      { header: 'ins/upd/del', value: (b) => `${b.inserted.length}/${b.updated.length}/${b.deleted.length}` },
+      { header: 'error', value: (b) => (b.error ? `${b.error.type}: ${b.error.message}` : ''), max: ERROR_MAX_CHARS },
+    ],
+    'nothing was pending',
+  );
   return `${summary}\n\n${batches}`;
 }

@@ -22,10 +22,16 @@ function liveState(timeline: ThreadTimeline): string {
     ['pending messages', String(s.pendingCount)],
     ['next extraction', time(s.nextExtractionAt)],
     ['extracting', s.extracting ? `${s.extracting.batchId} (${count(s.extracting.messageCount, 'message')}, since ${time(s.extracting.since)})` : ''],
-    ['retrying', s.retrying ? `attempt ${s.retrying.attempt}${s.retrying.lastFailure ? `: ${s.retrying.lastFailure.type}: ${s.retrying.lastFailure.message}` : ''}` : ''],
+    [
+      'retrying',
+      s.retrying ? `attempt ${s.retrying.attempt}${s.retrying.lastFailure ? `: ${s.retrying.lastFailure.type}: ${s.retrying.lastFailure.message}` : ''}` : '',
+    ],
     ['last extraction', time(s.lastExtractionAt)],
     ['last failure', s.lastFailure ? `${s.lastFailure.type}: ${s.lastFailure.message} (batch ${s.lastFailure.batchId}, ${time(s.lastFailure.at)})` : ''],
-    ['messages', `${t.messagesReceived} received, ${t.messagesProcessed} processed, ${t.messagesDeadLettered} dead-lettered, ${t.duplicateMessagesIgnored} duplicates ignored`],
+    [
+      'messages',
+      `${t.messagesReceived} received, ${t.messagesProcessed} processed, ${t.messagesDeadLettered} dead-lettered, ${t.duplicateMessagesIgnored} duplicates ignored`,
+    ],
     ['extractions', `${t.extractionsCompleted} completed, ${t.batchesDeadLettered} dead-lettered`],
     ['memories', `${t.memoriesInserted} inserted, ${t.memoriesUpdated} updated, ${t.memoriesDeleted} deleted`],
     ['tokens', `${t.usage.inputTokens} in, ${t.usage.outputTokens} out`],
@@ -34,11 +40,7 @@ function liveState(timeline: ThreadTimeline): string {
 
 /** The whole `threads show` view. */
 export function renderTimeline(timeline: ThreadTimeline, temporalUi: string | null): string {
-  const header = fields([
-    ['thread', timeline.threadId],
-    ['workflow', timeline.workflowId],
-    ...(temporalUi ? [['temporal ui', temporalUi] as const] : []),
-  ]);
+  const header = fields([['thread', timeline.threadId], ['workflow', timeline.workflowId], ...(temporalUi ? [['temporal ui', temporalUi] as const] : [])]);
   const messages = table(timeline.messages, [
     { header: 'seq', value: (m) => String(m.seq), align: 'right' },
     { header: 'id', value: (m) => m.id, max: ID_MAX_CHARS },

@@ -250,12 +250,8 @@ export class MemoryClient {
         pending && (pending.attempt ?? 1) > 1
           ? {
               attempt: pending.attempt ?? 1,
-              lastFailure: failure
-                ? { type: failure.applicationFailureInfo?.type ?? 'Failure', message: failure.message ?? '' }
-                : null,
-              nextAttemptAt: pending.nextAttemptScheduleTime?.seconds
-                ? new Date(Number(pending.nextAttemptScheduleTime.seconds) * 1000).toISOString()
-                : null,
+              lastFailure: failure ? { type: failure.applicationFailureInfo?.type ?? 'Failure', message: failure.message ?? '' } : null,
+              nextAttemptAt: pending.nextAttemptScheduleTime?.seconds ? new Date(Number(pending.nextAttemptScheduleTime.seconds) * 1000).toISOString() : null,
             }
           : null;
       return { ...view, workflowStatus: description.status.name, retrying };
@@ -332,7 +328,11 @@ export class MemoryClient {
     const workflows = this.temporal.workflow;
     const handle =
       signal.kind === 'messagesAdded'
-        ? await workflows.signalWithStart<ThreadWorkflow, [MessagesAddedPayload]>(THREAD_WORKFLOW_TYPE, { ...start, signal: messagesAddedSignal, signalArgs: [signal.payload] })
+        ? await workflows.signalWithStart<ThreadWorkflow, [MessagesAddedPayload]>(THREAD_WORKFLOW_TYPE, {
+            ...start,
+            signal: messagesAddedSignal,
+            signalArgs: [signal.payload],
+          })
         : await workflows.signalWithStart<ThreadWorkflow, []>(THREAD_WORKFLOW_TYPE, { ...start, signal: redriveRequestedSignal });
     return handle.signaledRunId;
   }

@@ -11,7 +11,15 @@ import { DEFAULT_MAX_WAIT_FACTOR, MAX_AFTER_SECONDS } from '../workflows/replay-
 import { InvalidInputError } from '../errors';
 import { ManagerRegistry } from '../managers/manager-registry';
 import { DEFAULT_MANAGER_NAME } from '../managers/memory-manager';
-import { describeZodError, namespaceLabelSchema, namespaceSchema, submitInputSchema, type MessageInput, type SubmitInput, type SubmitOptionsInput } from '../schemas';
+import {
+  describeZodError,
+  namespaceLabelSchema,
+  namespaceSchema,
+  submitInputSchema,
+  type MessageInput,
+  type SubmitInput,
+  type SubmitOptionsInput,
+} from '../schemas';
 
 /** One memory manager a submission goes to, and its namespace for this submission (templates filled in). */
 export interface SubmissionTarget {
@@ -39,11 +47,7 @@ const TEMPLATE = /^\{([A-Za-z0-9_-]+)\}$/;
  * Fills namespace templates such as `{user_id}` from `config.configurable`, as LangMem's namespace
  * templates do with `langgraph_user_id`.
  */
-export function resolveNamespace(
-  namespace: readonly string[],
-  configurable: Record<string, string | number>,
-  templateField = 'options.namespace',
-): string[] {
+export function resolveNamespace(namespace: readonly string[], configurable: Record<string, string | number>, templateField = 'options.namespace'): string[] {
   return namespace.map((label, i) => {
     const match = TEMPLATE.exec(label);
     if (!match) return label;
@@ -106,9 +110,7 @@ export function prepareSubmission(
   };
   const bytes = Buffer.byteLength(JSON.stringify({ namespace, messages: prepared.messages }), 'utf8');
   if (bytes > MAX_SUBMIT_PAYLOAD_BYTES) {
-    throw new InvalidInputError(
-      `messages: submission is ${bytes} bytes, more than ${MAX_SUBMIT_PAYLOAD_BYTES}; split it into several submit calls`,
-    );
+    throw new InvalidInputError(`messages: submission is ${bytes} bytes, more than ${MAX_SUBMIT_PAYLOAD_BYTES}; split it into several submit calls`);
   }
   return prepared;
 }
@@ -136,7 +138,8 @@ function submissionTargets(options: SubmitInput['options'], managers: ManagerReg
   for (const target of targets) {
     const id = JSON.stringify(target.namespace);
     const other = seen.get(id);
-    if (other !== undefined) throw new InvalidInputError(`invalid submit input: options.managers: ${other} and ${target.manager} write to the same namespace ${id}`);
+    if (other !== undefined)
+      throw new InvalidInputError(`invalid submit input: options.managers: ${other} and ${target.manager} write to the same namespace ${id}`);
     seen.set(id, target.manager);
   }
   return targets;

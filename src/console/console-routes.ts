@@ -122,7 +122,13 @@ async function listThreads({ query }: ApiRequest, context: ConsoleContext): Prom
 
 /** A timeline with nothing in it and no workflow: the thread was never submitted to (one whose state could not be read may exist). */
 function isEmpty(timeline: ThreadTimeline): boolean {
-  return timeline.state === null && timeline.stateError === null && timeline.messages.length === 0 && timeline.batches.length === 0 && timeline.deadLetters.length === 0;
+  return (
+    timeline.state === null &&
+    timeline.stateError === null &&
+    timeline.messages.length === 0 &&
+    timeline.batches.length === 0 &&
+    timeline.deadLetters.length === 0
+  );
 }
 
 async function timeline({ query }: ApiRequest, context: ConsoleContext, encodedId: string): Promise<ApiResult> {

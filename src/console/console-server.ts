@@ -119,7 +119,12 @@ function sendError(res: ServerResponse, err: unknown): void {
       : status === 503
         ? `Temporal or DynamoDB is unavailable: ${err instanceof Error ? err.message : String(err)}`
         : (err as Error).message;
-  sendJson(res, status, { error: { type: status === 503 ? 'ServiceUnavailable' : name, message } }, retry ? { 'retry-after': String(HANDLER_RETRY_AFTER_SECONDS) } : {});
+  sendJson(
+    res,
+    status,
+    { error: { type: status === 503 ? 'ServiceUnavailable' : name, message } },
+    retry ? { 'retry-after': String(HANDLER_RETRY_AFTER_SECONDS) } : {},
+  );
 }
 
 /** The loopback `Host` values this server answers to (anything else may be a DNS-rebinding page). */

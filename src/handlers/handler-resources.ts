@@ -63,7 +63,10 @@ async function createResources(): Promise<HandlerResources> {
   // Address, namespace, TLS / mTLS and gRPC metadata as Temporal's envconfig reads them; the API key may come from Secrets Manager.
   const apiKey = await temporalApiKey(config);
   // A caller is waiting: a few quick attempts, then a 503 with Retry-After.
-  const { connection, client: temporal } = waitingCallerClient(temporalConnectOptions(), { maxAttempts: HANDLER_TEMPORAL_ATTEMPTS, ...(apiKey ? { apiKey } : {}) });
+  const { connection, client: temporal } = waitingCallerClient(temporalConnectOptions(), {
+    maxAttempts: HANDLER_TEMPORAL_ATTEMPTS,
+    ...(apiKey ? { apiKey } : {}),
+  });
   containerStats.temporalConnectionsOpened += 1;
   const managers = loadManagers(config);
   const sharedDynamo = createDynamoClients({ endpoint: config.dynamodbEndpoint, region: config.awsRegion });

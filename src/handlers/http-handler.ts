@@ -51,9 +51,15 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer, co
         client: resources.clientFor(tenant),
       }),
     );
-    logger.info('request answered', { status: result.status, temporalConnectionsOpened: containerStats.temporalConnectionsOpened, invocations: containerStats.invocations });
+    logger.info('request answered', {
+      status: result.status,
+      temporalConnectionsOpened: containerStats.temporalConnectionsOpened,
+      invocations: containerStats.invocations,
+    });
     metrics.addMetric('Requests', MetricUnit.Count, 1);
-    return 'text' in result ? { statusCode: result.status, headers: { 'content-type': result.contentType }, body: result.text } : json(result.status, result.body);
+    return 'text' in result
+      ? { statusCode: result.status, headers: { 'content-type': result.contentType }, body: result.text }
+      : json(result.status, result.body);
   } catch (err) {
     const { status } = statusOf(err);
     if (status >= 500) logger.error('request failed', { status, error: err as Error });

@@ -42,6 +42,14 @@ export function errorResponse(err: unknown, requestId: string): APIGatewayProxyS
   const { status, retry } = statusOf(err);
   const type = err instanceof Error ? err.name : 'Error';
   const message =
-    status === 500 ? `internal error (request ${requestId})` : status === 503 && !(err instanceof MemoryManagerError) ? 'a dependency is unavailable; retry shortly' : (err as Error).message;
-  return json(status, { error: { type: status === 503 ? 'ServiceUnavailable' : type, message, requestId } }, retry ? { 'retry-after': String(HANDLER_RETRY_AFTER_SECONDS) } : {});
+    status === 500
+      ? `internal error (request ${requestId})`
+      : status === 503 && !(err instanceof MemoryManagerError)
+        ? 'a dependency is unavailable; retry shortly'
+        : (err as Error).message;
+  return json(
+    status,
+    { error: { type: status === 503 ? 'ServiceUnavailable' : type, message, requestId } },
+    retry ? { 'retry-after': String(HANDLER_RETRY_AFTER_SECONDS) } : {},
+  );
 }

@@ -140,7 +140,9 @@ async function exportTenant({ client }: RouteRequest): Promise<RouteResult> {
   for await (const line of exportTenantJsonLines(client)) {
     text += line;
     if (Buffer.byteLength(text) > MAX_HTTP_EXPORT_BYTES) {
-      throw new PayloadTooLargeError(`export: over ${MAX_HTTP_EXPORT_BYTES} bytes, more than one HTTP answer holds; an operator exports it with memory-ops export`);
+      throw new PayloadTooLargeError(
+        `export: over ${MAX_HTTP_EXPORT_BYTES} bytes, more than one HTTP answer holds; an operator exports it with memory-ops export`,
+      );
     }
   }
   return { status: 200, text, contentType: EXPORT_CONTENT_TYPE };

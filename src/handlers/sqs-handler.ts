@@ -39,7 +39,13 @@ async function submitRecord(record: SQSRecord, context: Context): Promise<void> 
       config: { configurable: identity },
     }),
   );
-  logger.info('record submitted', { messageId: record.messageId, tenant: JSON.stringify(tenant), threadId, newMessages: receipt.newMessages, duplicates: receipt.duplicates });
+  logger.info('record submitted', {
+    messageId: record.messageId,
+    tenant: JSON.stringify(tenant),
+    threadId,
+    newMessages: receipt.newMessages,
+    duplicates: receipt.duplicates,
+  });
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {

@@ -124,8 +124,7 @@ export function createManageMemoryTool(options: ManageMemoryToolOptions): Struct
   const permitted = permittedActions(options.actionsPermitted);
   const kind = options.schema ? parseOption(kindSchema, options.schema.kind, 'schema.kind') : 'Memory';
   const contentSchema: z.ZodType = options.schema?.schema ?? z.string().trim().min(1);
-  const toValue = (content: unknown): MemoryValue =>
-    options.schema ? { kind, content: content } : memoryValue(content as string);
+  const toValue = (content: unknown): MemoryValue => (options.schema ? { kind, content: content } : memoryValue(content as string));
   const writes = permitted.some((action) => action !== 'delete');
   const defaultAction: MemoryAction = permitted.includes('create') ? 'create' : (permitted[0] as MemoryAction);
   const refusal = (action: unknown) => `action ${JSON.stringify(action)} is not permitted for ${name}; permitted: ${permitted.join(', ')}`;

@@ -26,9 +26,7 @@ export function resolveMemoryStore(explicit: MemoryToolStore | undefined, config
   if (explicit) return unwrap(explicit, tool);
   const runStore = config?.store ?? (AsyncLocalStorageProviderSingleton.getRunnableConfig() as { store?: unknown } | undefined)?.store;
   if (runStore === undefined || runStore === null) {
-    throw new ConfigurationError(
-      `${tool}: no memory store: build the tool with { store } or compile the graph with { store: new DynamoLangGraphStore(...) }`,
-    );
+    throw new ConfigurationError(`${tool}: no memory store: build the tool with { store } or compile the graph with { store: new DynamoLangGraphStore(...) }`);
   }
   return unwrap(runStore, tool);
 }

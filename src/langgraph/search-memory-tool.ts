@@ -51,10 +51,7 @@ const searchInputSchema = z.object({
   query: z.string().max(MAX_QUERY_CHARS).describe('What to look for; memories are ranked by relevance to it.'),
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional().describe(`Most memories returned. @default ${DEFAULT_SEARCH_LIMIT}`),
   offset: z.number().int().min(0).optional().describe('Memories skipped first, to page through results. @default 0'),
-  filter: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe('Only memories whose value matches, e.g. {"kind": "Memory"} or {"content.age": {"$gt": 30}}.'),
+  filter: z.record(z.string(), z.unknown()).optional().describe('Only memories whose value matches, e.g. {"kind": "Memory"} or {"content.age": {"$gt": 30}}.'),
 });
 
 /**

@@ -96,7 +96,11 @@ const RESERVED_FIELDS = ['action', 'id', 'kind'];
 const definitionSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1–64 letters, digits, "_" or "-"'),
   namespace: namespaceSchema,
-  schemas: z.array(z.object({ kind: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), description: z.string().max(2_000).optional(), schema: z.unknown() })).min(1).max(10).optional(),
+  schemas: z
+    .array(z.object({ kind: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), description: z.string().max(2_000).optional(), schema: z.unknown() }))
+    .min(1)
+    .max(10)
+    .optional(),
   instructions: z.string().max(20_000).optional(),
   enableInserts: z.boolean().optional(),
   enableUpdates: z.boolean().optional(),

@@ -93,16 +93,30 @@ export class ClaudeExtractor implements MemoryExtractor {
     let maxTokens = this.options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
     let repaired = false;
     for (let requests = 1; ; requests++) {
-      const response = await this.request({ model, max_tokens: maxTokens, system, tools: [tool], tool_choice: { type: 'tool', name: tool.name, disable_parallel_tool_use: true }, messages: conversation }, signal);
+      const response = await this.request(
+        {
+          model,
+          max_tokens: maxTokens,
+          system,
+          tools: [tool],
+          tool_choice: { type: 'tool', name: tool.name, disable_parallel_tool_use: true },
+          messages: conversation,
+        },
+        signal,
+      );
       usage.inputTokens += response.usage.input_tokens;
       usage.outputTokens += response.usage.output_tokens;
       if (response.stop_reason === 'refusal') {
-        const reason = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ').trim();
+        const reason = response.content
+          .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+          .join(' ')
+          .trim();
         // The reason is the model's text about the conversation: detail only (stored with the dead letter).
         throw new ModelRefusalError('the model refused to extract memories from this batch', { detail: { refusal: reason } });
       }
       if (response.stop_reason === 'max_tokens') {
-        if (maxTokens >= MAX_OUTPUT_TOKENS_CEILING) throw new InvalidModelOutputError(`reply truncated at the ${maxTokens}-token output ceiling`, { counts: { maxTokens } });
+        if (maxTokens >= MAX_OUTPUT_TOKENS_CEILING)
+          throw new InvalidModelOutputError(`reply truncated at the ${maxTokens}-token output ceiling`, { counts: { maxTokens } });
         maxTokens = Math.min(maxTokens * 2, MAX_OUTPUT_TOKENS_CEILING);
         continue;
       }
@@ -114,7 +128,12 @@ export class ClaudeExtractor implements MemoryExtractor {
             detail: { invalidOutput: { problems: [`no ${tool.name} tool call`], toolInputs: text } },
           });
         }
-        const operations = parseToolInputs(calls.map((c) => c.input), manager, shown, { profileVersion });
+        const operations = parseToolInputs(
+          calls.map((c) => c.input),
+          manager,
+          shown,
+          { profileVersion },
+        );
         const cost = costUsd(response.model || model, usage, this.options.prices);
         return { operations, usage, model: response.model || model, memoriesShown: shown.length, requests, ...(cost !== undefined ? { costUsd: cost } : {}) };
       } catch (err) {

@@ -69,7 +69,12 @@ export function toolFor(manager: ResolvedManager): Anthropic.Tool {
     if (manager.enableUpdates) variants.push(operationVariant('update', schema, manager, true));
   }
   if (manager.enableDeletes) {
-    variants.push({ type: 'object', description: 'delete an existing memory', properties: { action: { const: 'delete' }, id: { type: 'string' } }, required: ['action', 'id'] });
+    variants.push({
+      type: 'object',
+      description: 'delete an existing memory',
+      properties: { action: { const: 'delete' }, id: { type: 'string' } },
+      required: ['action', 'id'],
+    });
   }
   return {
     name: MEMORY_TOOL_NAME,
@@ -139,7 +144,8 @@ export function parseToolInputs(
 
 function profileOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>, version: number): MemoryOperation[] {
   const schema = manager.schemas[0] as ResolvedSchema;
-  if (inputs.length !== 1) throw new InvalidModelOutputError(`expected one ${PROFILE_TOOL_NAME} call, got ${inputs.length}`, { counts: { calls: inputs.length } });
+  if (inputs.length !== 1)
+    throw new InvalidModelOutputError(`expected one ${PROFILE_TOOL_NAME} call, got ${inputs.length}`, { counts: { calls: inputs.length } });
   const parsed = schema.validate.safeParse(inputs[0]);
   if (!parsed.success) throw invalidInput(PROFILE_TOOL_NAME, describeIssues('', parsed.error.issues), inputs);
   const current = known.get(PROFILE_KEY);
@@ -169,7 +175,12 @@ function regularOperations(inputs: readonly unknown[], manager: ResolvedManager,
     const action = op['action'];
     const allowed = { insert: manager.enableInserts, update: manager.enableUpdates, delete: manager.enableDeletes };
     if (action !== 'insert' && action !== 'update' && action !== 'delete') {
-      problems.push(`${at}.action: must be ${Object.entries(allowed).filter(([, on]) => on).map(([a]) => `"${a}"`).join(', ')}`);
+      problems.push(
+        `${at}.action: must be ${Object.entries(allowed)
+          .filter(([, on]) => on)
+          .map(([a]) => `"${a}"`)
+          .join(', ')}`,
+      );
       return;
     }
     if (!allowed[action]) {

@@ -102,7 +102,12 @@ async function checkTable(ctx: OperatorContext, ms: number): Promise<DoctorCheck
     return { name: 'table', ok: true, detail: `table ${table} is ${Table?.TableStatus ?? 'present'} with ${RECENCY_INDEX} and ${TREE_INDEX}` };
   } catch (err) {
     if (err instanceof ResourceNotFoundException) {
-      return { name: 'table', ok: false, detail: `table ${table} does not exist`, fix: 'start the worker once (it creates the table) or deploy infra/; check MEMORY_TABLE_NAME' };
+      return {
+        name: 'table',
+        ok: false,
+        detail: `table ${table} does not exist`,
+        fix: 'start the worker once (it creates the table) or deploy infra/; check MEMORY_TABLE_NAME',
+      };
     }
     return { name: 'table', ok: false, detail: `could not describe table ${table}: ${message(err)}`, fix: 'fix the dynamodb check first' };
   }
@@ -111,11 +116,20 @@ async function checkTable(ctx: OperatorContext, ms: number): Promise<DoctorCheck
 async function checkModel(ctx: OperatorContext, ms: number): Promise<DoctorCheck> {
   const { config } = ctx;
   if (config.modelProvider === 'bedrock') {
-    return { name: 'model', ok: true, detail: `not checked: Claude through Amazon Bedrock (${config.model}, region ${config.awsRegion}) uses IAM, which doctor does not probe` };
+    return {
+      name: 'model',
+      ok: true,
+      detail: `not checked: Claude through Amazon Bedrock (${config.model}, region ${config.awsRegion}) uses IAM, which doctor does not probe`,
+    };
   }
   const base = (config.anthropicBaseUrl ?? ANTHROPIC_API).replace(/\/+$/, '');
   if (!config.anthropicApiKey) {
-    return { name: 'model', ok: false, detail: `no ANTHROPIC_API_KEY: the worker cannot call ${base}`, fix: 'set ANTHROPIC_API_KEY (or MODEL_PROVIDER=bedrock)' };
+    return {
+      name: 'model',
+      ok: false,
+      detail: `no ANTHROPIC_API_KEY: the worker cannot call ${base}`,
+      fix: 'set ANTHROPIC_API_KEY (or MODEL_PROVIDER=bedrock)',
+    };
   }
   try {
     // The configured model itself: a wrong base URL or model name is a 404 here, not at the first extraction.
@@ -126,7 +140,12 @@ async function checkModel(ctx: OperatorContext, ms: number): Promise<DoctorCheck
       }),
     );
     if (res.status === 401 || res.status === 403) {
-      return { name: 'model', ok: false, detail: `${base} rejected the API key (${res.status})`, fix: 'set a valid ANTHROPIC_API_KEY (extractions retry until it is fixed)' };
+      return {
+        name: 'model',
+        ok: false,
+        detail: `${base} rejected the API key (${res.status})`,
+        fix: 'set a valid ANTHROPIC_API_KEY (extractions retry until it is fixed)',
+      };
     }
     if (res.status === 404) {
       return {
@@ -136,8 +155,15 @@ async function checkModel(ctx: OperatorContext, ms: number): Promise<DoctorCheck
         fix: 'check ANTHROPIC_MODEL and ANTHROPIC_BASE_URL (the base URL has no /v1; extractions retry until it is fixed)',
       };
     }
-    if (res.status >= 500) return { name: 'model', ok: false, detail: `${base} answered ${res.status}`, fix: 'the model API is failing; extractions retry with backoff' };
-    if (!res.ok) return { name: 'model', ok: false, detail: `${base} answered ${res.status} for model ${config.model}`, fix: 'check ANTHROPIC_BASE_URL and ANTHROPIC_MODEL' };
+    if (res.status >= 500)
+      return { name: 'model', ok: false, detail: `${base} answered ${res.status}`, fix: 'the model API is failing; extractions retry with backoff' };
+    if (!res.ok)
+      return {
+        name: 'model',
+        ok: false,
+        detail: `${base} answered ${res.status} for model ${config.model}`,
+        fix: 'check ANTHROPIC_BASE_URL and ANTHROPIC_MODEL',
+      };
     return { name: 'model', ok: true, detail: `${base} knows model ${config.model}` };
   } catch (err) {
     return { name: 'model', ok: false, detail: `${base} is unreachable: ${message(err)}`, fix: 'check ANTHROPIC_BASE_URL and the network path to it' };
@@ -149,8 +175,12 @@ export async function runDoctor(ctx: OperatorContext, options: { timeoutMs?: num
   const ms = options.timeoutMs ?? DOCTOR_CHECK_TIMEOUT_MS;
   const [temporalCheck, dynamoCheck, modelCheck] = await Promise.all([checkTemporal(ctx, ms), checkDynamo(ctx, ms), checkModel(ctx, ms)]);
   const [workerCheck, tableCheck] = await Promise.all([
-    temporalCheck.ok ? checkWorker(ctx, ms) : Promise.resolve<DoctorCheck>({ name: 'worker', ok: false, detail: 'not checked: Temporal is unreachable', fix: 'fix the temporal check first' }),
-    dynamoCheck.ok ? checkTable(ctx, ms) : Promise.resolve<DoctorCheck>({ name: 'table', ok: false, detail: 'not checked: DynamoDB is unreachable', fix: 'fix the dynamodb check first' }),
+    temporalCheck.ok
+      ? checkWorker(ctx, ms)
+      : Promise.resolve<DoctorCheck>({ name: 'worker', ok: false, detail: 'not checked: Temporal is unreachable', fix: 'fix the temporal check first' }),
+    dynamoCheck.ok
+      ? checkTable(ctx, ms)
+      : Promise.resolve<DoctorCheck>({ name: 'table', ok: false, detail: 'not checked: DynamoDB is unreachable', fix: 'fix the dynamodb check first' }),
   ]);
   return [temporalCheck, workerCheck, dynamoCheck, tableCheck, modelCheck];
 }

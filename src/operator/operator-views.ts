@@ -126,7 +126,10 @@ export async function listThreads(sources: OperatorViewSources, options: ListThr
 }
 
 /** The batch (committed or dead-lettered) whose range holds a message, if any. */
-function batchOf(message: { seq: number; namespace: string[] }, ranges: { batchId: string; namespace: string[]; fromSeq: number; toSeq: number }[]): string | null {
+function batchOf(
+  message: { seq: number; namespace: string[] },
+  ranges: { batchId: string; namespace: string[]; fromSeq: number; toSeq: number }[],
+): string | null {
   const ns = JSON.stringify(message.namespace);
   const hit = ranges.find((r) => r.fromSeq <= message.seq && message.seq <= r.toSeq && JSON.stringify(r.namespace) === ns);
   return hit?.batchId ?? null;

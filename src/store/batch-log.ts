@@ -60,7 +60,12 @@ export class BatchLog {
         new PutCommand({
           TableName: this.tableName,
           // threadId: an export finds entries by namespace, not by partition.
-          Item: { ...batchLogKey(ref.threadId, ref.fromSeq, ref.batchId), ...entry, threadId: ref.threadId, ...(expiresAt !== undefined ? { [TTL_ATTRIBUTE]: expiresAt } : {}) },
+          Item: {
+            ...batchLogKey(ref.threadId, ref.fromSeq, ref.batchId),
+            ...entry,
+            threadId: ref.threadId,
+            ...(expiresAt !== undefined ? { [TTL_ATTRIBUTE]: expiresAt } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

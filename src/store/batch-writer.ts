@@ -191,7 +191,14 @@ export class BatchWriter {
         const key = op.key ?? insertedMemoryKey(ref.batchId, index);
         result.inserted.push(key);
         const version = op.version ?? 1;
-        const item: MemoryItem = { namespace: ref.namespace, key, value: { kind: op.kind, content: op.content }, createdAt: nowIso, updatedAt: nowIso, version };
+        const item: MemoryItem = {
+          namespace: ref.namespace,
+          key,
+          value: { kind: op.kind, content: op.content },
+          createdAt: nowIso,
+          updatedAt: nowIso,
+          version,
+        };
         // Only over nothing, or over what a deleted or expired memory left (a profile re-created after a delete).
         put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), {
           expression: 'attribute_not_exists(pk) OR deleted = :true OR expiresAt <= :nowSec',
@@ -212,12 +219,18 @@ export class BatchWriter {
         result.updated.push(op.id);
         const item: MemoryItem = { ...seen, value: { kind: op.kind, content: op.content }, updatedAt: nowIso, version: seen.version + 1 };
         put(liveMemoryItem(item, { changedBy: by, embedding: embeddingOf(index) }), unchanged);
-        put(historyItem({ namespace: ref.namespace, key: op.id, version: item.version, action: 'update', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
+        put(
+          historyItem({ namespace: ref.namespace, key: op.id, version: item.version, action: 'update', value: item.value, at: nowIso, by }),
+          FIRST_OF_ITS_VERSION,
+        );
       } else {
         // Soft: a tombstone, restorable from the history until DynamoDB's TTL removes it.
         result.deleted.push(op.id);
         put(tombstoneItem(seen, nowIso, by), unchanged);
-        put(historyItem({ namespace: ref.namespace, key: op.id, version: seen.version + 1, action: 'delete', value: null, at: nowIso, by }), FIRST_OF_ITS_VERSION);
+        put(
+          historyItem({ namespace: ref.namespace, key: op.id, version: seen.version + 1, action: 'delete', value: null, at: nowIso, by }),
+          FIRST_OF_ITS_VERSION,
+        );
       }
     });
     if (result.inserted.length > 0 && !(await this.registered(ref.namespace))) {

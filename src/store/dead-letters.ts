@@ -122,9 +122,7 @@ export class DeadLetterStore {
 
   /** One dead letter, or null. */
   async get(threadId: string, fromSeq: number, batchId: string): Promise<DeadLetter | null> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: deadLetterKey(threadId, fromSeq, batchId), ConsistentRead: true }),
-    );
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: deadLetterKey(threadId, fromSeq, batchId), ConsistentRead: true }));
     return out.Item ? toDeadLetter(out.Item) : null;
   }
 

@@ -103,7 +103,11 @@ export class FailureDetailsStore {
       type,
       attempt,
       summary,
-      ...(detailJson === undefined ? {} : detailJson.length <= FAILURE_DETAIL_MAX_CHARS ? { detail } : { clippedDetailJson: clip(detailJson, FAILURE_DETAIL_MAX_CHARS) }),
+      ...(detailJson === undefined
+        ? {}
+        : detailJson.length <= FAILURE_DETAIL_MAX_CHARS
+          ? { detail }
+          : { clippedDetailJson: clip(detailJson, FAILURE_DETAIL_MAX_CHARS) }),
       recordedAt: now.toISOString(),
     };
     const expiresAt = Math.floor(now.getTime() / 1000) + FAILURE_DETAILS_TTL_DAYS * 24 * 60 * 60;

@@ -79,14 +79,10 @@ export class MemoryReads {
 
   /** Items of one Query, page by page, counting what each page read. */
   private async *query(input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'TableName'>): AsyncGenerator<Record<string, unknown>> {
-    yield* queryItems(
-      this.doc,
-      { TableName: this.tableName, ...input },
-      (page) => {
-        this.stats.queries += 1;
-        this.stats.itemsRead += page.ScannedCount ?? page.Count ?? 0;
-      },
-    );
+    yield* queryItems(this.doc, { TableName: this.tableName, ...input }, (page) => {
+      this.stats.queries += 1;
+      this.stats.itemsRead += page.ScannedCount ?? page.Count ?? 0;
+    });
   }
 
   /** Live memories from a stream of stored items (expired ones are skipped: DynamoDB's TTL deletes lazily). */
@@ -138,7 +134,11 @@ export class MemoryReads {
   /** The first labels in use. */
   async firstLabels(): Promise<string[]> {
     const labels: string[] = [];
-    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': FIRST_LABELS_PARTITION }, ConsistentRead: true })) {
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': FIRST_LABELS_PARTITION },
+      ConsistentRead: true,
+    })) {
       labels.push(item['sk'] as string);
     }
     return labels;

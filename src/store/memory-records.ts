@@ -109,7 +109,12 @@ export function registryItems(namespace: readonly string[]): Record<string, unkn
 }
 
 /** Keeps the batch's first message ids in a change source (all of them for small batches) and the counts. */
-export function extractionSource(ref: { threadId: string; batchId: string; fromSeq: number; toSeq: number; messageCount: number }, messageIds: readonly string[], model: string, maxIds: number): ChangeSource {
+export function extractionSource(
+  ref: { threadId: string; batchId: string; fromSeq: number; toSeq: number; messageCount: number },
+  messageIds: readonly string[],
+  model: string,
+  maxIds: number,
+): ChangeSource {
   return {
     kind: 'extraction',
     threadId: ref.threadId,

@@ -133,13 +133,23 @@ export class MemorySearch {
         return item ? [{ ...item, score }] : [];
       });
     const lexical = (docs: { id: string; item: MemoryItem }[]) =>
-      scored(rankLexically(query, docs.map((d) => ({ id: d.id, text: memorySearchText(d.item.value) }))));
+      scored(
+        rankLexically(
+          query,
+          docs.map((d) => ({ id: d.id, text: memorySearchText(d.item.value) })),
+        ),
+      );
     const embedder = this.embedder;
     const all = candidates.map((c, i) => ({ id: String(i), item: c.item, vector: embedder ? embeddingOf(c.record, embedder.model) : null }));
     const withVectors = all.filter((d) => d.vector !== null);
     if (!embedder || withVectors.length === 0) return lexical(all);
     const [queryVector] = await embedder.embed([query], 'query');
-    const byCosine = scored(rankByEmbedding(queryVector ?? [], withVectors.map((d) => ({ id: d.id, vector: Array.from(d.vector ?? []) }))));
+    const byCosine = scored(
+      rankByEmbedding(
+        queryVector ?? [],
+        withVectors.map((d) => ({ id: d.id, vector: Array.from(d.vector ?? []) })),
+      ),
+    );
     // Memories without a vector from this model (written before embeddings were enabled, migrated, or by
     // another model) are not dropped: their lexical matches follow the vector-ranked ones.
     return [...byCosine, ...lexical(all.filter((d) => d.vector === null))];

@@ -23,15 +23,7 @@ import { utf8Bytes } from '../rules';
 import { TTL_ATTRIBUTE } from './ensure-table';
 import { DEFAULT_MANAGER_NAME, NamespaceOwners, ownedByAnother } from './namespace-owners';
 import { queryAll, queryItems } from './query-pages';
-import {
-  CURSOR_SK_PREFIX,
-  cursorKey,
-  dedupeKey,
-  inboxHeadKey,
-  messageKey,
-  messagePrefix,
-  threadPartitionKey,
-} from './table-keys';
+import { CURSOR_SK_PREFIX, cursorKey, dedupeKey, inboxHeadKey, messageKey, messagePrefix, threadPartitionKey } from './table-keys';
 
 /** A message as the inbox keeps it. */
 export interface StoredMessage extends ThreadMessage {
@@ -156,13 +148,17 @@ export class MessageInbox {
     return result;
   }
 
-  private async appendChunk(threadId: string, namespace: readonly string[], chunk: ThreadMessage[], result: AppendResult, manager: string | undefined): Promise<void> {
+  private async appendChunk(
+    threadId: string,
+    namespace: readonly string[],
+    chunk: ThreadMessage[],
+    result: AppendResult,
+    manager: string | undefined,
+  ): Promise<void> {
     let pending = chunk;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > INBOX_APPEND_MAX_ATTEMPTS) {
-        throw new InboxConflictError(
-          `thread ${threadId}: lost the race for inbox sequence numbers ${INBOX_APPEND_MAX_ATTEMPTS} times; retry the submit`,
-        );
+        throw new InboxConflictError(`thread ${threadId}: lost the race for inbox sequence numbers ${INBOX_APPEND_MAX_ATTEMPTS} times; retry the submit`);
       }
       const head = await this.head(threadId);
       const base = head?.lastSeq ?? 0;
@@ -190,7 +186,9 @@ export class MessageInbox {
           result.duplicates += 1;
           result.lastSeq = Math.max(result.lastSeq, seqOf(reason.Item) ?? 0);
         });
-        const raced = reasons.some((r, i) => (i === 0 || (i > 1 && i % 2 === 1) || i === 1) && (r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'));
+        const raced = reasons.some(
+          (r, i) => (i === 0 || (i > 1 && i % 2 === 1) || i === 1) && (r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'),
+        );
         if (duplicates.size === 0 && !raced) throw err;
         pending = pending.filter((_m, i) => !duplicates.has(i));
         // Lost a race with another submit to this thread: back off a little, with jitter, so the racers spread out.
@@ -199,7 +197,14 @@ export class MessageInbox {
     }
   }
 
-  private appendItems(threadId: string, namespace: readonly string[], pending: ThreadMessage[], head: InboxHead | null, base: number, manager: string | undefined) {
+  private appendItems(
+    threadId: string,
+    namespace: readonly string[],
+    pending: ThreadMessage[],
+    head: InboxHead | null,
+    base: number,
+    manager: string | undefined,
+  ) {
     const last = base + pending.length;
     const ns = [...namespace];
     const storedAt = new Date().toISOString();
@@ -350,13 +355,7 @@ export class MessageInbox {
   }
 
   /** Messages of one namespace with `afterSeq < seq <= toSeq`, in order, up to the given caps (one key range, no filter). */
-  async readRange(
-    threadId: string,
-    namespace: readonly string[],
-    afterSeq: number,
-    toSeq: number,
-    options: ReadRangeOptions = {},
-  ): Promise<StoredMessage[]> {
+  async readRange(threadId: string, namespace: readonly string[], afterSeq: number, toSeq: number, options: ReadRangeOptions = {}): Promise<StoredMessage[]> {
     const messages: StoredMessage[] = [];
     if (toSeq <= afterSeq) return messages;
     const maxMessages = options.maxMessages ?? Number.POSITIVE_INFINITY;

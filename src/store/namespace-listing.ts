@@ -33,7 +33,11 @@ const listOptionsSchema = z.object({
 });
 
 /** Parses the options; `scope` turns the requested prefix into the one to read (the tenant's rule). */
-export async function listNamespaces(reads: MemoryReads, options: ListNamespacesOptions, scope: (prefix: string[] | undefined) => string[]): Promise<string[][]> {
+export async function listNamespaces(
+  reads: MemoryReads,
+  options: ListNamespacesOptions,
+  scope: (prefix: string[] | undefined) => string[],
+): Promise<string[][]> {
   const parsed = listOptionsSchema.safeParse(options);
   if (!parsed.success) throw new InvalidInputError(`invalid listNamespaces options: ${describeZodError(parsed.error)}`);
   const { suffix, maxDepth, limit, offset } = parsed.data;

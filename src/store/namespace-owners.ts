@@ -23,9 +23,7 @@ export const DEFAULT_MANAGER_NAME = 'memories';
 
 /** The refusal of a submit into a namespace another manager owns. */
 export function ownedByAnother(namespace: readonly string[], owner: string, manager: string): InvalidInputError {
-  return new InvalidInputError(
-    `namespace ${JSON.stringify(namespace)} belongs to memory manager ${owner}; a submit for manager ${manager} cannot add to it`,
-  );
+  return new InvalidInputError(`namespace ${JSON.stringify(namespace)} belongs to memory manager ${owner}; a submit for manager ${manager} cannot add to it`);
 }
 
 export class NamespaceOwners {

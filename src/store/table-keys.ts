@@ -149,7 +149,10 @@ export function namespaceGroupPartition(labels: readonly string[]): string {
 /** The registry entries that make a namespace listable: its own, its second label's, its first label's. */
 export function namespaceRegistryKeys(namespace: readonly string[]): { pk: string; sk: string }[] {
   const [first = '', second] = namespace;
-  const keys = [{ pk: namespaceGroupPartition(namespace), sk: joinNamespace(namespace) }, { pk: FIRST_LABELS_PARTITION, sk: first }];
+  const keys = [
+    { pk: namespaceGroupPartition(namespace), sk: joinNamespace(namespace) },
+    { pk: FIRST_LABELS_PARTITION, sk: first },
+  ];
   if (second !== undefined) keys.push({ pk: secondLabelShardPartition(first, shardOf(second)), sk: second });
   return keys;
 }

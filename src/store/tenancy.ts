@@ -94,14 +94,17 @@ export function tenantPrefix(template: readonly string[], claims: Claims | undef
     }
     const parsed = namespaceLabelSchema.safeParse(String(value));
     // A claim that cannot be a label (a "." in it, "*") must not widen or bend the tenant's prefix.
-    if (!parsed.success || String(value) === '*') throw new TenantAccessError(`claim "${name}" cannot name a tenant: ${parsed.error?.issues[0]?.message ?? 'a wildcard'}`);
+    if (!parsed.success || String(value) === '*')
+      throw new TenantAccessError(`claim "${name}" cannot name a tenant: ${parsed.error?.issues[0]?.message ?? 'a wildcard'}`);
     return parsed.data;
   });
 }
 
 /** The string and number claims of an identity: what namespace templates may be filled from. */
 export function identityOf(claims: Claims | undefined): Record<string, string | number> {
-  return Object.fromEntries(Object.entries(claims ?? {}).filter((entry): entry is [string, string | number] => typeof entry[1] === 'string' || typeof entry[1] === 'number'));
+  return Object.fromEntries(
+    Object.entries(claims ?? {}).filter((entry): entry is [string, string | number] => typeof entry[1] === 'string' || typeof entry[1] === 'number'),
+  );
 }
 
 /** A request's relative namespace under the tenant (validated: the whole must be a valid namespace). */

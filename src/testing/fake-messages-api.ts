@@ -183,7 +183,11 @@ export class FakeMessagesApi {
         this.send(res, 200, this.message(id, request.model, [{ type: 'text', text: reply.text }], 'end_turn'));
         return;
       case 'truncated':
-        this.send(res, 200, this.message(id, request.model, [{ type: 'tool_use', id: `toolu_fake_${this.counter}_0`, name: toolName(request), input: {} }], 'max_tokens'));
+        this.send(
+          res,
+          200,
+          this.message(id, request.model, [{ type: 'tool_use', id: `toolu_fake_${this.counter}_0`, name: toolName(request), input: {} }], 'max_tokens'),
+        );
         return;
       case 'refusal':
         this.send(res, 200, this.message(id, request.model, [{ type: 'text', text: reply.text }], 'refusal'));
@@ -198,13 +202,7 @@ export class FakeMessagesApi {
     }
   }
 
-  private message(
-    id: string,
-    model: string,
-    content: unknown[],
-    stopReason: string,
-    usage = { input_tokens: 100, output_tokens: 20 },
-  ): unknown {
+  private message(id: string, model: string, content: unknown[], stopReason: string, usage = { input_tokens: 100, output_tokens: 20 }): unknown {
     return { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage };
   }
 

@@ -35,15 +35,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.temporalAddress
       ? undefined
       : startTemporalDevServer({ dbFile: options.dataDir ? join(options.dataDir, 'temporal.sqlite') : undefined, ui: options.temporalUi ?? false }),
-    options.dynamodbEndpoint
-      ? undefined
-      : startDynamoDbLocal({ dataDir: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined }),
+    options.dynamodbEndpoint ? undefined : startDynamoDbLocal({ dataDir: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined }),
   ]);
   return {
     temporalAddress: options.temporalAddress ?? (temporal?.address as string),
     dynamodbEndpoint: options.dynamodbEndpoint ?? (dynamo?.endpoint as string),
     temporalUiUrl: temporal?.uiAddress ?? null,
-    started: [temporal ? `Temporal dev server at ${temporal.address}${temporal.uiAddress ? ` (Web UI ${temporal.uiAddress})` : ''}` : '', dynamo ? `DynamoDB Local at ${dynamo.endpoint}` : ''].filter(Boolean),
+    started: [
+      temporal ? `Temporal dev server at ${temporal.address}${temporal.uiAddress ? ` (Web UI ${temporal.uiAddress})` : ''}` : '',
+      dynamo ? `DynamoDB Local at ${dynamo.endpoint}` : '',
+    ].filter(Boolean),
     async stop() {
       await Promise.all([temporal?.stop(), dynamo?.stop()]);
     },

@@ -105,7 +105,10 @@ export async function startMemoryTestStack(options: MemoryTestStackOptions = {})
       options.temporalAddress ? undefined : startTemporalDevServer(),
       options.dynamodbEndpoint ? undefined : startDynamoDbLocal(),
     ]);
-    for (const [name, started] of [['Temporal dev server', temporal], ['DynamoDB Local', dynamo]] as const) {
+    for (const [name, started] of [
+      ['Temporal dev server', temporal],
+      ['DynamoDB Local', dynamo],
+    ] as const) {
       const server = started.status === 'fulfilled' ? started.value : undefined;
       if (server) stops.push({ name, stop: () => server.stop() });
     }

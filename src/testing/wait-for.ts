@@ -2,11 +2,7 @@
 import { LOCAL_SERVER_POLL_INTERVAL_MS } from '../defaults';
 
 /** Polls `probe` until it resolves, the deadline passes, or `failed()` reports the server died. */
-export async function waitFor(
-  what: string,
-  probe: () => Promise<unknown>,
-  options: { timeoutMs: number; failed?: () => string | undefined },
-): Promise<void> {
+export async function waitFor(what: string, probe: () => Promise<unknown>, options: { timeoutMs: number; failed?: () => string | undefined }): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -53,7 +53,8 @@ export async function startHealthServer(options: { port: number; host: string; w
   let worker = options.worker;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const probe = req.method !== 'GET' && req.method !== 'HEAD' ? undefined : path === '/healthz' ? healthz(worker) : path === '/readyz' ? readyz(worker) : undefined;
+    const probe =
+      req.method !== 'GET' && req.method !== 'HEAD' ? undefined : path === '/healthz' ? healthz(worker) : path === '/readyz' ? readyz(worker) : undefined;
     const { status, body } = probe ?? { status: 404, body: { error: `no route ${req.method ?? ''} ${path ?? ''}` } };
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));

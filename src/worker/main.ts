@@ -24,7 +24,9 @@ function installRuntime(level: ReturnType<typeof loadWorkerConfig>['logLevel'], 
     logger,
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
-      ...(metrics.port > 0 ? { metrics: { prometheus: { bindAddress: `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}` } } } : {}),
+      ...(metrics.port > 0
+        ? { metrics: { prometheus: { bindAddress: `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}` } } }
+        : {}),
     },
   });
   return logger;
@@ -43,7 +45,10 @@ async function main(): Promise<void> {
     await ensureTable(deps.dynamo.client, config.tableName);
   }
   const memory = detectMemoryLimit(workerConfig.memoryLimitMiB);
-  const capacity = workerCapacity(memory.mib, { maxCachedWorkflows: workerConfig.maxCachedWorkflows, maxConcurrentExtractions: workerConfig.maxConcurrentExtractions });
+  const capacity = workerCapacity(memory.mib, {
+    maxCachedWorkflows: workerConfig.maxCachedWorkflows,
+    maxConcurrentExtractions: workerConfig.maxConcurrentExtractions,
+  });
   logger.info('worker capacity', { memorySource: memory.source, ...capacity });
 
   const connection = await NativeConnection.connect(connectionOptionsOf(temporal));

@@ -32,7 +32,11 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.WORKER_SHUTDOWN_FORCE_MS <= env.WORKER_SHUTDOWN_GRACE_MS) {
-      ctx.addIssue({ code: 'custom', path: ['WORKER_SHUTDOWN_FORCE_MS'], message: `must be longer than WORKER_SHUTDOWN_GRACE_MS (${env.WORKER_SHUTDOWN_GRACE_MS})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_SHUTDOWN_FORCE_MS'],
+        message: `must be longer than WORKER_SHUTDOWN_GRACE_MS (${env.WORKER_SHUTDOWN_GRACE_MS})`,
+      });
     }
     if (env.HEALTH_PORT !== 0 && env.HEALTH_PORT === env.METRICS_PORT) {
       ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from HEALTH_PORT' });

@@ -73,7 +73,11 @@ test('an inbox batch holds the namespace’s unprocessed messages, with their ra
 test('the namespace furthest behind is planned first', async () => {
   const thread = uniqueId('thread');
   // Named so that key order (a, m, z) is not the expected order (z, a, m).
-  const [z, a, m] = [['memories', 'z'], ['memories', 'a'], ['memories', 'm']];
+  const [z, a, m] = [
+    ['memories', 'z'],
+    ['memories', 'a'],
+    ['memories', 'm'],
+  ];
   await inbox.append(thread, z, messages('z', 2)); // 1-2
   await inbox.append(thread, a, messages('a', 2)); // 3-4: a's cursor starts at 2
   await inbox.append(thread, m, messages('m', 1)); // 5: m's cursor starts at 4
@@ -151,7 +155,9 @@ test('a re-drive comes before inbox batches, and carries the dead letter’s ran
   await inbox.append(thread, ns, messages('dead', 2)); // 1-2
   const failed = await planned(thread);
   const failure = { type: 'ModelRequestError', message: 'bad request' };
-  expect(await writer.deadLetter(failed, ['dead-0', 'dead-1'], failure, { firstAttemptAt: '2026-11-26T10:00:00.000Z', deadAt: '2026-11-26T16:00:00.000Z' })).toEqual({ status: 'dead-lettered' });
+  expect(
+    await writer.deadLetter(failed, ['dead-0', 'dead-1'], failure, { firstAttemptAt: '2026-11-26T10:00:00.000Z', deadAt: '2026-11-26T16:00:00.000Z' }),
+  ).toEqual({ status: 'dead-lettered' });
   await inbox.append(thread, ns, messages('live', 2)); // 3-4
   expect((await planned(thread)).fromSeq).toBe(3);
 
@@ -188,8 +194,7 @@ describe('batch ids', () => {
   });
 
   it('differ for the same sequence range holding other message ids', () => {
-    const stored = (ids: string[]): StoredMessage[] =>
-      ids.map((id, i) => ({ ...message(id), seq: i + 1, namespace: ['memories'], bytes: 10 }));
+    const stored = (ids: string[]): StoredMessage[] => ids.map((id, i) => ({ ...message(id), seq: i + 1, namespace: ['memories'], bytes: 10 }));
     const one = inboxBatchId('t', 'epoch', ['memories'], stored(['a', 'b']));
     expect(inboxBatchId('t', 'epoch', ['memories'], stored(['a', 'b']))).toBe(one);
     expect(inboxBatchId('t', 'epoch', ['memories'], stored(['a', 'c']))).not.toBe(one);

@@ -136,7 +136,14 @@ describe('apply', () => {
     await store.put(namespace, 'pet', memoryValue('User likes dogs'));
     await store.put(namespace, 'car', memoryValue('User drives a red car'));
     const seen = await store.newest(namespace, 100);
-    const result = await apply(ref, [{ action: 'update', id: 'pet', kind: 'Memory', content: { content: 'User prefers cats' } }, { action: 'delete', id: 'car' }], seen);
+    const result = await apply(
+      ref,
+      [
+        { action: 'update', id: 'pet', kind: 'Memory', content: { content: 'User prefers cats' } },
+        { action: 'delete', id: 'car' },
+      ],
+      seen,
+    );
     expect(result).toMatchObject({ status: 'extracted', inserted: [], updated: ['pet'], deleted: ['car'] });
     expect(await texts(namespace)).toEqual(['User prefers cats']);
   });
@@ -147,9 +154,7 @@ describe('apply', () => {
     const seen = await store.get(namespace, 'k');
     await new Promise((r) => setTimeout(r, 5));
     await store.put(namespace, 'k', memoryValue('User likes green tea'));
-    const failure = await apply(ref, [insert('User drinks coffee'), { action: 'delete', id: 'k' }], [seen as MemoryItem]).catch(
-      (err: unknown) => err,
-    );
+    const failure = await apply(ref, [insert('User drinks coffee'), { action: 'delete', id: 'k' }], [seen as MemoryItem]).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(MemoryConflictError);
     expect((failure as MemoryConflictError).retryable).toBe(true);
     expect((failure as Error).message).toContain('operations.1 (delete k) (ConditionalCheckFailed)');
@@ -161,7 +166,9 @@ describe('apply', () => {
   test('an update of a memory that was never shown to the model is a conflict, not a blind overwrite', async () => {
     const { namespace, ref } = await plannedBatch(['My name is Ana.']);
     await store.put(namespace, 'name', memoryValue('User is called Anna'));
-    const failure = await apply(ref, [{ action: 'update', id: 'name', kind: 'Memory', content: { content: 'User is called Ana' } }]).catch((err: unknown) => err);
+    const failure = await apply(ref, [{ action: 'update', id: 'name', kind: 'Memory', content: { content: 'User is called Ana' } }]).catch(
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(MemoryConflictError);
     expect((failure as Error).message).toContain('operations.0: memory name was not shown to the model');
     expect(await texts(namespace)).toEqual(['User is called Anna']);
@@ -208,7 +215,9 @@ describe('versions, history and TTL', () => {
     const past = new DynamoMemoryStore(table.doc, table.tableName, { now: () => new Date(Date.now() - 3_600_000) });
     await past.put(namespace, 'meeting', memoryValue('User is in a meeting'), { ttlSeconds: 60 });
     const seen = await past.newest(namespace, 10); // read while it was still live
-    const failure = await apply(ref, [{ action: 'update', id: 'meeting', kind: 'Memory', content: { content: 'User is still in a meeting' } }], seen).catch((err: unknown) => err);
+    const failure = await apply(ref, [{ action: 'update', id: 'meeting', kind: 'Memory', content: { content: 'User is still in a meeting' } }], seen).catch(
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(MemoryConflictError);
     expect(await store.get(namespace, 'meeting')).toBeNull();
   });
@@ -294,9 +303,7 @@ describe('re-drives', () => {
     const planned = await plannedBatch(contents);
     await writer.deadLetter(planned.ref, planned.messageIds, FAILURE, TIMES);
     const requested = await deadLetters.requestRedrive(planned.threadId);
-    expect(requested.map((letter) => [letter.batchId, letter.status, letter.redrives])).toEqual([
-      [planned.ref.batchId, 'redrive-requested', 1],
-    ]);
+    expect(requested.map((letter) => [letter.batchId, letter.status, letter.redrives])).toEqual([[planned.ref.batchId, 'redrive-requested', 1]]);
     const redrive = await next(planned.threadId);
     expect(redrive).toMatchObject({ kind: 'redrive', redrive: { deadLetterBatchId: planned.ref.batchId, round: 1 } });
     return { ...planned, redrive };

@@ -20,7 +20,14 @@ const h = useHarness(async () => {
 const MODEL = 'claude-test-model';
 const at = '2026-11-26T10:00:00.000Z';
 const messages: ThreadMessage[] = [{ id: 'm1', role: 'user', content: 'I run marathons and I moved to Porto.', timestamp: at }];
-const memory = (key: string, text: string): MemoryItem => ({ namespace: ['memories'], key, value: memoryValue(text), createdAt: at, updatedAt: at, version: 1 });
+const memory = (key: string, text: string): MemoryItem => ({
+  namespace: ['memories'],
+  key,
+  value: memoryValue(text),
+  createdAt: at,
+  updatedAt: at,
+  version: 1,
+});
 
 const manager = (overrides: Partial<MemoryManagerDefinition> = {}) => resolveManager({ ...DEFAULT_MANAGER, ...overrides });
 
@@ -43,7 +50,15 @@ const invalid = { kind: 'tool', input: { operations: [{ action: 'insert', conten
 
 test('asks with the manager’s system prompt and tool, forced and without parallel calls, and returns validated operations', async () => {
   const existing = [memory('home', 'User lives in Lisbon')];
-  h.fake.script({ kind: 'tool', input: { operations: [{ action: 'update', id: 'home', content: 'User lives in Porto' }, { action: 'insert', content: 'User runs marathons' }] } });
+  h.fake.script({
+    kind: 'tool',
+    input: {
+      operations: [
+        { action: 'update', id: 'home', content: 'User lives in Porto' },
+        { action: 'insert', content: 'User runs marathons' },
+      ],
+    },
+  });
   const proposal = await extract({ existing });
   expect(proposal).toEqual({
     operations: [
@@ -165,7 +180,15 @@ describe('the repair round', () => {
 
   it('is not offered for a valid reply that needs review', async () => {
     const existing = [memory('a', 'fact a'), memory('b', 'fact b')];
-    h.fake.script({ kind: 'tool', input: { operations: [{ action: 'delete', id: 'a' }, { action: 'delete', id: 'b' }] } });
+    h.fake.script({
+      kind: 'tool',
+      input: {
+        operations: [
+          { action: 'delete', id: 'a' },
+          { action: 'delete', id: 'b' },
+        ],
+      },
+    });
     const error = await extract({ manager: manager({ enableDeletes: true, maxDeletesPerBatch: 1 }), existing }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ReviewRequiredError);
     expect(h.fake.requests).toHaveLength(1);
@@ -220,7 +243,12 @@ describe('the prompt budget', () => {
   // turns its answer into an *insert* of PROFILE_KEY, which the batch writer's attribute_not_exists condition
   // refuses on every attempt (MemoryConflictError, retried until the batch dead-letters).
   it('never drops a profile manager’s document to fit the budget', async () => {
-    const profile = resolveManager({ name: 'profile', namespace: ['profiles'], profile: true, schemas: [{ kind: 'UserProfile', schema: z.object({ name: z.string(), notes: z.string() }) }] });
+    const profile = resolveManager({
+      name: 'profile',
+      namespace: ['profiles'],
+      profile: true,
+      schemas: [{ kind: 'UserProfile', schema: z.object({ name: z.string(), notes: z.string() }) }],
+    });
     const current: MemoryItem = { ...memory(PROFILE_KEY, ''), value: { kind: 'UserProfile', content: { name: 'Ana', notes: 'n'.repeat(2_000) } } };
     const budget = estimateTokens(systemPrompt(profile)) + estimateTokens(extractionData(messages, []));
     h.fake.script({ kind: 'tool', input: { name: 'Ana', notes: 'runs marathons' } });
@@ -232,7 +260,10 @@ describe('the prompt budget', () => {
 
 describe('usage and cost', () => {
   it('sums usage over every request and prices a sonnet model', async () => {
-    h.fake.script({ ...invalid, usage: { input_tokens: 1_000, output_tokens: 200 } }, { ...insert('User runs marathons'), usage: { input_tokens: 1_500, output_tokens: 100 } });
+    h.fake.script(
+      { ...invalid, usage: { input_tokens: 1_000, output_tokens: 200 } },
+      { ...insert('User runs marathons'), usage: { input_tokens: 1_500, output_tokens: 100 } },
+    );
     const proposal = await extract({ manager: manager({ model: 'claude-sonnet-5-5' }) });
     expect(proposal.usage).toEqual({ inputTokens: 2_500, outputTokens: 300 });
     // 2,500 × $3/MTok + 300 × $15/MTok

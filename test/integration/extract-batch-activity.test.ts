@@ -16,7 +16,12 @@ import { uniqueId } from '../support/test-env';
 /** Managers besides the default one (whose deletes are off, as LangMem's). */
 const managers = new ManagerRegistry([
   { name: 'curator', namespace: ['curated'], enableDeletes: true, maxDeletesPerBatch: 2 },
-  { name: 'profile', namespace: ['profiles'], schemas: [{ kind: 'UserProfile', schema: z.object({ name: z.string().optional(), city: z.string().optional() }) }], profile: true },
+  {
+    name: 'profile',
+    namespace: ['profiles'],
+    schemas: [{ kind: 'UserProfile', schema: z.object({ name: z.string().optional(), city: z.string().optional() }) }],
+    profile: true,
+  },
   { name: 'priced', namespace: ['priced'], model: 'claude-sonnet-test' },
 ]);
 
@@ -95,7 +100,17 @@ test('the batch log gets its entry from a retry when the worker died between the
   h.fake.script({ ...insert('User lives in Braga'), usage: { input_tokens: 321, output_tokens: 45 } });
   const first = await h.run(ref);
   const [entry] = await h.deps.batches.log.list(ref.threadId, 10);
-  expect(entry).toMatchObject({ batchId: ref.batchId, kind: 'inbox', namespace: ref.namespace, fromSeq: 1, toSeq: 1, messageCount: 1, inserted: first.inserted, model: 'claude-test-model', usage: { inputTokens: 321, outputTokens: 45 } });
+  expect(entry).toMatchObject({
+    batchId: ref.batchId,
+    kind: 'inbox',
+    namespace: ref.namespace,
+    fromSeq: 1,
+    toSeq: 1,
+    messageCount: 1,
+    inserted: first.inserted,
+    model: 'claude-test-model',
+    usage: { inputTokens: 321, outputTokens: 45 },
+  });
   // As if the worker had died after the commit, before the log write: receipt and memories exist, the entry does not.
   await h.deps.store.doc.send(new DeleteCommand({ TableName: h.deps.store.tableName, Key: batchLogKey(ref.threadId, ref.fromSeq, ref.batchId) }));
   expect(await h.deps.batches.log.list(ref.threadId, 10)).toEqual([]);
@@ -241,7 +256,10 @@ test('a profile deleted by a user is re-created by the next extraction, its vers
   h.fake.script({ kind: 'tool', input: { name: 'Bia', city: 'Braga' } });
   expect(await h.run(second)).toMatchObject({ status: 'extracted', inserted: [PROFILE_KEY], updated: [] });
   expect(promptData(firstRequest()).existing_memories).toEqual([]);
-  expect(await h.deps.store.get(first.namespace, PROFILE_KEY)).toMatchObject({ version: 3, value: { kind: 'UserProfile', content: { name: 'Bia', city: 'Braga' } } });
+  expect(await h.deps.store.get(first.namespace, PROFILE_KEY)).toMatchObject({
+    version: 3,
+    value: { kind: 'UserProfile', content: { name: 'Bia', city: 'Braga' } },
+  });
   expect((await h.deps.store.history(first.namespace, PROFILE_KEY)).map((change) => [change.version, change.action])).toEqual([
     [1, 'insert'],
     [2, 'delete'],
@@ -334,7 +352,10 @@ describe('invalid model output', () => {
     const failure = await h.runFailing(ref);
     expect(failure).toMatchObject({ type: 'InvalidModelOutputError', nonRetryable: false });
     expect(failure.message).toBe(`attempt=1; details: batch ${ref.batchId}`);
-    expect(await detailsOf(ref)).toMatchObject({ summary: expect.stringContaining('stop_reason: end_turn') as string, detail: { invalidOutput: { toolInputs: ['Nothing worth remembering.'] } } });
+    expect(await detailsOf(ref)).toMatchObject({
+      summary: expect.stringContaining('stop_reason: end_turn') as string,
+      detail: { invalidOutput: { toolInputs: ['Nothing worth remembering.'] } },
+    });
     // No tool call to answer with an error: no repair round.
     expect(h.fake.requests).toHaveLength(1);
   });
@@ -505,7 +526,9 @@ describe('dead letters and re-drives', () => {
     const redrive = await h.plan(threadId);
     h.fake.script({ kind: 'refusal', text: 'Still not.' });
     await h.runFailing(redrive);
-    expect(await h.deadLetter({ ref: redrive, failure: { type: 'ModelRefusalError', message: 'ModelRefusalError' }, firstAttemptAt, deadAt })).toEqual({ status: 'reopened' });
+    expect(await h.deadLetter({ ref: redrive, failure: { type: 'ModelRefusalError', message: 'ModelRefusalError' }, firstAttemptAt, deadAt })).toEqual({
+      status: 'reopened',
+    });
     const [letter] = await h.deps.deadLetters.list(threadId, undefined, { details: true });
     expect(letter?.details?.detail).toEqual({ refusal: 'Not this one.' });
     expect(letter?.lastRedriveDetails).toMatchObject({ round: 1, attemptBatchId: redrive.batchId, detail: { refusal: 'Still not.' } });

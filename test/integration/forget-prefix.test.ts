@@ -34,7 +34,12 @@ test('a one-label prefix removes that label and everything below it, and its reg
   expect(await store.search(['other'])).toHaveLength(1);
   // No key is left of a namespace whose first label is the forgotten one, nor its registry entries.
   expect((await keys()).filter((k) => /^(ns|nsl)#notes(\u001f| )|^nsl1#notes#|^nsl0 \| notes$/.test(k))).toEqual([]);
-  expect((await keys()).filter((k) => k.startsWith('nsl0')).map((k) => k.split(' | ')[1]).sort()).toEqual(['notesx', 'other']);
+  expect(
+    (await keys())
+      .filter((k) => k.startsWith('nsl0'))
+      .map((k) => k.split(' | ')[1])
+      .sort(),
+  ).toEqual(['notesx', 'other']);
 });
 
 test('a two-label prefix keeps the first label and sibling second labels, and forgets its own second label', async () => {

@@ -91,7 +91,9 @@ describe('writes go through the memory store', () => {
     await expect(tool.invoke({ content: { age: 'old' } }, config)).rejects.toThrow(/did not match expected schema/);
     // A plain Memory in the same namespace (the extraction's, say) is not this tool's to overwrite.
     await memories.put(namespace, 'note-1', memoryValue('User likes tea'));
-    await expect(tool.invoke({ action: 'update', id: 'note-1', content: { name: 'X' } }, config)).rejects.toThrow(/is a Memory, and manage_memory manages UserProfile memories only/);
+    await expect(tool.invoke({ action: 'update', id: 'note-1', content: { name: 'X' } }, config)).rejects.toThrow(
+      /is a Memory, and manage_memory manages UserProfile memories only/,
+    );
     expect((await memories.get(namespace, 'note-1'))?.value).toEqual(memoryValue('User likes tea'));
   });
 
@@ -133,7 +135,9 @@ describe('permitted actions', () => {
     await memories.put(namespace, 'old', memoryValue('User lives in Paris'));
     expect(await deleteOnly.invoke({ id: 'old' }, config)).toBe('deleted memory old');
     expect(await memories.get(namespace, 'old')).toBeNull();
-    await expect(deleteOnly.invoke({ action: 'update' as 'delete', id: 'old' }, config)).rejects.toThrow(/"update" is not permitted for forget_memory; permitted: delete/);
+    await expect(deleteOnly.invoke({ action: 'update' as 'delete', id: 'old' }, config)).rejects.toThrow(
+      /"update" is not permitted for forget_memory; permitted: delete/,
+    );
   });
 
   test('an empty or unknown list is refused when the tool is built', () => {

@@ -235,7 +235,7 @@ describe('LangGraph store methods over DynamoDB', () => {
     expect((await store.get(ns, 'w'))?.value).toEqual(memory('third'));
   });
 
-  test('invalid namespaces throw LangGraph\'s InvalidNamespaceError wherever InMemoryStore does; other bad input the store\'s InvalidInputError', async () => {
+  test("invalid namespaces throw LangGraph's InvalidNamespaceError wherever InMemoryStore does; other bad input the store's InvalidInputError", async () => {
     const reference = new InMemoryStore();
     const root = uniqueId('errors');
     type Call = (s: BaseStore) => Promise<unknown>;
@@ -254,7 +254,11 @@ describe('LangGraph store methods over DynamoDB', () => {
       ['batch put with a ":" label', (s) => s.batch([{ namespace: [root, 'a:b'], key: 'k', value: { a: 1 } }])],
     ];
     for (const [name, call] of both) {
-      const outcome = (s: BaseStore) => call(s).then(() => 'ok', (err: unknown) => (err as Error).name);
+      const outcome = (s: BaseStore) =>
+        call(s).then(
+          () => 'ok',
+          (err: unknown) => (err as Error).name,
+        );
       expect([name, await outcome(reference), await outcome(store)]).toEqual([name, 'InvalidNamespaceError', 'InvalidNamespaceError']);
     }
 
@@ -266,7 +270,13 @@ describe('LangGraph store methods over DynamoDB', () => {
 
     // Namespaces our keys cannot hold: InvalidNamespaceError here too (InMemoryStore accepts them).
     await expect(store.put([root, 'a\u001fb'], 'k', { a: 1 })).rejects.toBeInstanceOf(InvalidNamespaceError);
-    await expect(store.put(Array.from({ length: 11 }, (_, i) => `l${i}`), 'k', { a: 1 })).rejects.toBeInstanceOf(InvalidNamespaceError);
+    await expect(
+      store.put(
+        Array.from({ length: 11 }, (_, i) => `l${i}`),
+        'k',
+        { a: 1 },
+      ),
+    ).rejects.toBeInstanceOf(InvalidNamespaceError);
     await expect(store.put([root, 'x'.repeat(300)], 'k', { a: 1 })).rejects.toBeInstanceOf(InvalidNamespaceError);
     await expect(store.search([root, 'a\u001fb'])).rejects.toBeInstanceOf(InvalidNamespaceError);
 
@@ -406,7 +416,7 @@ describe('interop with the extraction pipeline', () => {
   });
 });
 
-describe('parity with LangGraph\'s InMemoryStore', () => {
+describe("parity with LangGraph's InMemoryStore", () => {
   let parityTable: Awaited<ReturnType<typeof freshTable>>;
   let adapter: DynamoLangGraphStore;
   beforeAll(async () => {
@@ -507,7 +517,12 @@ describe('parity with LangGraph\'s InMemoryStore', () => {
     const reference = new InMemoryStore();
     const both = async <T>(call: (s: BaseStore) => Promise<T>) => ({ memory: await call(reference), dynamo: await call(store) });
     const outcome = (call: (s: BaseStore) => Promise<unknown>) =>
-      both((s) => call(s).then(() => 'ok', (err: unknown) => (err as Error).name));
+      both((s) =>
+        call(s).then(
+          () => 'ok',
+          (err: unknown) => (err as Error).name,
+        ),
+      );
 
     // 1. Search without a query: InMemoryStore lists in insertion order, we list newest change first.
     await both((s) => s.put([root, 'order'], 'a', { n: 1 }));

@@ -25,9 +25,7 @@ test('a Temporal CLI that exits at once fails the start with its output', async 
 test('a Temporal CLI that never answers fails after the start timeout and is stopped', async () => {
   const path = script('sleep 30');
   const started = Date.now();
-  await expect(
-    startTemporalDevServer({ executable: { type: 'existing-path', path }, startTimeoutMs: 1500 }),
-  ).rejects.toThrow(/not ready after 1500 ms/);
+  await expect(startTemporalDevServer({ executable: { type: 'existing-path', path }, startTimeoutMs: 1500 })).rejects.toThrow(/not ready after 1500 ms/);
   expect(Date.now() - started).toBeLessThan(15_000);
 });
 

@@ -43,7 +43,15 @@ test('control: DynamoDB Local started without the launcher listens on every inte
   const port = await freePort();
   const child = spawn(
     'java',
-    [`-Djava.library.path=${join(release, 'DynamoDBLocal_lib')}`, '-jar', join(release, 'DynamoDBLocal.jar'), '-port', String(port), '-inMemory', '-disableTelemetry'],
+    [
+      `-Djava.library.path=${join(release, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(release, 'DynamoDBLocal.jar'),
+      '-port',
+      String(port),
+      '-inMemory',
+      '-disableTelemetry',
+    ],
     { stdio: 'ignore' },
   );
   try {

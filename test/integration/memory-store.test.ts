@@ -186,13 +186,7 @@ describe('search', () => {
 describe('listNamespaces', () => {
   test('prefix, suffix, maxDepth, limit and offset, as LangGraph', async () => {
     const root = uniqueId('root');
-    const namespaces = [
-      [root, 'alice'],
-      [root, 'alice', 'work'],
-      [root, 'bob', 'work'],
-      [root, 'bob', 'home', 'v1'],
-      [root],
-    ];
+    const namespaces = [[root, 'alice'], [root, 'alice', 'work'], [root, 'bob', 'work'], [root, 'bob', 'home', 'v1'], [root]];
     for (const ns of namespaces) await store.put(ns, 'k', memoryValue('x'));
     const sorted = (list: string[][]) => list.map((ns) => ns.join('/'));
     expect(sorted(await store.listNamespaces({ prefix: [root] }))).toEqual([
@@ -286,7 +280,7 @@ describe('edge cases a review found', () => {
     const first = uniqueId('star');
     await store.put([first, 'u'], 'k', memoryValue('found through a wildcard'));
     expect(texts(await store.search(['*'], { limit: 1000 }))).toContain('found through a wildcard');
-    expect((await store.listNamespaces({ prefix: [first], maxDepth: 1 }))).toEqual([[first]]);
+    expect(await store.listNamespaces({ prefix: [first], maxDepth: 1 })).toEqual([[first]]);
   });
 
   test('with embeddings enabled later, memories without vectors still come back, after the vector-ranked ones', async () => {
@@ -294,7 +288,9 @@ describe('edge cases a review found', () => {
     try {
       const ns = ['memories', uniqueId('mixed')];
       await store.put(ns, 'old-dog', memoryValue('User walks the dog every morning')); // no embedder yet
-      const semantic = new DynamoMemoryStore(table.doc, table.tableName, { embedder: createEmbedder({ provider: 'voyage', apiKey: 'k', baseURL: api.baseURL }) });
+      const semantic = new DynamoMemoryStore(table.doc, table.tableName, {
+        embedder: createEmbedder({ provider: 'voyage', apiKey: 'k', baseURL: api.baseURL }),
+      });
       await semantic.put(ns, 'new-dog', memoryValue('User has a dog named Fido'));
       const hits = await semantic.search(ns, { query: 'dog' });
       expect(hits.map((h) => h.key)).toEqual(['new-dog', 'old-dog']);

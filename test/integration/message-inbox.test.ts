@@ -104,7 +104,12 @@ test('8 concurrent appends to one thread get unique, gap-free sequence numbers a
   const stored = await inbox.readRange(thread, NS, 0, 100);
   expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
   expect(new Set(stored.map((m) => m.id)).size).toBe(24);
-  expect(stored.map((m) => m.id).sort()).toEqual(calls.flat().map((m) => m.id).sort());
+  expect(stored.map((m) => m.id).sort()).toEqual(
+    calls
+      .flat()
+      .map((m) => m.id)
+      .sort(),
+  );
   calls.forEach((batch, i) => {
     // Each call's messages are consecutive, in its own order, ending at the lastSeq it reported.
     const seqs = batch.map((m) => stored.find((s) => s.id === m.id)?.seq ?? -1);
@@ -160,7 +165,7 @@ test('a cursor records the memory manager of its namespace', async () => {
 // A namespace belongs to one manager, in every thread: waiting messages are never extracted under another
 // manager's rules, and one namespace's memories never mix two managers' kinds.
 describe('namespace ownership', () => {
-  it('refuses appending to a thread\'s namespace for another manager, and re-assigns nothing', async () => {
+  it("refuses appending to a thread's namespace for another manager, and re-assigns nothing", async () => {
     const thread = uniqueId('thread');
     const ns = ['owned', uniqueId('ns')];
     await inbox.append(thread, ns, messages('a', 1), 'curator');

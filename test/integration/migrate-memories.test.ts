@@ -45,12 +45,30 @@ test('memories, their namespaces and thread inboxes survive the move; memories g
   const put = (Item: Record<string, unknown>) => dynamo.doc.send(new PutCommand({ TableName: old, Item }));
   const ns = ['memories', 'alice'];
   const at = '2026-11-20T10:00:00.000Z';
-  await put({ pk: 'ns#memories\u001falice', sk: 'k1', namespace: ns, key: 'k1', value: memoryValue('Alice likes jazz'), createdAt: at, updatedAt: at, threadId: 't1', batchId: 'b1' });
+  await put({
+    pk: 'ns#memories\u001falice',
+    sk: 'k1',
+    namespace: ns,
+    key: 'k1',
+    value: memoryValue('Alice likes jazz'),
+    createdAt: at,
+    updatedAt: at,
+    threadId: 't1',
+    batchId: 'b1',
+  });
   await put({ pk: 'ns#memories\u001falice', sk: 'k2', namespace: ns, key: 'k2', value: memoryValue('Alice plays piano'), createdAt: at, updatedAt: at });
   await put({ pk: 'nsidx#memories', sk: 'memories\u001falice', namespace: ns });
   // A deeper namespace lands at the tenant boundary's key (`.` after the second label) like any other.
   const work = [...ns, 'work'];
-  await put({ pk: 'ns#memories\u001falice\u001fwork', sk: 'k3', namespace: work, key: 'k3', value: memoryValue('Alice works on billing'), createdAt: at, updatedAt: at });
+  await put({
+    pk: 'ns#memories\u001falice\u001fwork',
+    sk: 'k3',
+    namespace: work,
+    key: 'k3',
+    value: memoryValue('Alice works on billing'),
+    createdAt: at,
+    updatedAt: at,
+  });
   await put({ pk: 'thread#t1', sk: 'head', threadId: 't1', lastSeq: 3, epoch: 'e1', createdAt: at });
 
   const fresh = `new-${randomUUID().slice(0, 8)}`;

@@ -132,7 +132,14 @@ test('dead-lettered messages stay unmarked until their re-drive commits; then th
   await inbox.append(threadId, namespace, poison);
   const ref = await next(threadId);
   const batches = writer({ messagesDays: 7 });
-  expect(await batches.deadLetter(ref, poison.map((m) => m.id), FAILURE, TIMES)).toEqual({ status: 'dead-lettered' });
+  expect(
+    await batches.deadLetter(
+      ref,
+      poison.map((m) => m.id),
+      FAILURE,
+      TIMES,
+    ),
+  ).toEqual({ status: 'dead-lettered' });
   expect((await marks(threadId, namespace, poison)).map((m) => [m.message, m.dedupe])).toEqual([
     [null, null],
     [null, null],
@@ -142,7 +149,14 @@ test('dead-lettered messages stay unmarked until their re-drive commits; then th
   // A failed re-drive re-opens the letter: still nothing marked.
   await deadLetters.requestRedrive(threadId);
   const failedRedrive = await next(threadId);
-  expect(await batches.deadLetter(failedRedrive, poison.map((m) => m.id), FAILURE, TIMES)).toEqual({ status: 'reopened' });
+  expect(
+    await batches.deadLetter(
+      failedRedrive,
+      poison.map((m) => m.id),
+      FAILURE,
+      TIMES,
+    ),
+  ).toEqual({ status: 'reopened' });
   expect((await marks(threadId, namespace, poison)).map((m) => m.message)).toEqual([null, null]);
 
   await deadLetters.requestRedrive(threadId);
@@ -189,7 +203,14 @@ test('a dead letter step that finds the batch committed marks its messages', asy
   await inbox.append(threadId, namespace, sent);
   const ref = await next(threadId);
   await apply(writer({ messagesDays: 'keep' }), ref);
-  expect(await writer({ messagesDays: 3 }).deadLetter(ref, sent.map((m) => m.id), FAILURE, TIMES)).toMatchObject({ status: 'already-applied' });
+  expect(
+    await writer({ messagesDays: 3 }).deadLetter(
+      ref,
+      sent.map((m) => m.id),
+      FAILURE,
+      TIMES,
+    ),
+  ).toMatchObject({ status: 'already-applied' });
   expect((await marks(threadId, namespace, sent))[0]?.message).toBe(inDays(3));
 });
 

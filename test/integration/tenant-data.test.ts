@@ -64,7 +64,12 @@ afterEach(async () => {
 });
 
 function messages(planted: Planted, ...contents: string[]): ThreadMessage[] {
-  const sent = contents.map((content) => ({ id: uniqueId('m'), role: 'user' as const, content: `${content} ${planted.marker}`, timestamp: '2026-11-26T10:00:00.000Z' }));
+  const sent = contents.map((content) => ({
+    id: uniqueId('m'),
+    role: 'user' as const,
+    content: `${content} ${planted.marker}`,
+    timestamp: '2026-11-26T10:00:00.000Z',
+  }));
   planted.messageIds.push(...sent.map((m) => m.id));
   return sent;
 }
@@ -104,7 +109,9 @@ async function plant(label: string, shared: string): Promise<Planted> {
   if (!poison) throw new Error('no poison batch');
   const failure: FailureInfo = { type: 'ReviewRequiredError', message: `proposed: forget everything ${planted.marker}` };
   // What a reviewer reads (the proposed operations, quoting the user) is kept beside the dead letter.
-  const review = new ReviewRequiredError('deletes=1 maxDeletes=0', { detail: { proposedOperations: [{ action: 'delete', content: `everything ${planted.marker}` }] } });
+  const review = new ReviewRequiredError('deletes=1 maxDeletes=0', {
+    detail: { proposedOperations: [{ action: 'delete', content: `everything ${planted.marker}` }] },
+  });
   await new FailureDetailsStore(table.doc, table.tableName).record(poison, review, 3);
   await batches.deadLetter(poison, planted.messageIds.slice(-1), failure, { firstAttemptAt: '2026-11-26T10:00:00.000Z', deadAt: '2026-11-26T16:00:00.000Z' });
   await deadLetters.requestRedrive(thread);
@@ -203,11 +210,11 @@ describe('export', () => {
     expect(messages.map((m) => m['messageId']).sort()).toEqual([...alice.messageIds].sort());
     for (const m of messages) expect(m['content']).toContain(alice.marker);
     expect(ofType(records, 'memoryVersion')).toHaveLength(alice.versions);
-    expect(ofType(records, 'memoryVersion').map((v) => (v['value'] as { content: { content: string } }).content.content).sort()).toEqual([
-      `User has a dog named Fido ${alice.marker}`,
-      `Works as a doctor ${alice.marker}`,
-      `Works as a nurse ${alice.marker}`,
-    ]);
+    expect(
+      ofType(records, 'memoryVersion')
+        .map((v) => (v['value'] as { content: { content: string } }).content.content)
+        .sort(),
+    ).toEqual([`User has a dog named Fido ${alice.marker}`, `Works as a doctor ${alice.marker}`, `Works as a nurse ${alice.marker}`]);
     expect(ofType(records, 'memory')).toHaveLength(2);
     expect(ofType(records, 'deadLetter').map((d) => d['batchId'])).toEqual(alice.deadLetterBatchIds);
     expect(ofType(records, 'deadLetter')[0]?.['error']).toMatchObject({ message: expect.stringContaining(alice.marker) as unknown });
@@ -235,7 +242,9 @@ describe('export', () => {
 
     const lines: string[] = [];
     for await (const line of exportTenantJsonLines(client)) lines.push(line);
-    expect(lines.map((line) => JSON.parse(line) as ExportRecord)).toEqual(records.map((r) => (r.type === 'export' ? { ...r, exportedAt: expect.any(String) as unknown } : r)));
+    expect(lines.map((line) => JSON.parse(line) as ExportRecord)).toEqual(
+      records.map((r) => (r.type === 'export' ? { ...r, exportedAt: expect.any(String) as unknown } : r)),
+    );
   });
 
   test('an unbound operator needs a prefix, and the HTTP helper needs a tenant-bound client', async () => {
@@ -257,8 +266,16 @@ describe('memory-ops export', () => {
     const { alice, bob } = await twoTenants();
     const stdout = io();
     expect(await runCli(['export', alice.tenant.join(',')], stdout.io)).toBe(0);
-    const lines = stdout.out.join('').trimEnd().split('\n').map((line) => JSON.parse(line) as ExportRecord);
-    expect(ofType(lines, 'message').map((m) => m['messageId']).sort()).toEqual([...alice.messageIds].sort());
+    const lines = stdout.out
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ExportRecord);
+    expect(
+      ofType(lines, 'message')
+        .map((m) => m['messageId'])
+        .sort(),
+    ).toEqual([...alice.messageIds].sort());
     expect(stdout.out.join('')).not.toContain(bob.marker);
 
     const file = join(tmpdir(), `${uniqueId('export')}.jsonl`);

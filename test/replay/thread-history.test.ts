@@ -20,7 +20,9 @@ const { EventType } = temporal.api.enums.v1;
 type History = ReturnType<typeof historyFromJSON>;
 
 const folder = join(__dirname, 'histories');
-const files = readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(folder)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 function load(file: string): History {
   return historyFromJSON(JSON.parse(readFileSync(join(folder, file), 'utf8')));

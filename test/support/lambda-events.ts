@@ -39,7 +39,10 @@ export function httpEvent(method: string, path: string, options: HttpEventOption
     requestContext: {
       accountId: '123456789012',
       apiId: 'local',
-      authorizer: options.claims === null ? (undefined as never) : { principalId: '', integrationLatency: 0, jwt: { claims: options.claims ?? { sub: 'alice' }, scopes: [] } },
+      authorizer:
+        options.claims === null
+          ? (undefined as never)
+          : { principalId: '', integrationLatency: 0, jwt: { claims: options.claims ?? { sub: 'alice' }, scopes: [] } },
       domainName: 'local',
       domainPrefix: 'local',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
@@ -57,19 +60,17 @@ export function httpEvent(method: string, path: string, options: HttpEventOption
 /** An SQS event of records with these bodies (objects are JSON-serialised, strings sent as is). */
 export function sqsEvent(bodies: unknown[]): SQSEvent {
   return {
-    Records: bodies.map(
-      (body): SQSRecord => ({
-        messageId: randomUUID(),
-        receiptHandle: 'local',
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'local', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:submits',
-        awsRegion: 'us-east-1',
-      }),
-    ),
+    Records: bodies.map((body): SQSRecord => ({
+      messageId: randomUUID(),
+      receiptHandle: 'local',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'local', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:submits',
+      awsRegion: 'us-east-1',
+    })),
   };
 }
 

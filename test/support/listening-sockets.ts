@@ -23,7 +23,9 @@ function parentOf(pid: number): number | undefined {
 
 /** This process and every live descendant. */
 function processTree(root = process.pid): number[] {
-  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
   const children = new Map<number, number[]>();
   for (const pid of pids) {
     const parent = parentOf(pid);

@@ -33,11 +33,7 @@ export function uniqueId(prefix: string): string {
 }
 
 /** Polls `read` until `done` holds or the timeout passes; returns the last value read. */
-export async function eventually<T>(
-  read: () => T | Promise<T>,
-  done: (value: T) => boolean,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
-): Promise<T> {
+export async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, { timeoutMs = 30_000, intervalMs = 100 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value)) {

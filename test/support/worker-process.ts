@@ -16,7 +16,10 @@ import { eventually } from './test-env';
 
 /** Bundles the workflows once to a temporary file, as the container image does at build time. */
 export async function buildWorkflowBundle(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { ...console, trace: () => undefined, debug: () => undefined, info: () => undefined, log: () => undefined } });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { ...console, trace: () => undefined, debug: () => undefined, info: () => undefined, log: () => undefined },
+  });
   const file = join(mkdtempSync(join(tmpdir(), 'bundle-')), 'workflow-bundle.js');
   writeFileSync(file, code);
   return file;

@@ -74,7 +74,10 @@ describe('loadConfig', () => {
 
   it('requires ANTHROPIC_MODEL with MODEL_PROVIDER=bedrock (the default model name is not a Bedrock id)', () => {
     expect(configurationError({ MODEL_PROVIDER: 'bedrock' }).message).toContain('ANTHROPIC_MODEL: required with MODEL_PROVIDER=bedrock');
-    expect(loadConfig({ MODEL_PROVIDER: 'bedrock', ANTHROPIC_MODEL: 'us.anthropic.claude-x' })).toMatchObject({ modelProvider: 'bedrock', model: 'us.anthropic.claude-x' });
+    expect(loadConfig({ MODEL_PROVIDER: 'bedrock', ANTHROPIC_MODEL: 'us.anthropic.claude-x' })).toMatchObject({
+      modelProvider: 'bedrock',
+      model: 'us.anthropic.claude-x',
+    });
   });
 
   it('trims optional values', () => {
@@ -123,7 +126,12 @@ describe('embeddings', () => {
   });
 
   test('bedrock takes the region, model, dimensions and endpoint', () => {
-    const config = loadConfig({ EMBEDDINGS_PROVIDER: 'bedrock', AWS_REGION: 'eu-west-1', EMBEDDINGS_DIMENSIONS: '512', EMBEDDINGS_ENDPOINT: 'http://127.0.0.1:9' });
+    const config = loadConfig({
+      EMBEDDINGS_PROVIDER: 'bedrock',
+      AWS_REGION: 'eu-west-1',
+      EMBEDDINGS_DIMENSIONS: '512',
+      EMBEDDINGS_ENDPOINT: 'http://127.0.0.1:9',
+    });
     expect(config.embeddings).toEqual({ provider: 'bedrock', region: 'eu-west-1', model: undefined, dimensions: 512, endpoint: 'http://127.0.0.1:9' });
   });
 

@@ -16,7 +16,6 @@ const CODE_DIRS = ['src', 'dev', 'examples', 'test', 'scripts', 'bench', 'bin', 
 const CODE_FILE = /\.(ts|tsx|js|mjs|cjs|sh)$|^(run|Dockerfile)$/;
 const ROOT_CODE_FILES = ['Dockerfile', 'jest.config.js', 'eslint.config.mjs', 'package.json'];
 
-
 /** GitHub's heading anchor (github-slugger): rendered text, lower case, punctuation dropped, each space a hyphen. */
 function githubSlug(heading: string): string {
   const text = heading
@@ -189,7 +188,11 @@ describe('the checks catch what they exist for', () => {
       'README.md:2: docs/design.md#migrating → docs/design.md has no heading with anchor #migrating',
       'README.md:2: #nowhere → README.md has no heading with anchor #nowhere',
     ]);
-    const source = ['// see docs/design.md "Tenancy" and README "Quickstart"', '// see README "Versioning", docs/design.md "Tenancy model"', '// docs/gone.md'].join('\n');
+    const source = [
+      '// see docs/design.md "Tenancy" and README "Quickstart"',
+      '// see README "Versioning", docs/design.md "Tenancy model"',
+      '// docs/gone.md',
+    ].join('\n');
     expect(describeProblems(codeReferenceProblems('src/x.ts', source, read))).toEqual([
       'src/x.ts:2: README "Versioning" → README.md has no heading with anchor #versioning',
       'src/x.ts:2: docs/design.md "Tenancy model" → docs/design.md has no heading with anchor #tenancy-model',

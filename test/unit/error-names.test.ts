@@ -19,8 +19,7 @@ type ErrorClass = new (message: string) => Error;
 /** The exported error classes of a module, by export name (the abstract base left out). */
 function errorClasses(module: Record<string, unknown>): [string, ErrorClass][] {
   return Object.entries(module).filter(
-    (entry): entry is [string, ErrorClass] =>
-      typeof entry[1] === 'function' && entry[1].prototype instanceof Error && entry[0] !== 'MemoryManagerError',
+    (entry): entry is [string, ErrorClass] => typeof entry[1] === 'function' && entry[1].prototype instanceof Error && entry[0] !== 'MemoryManagerError',
   );
 }
 
@@ -65,7 +64,11 @@ test('the names survive a minified build (esbuild minify, no keepNames), and so 
     rmSync(dir, { recursive: true, force: true });
   }
   const minified = errorClasses(exported);
-  expect(minified.map(([name]) => name).sort()).toEqual(errorClasses(errors).map(([name]) => name).sort());
+  expect(minified.map(([name]) => name).sort()).toEqual(
+    errorClasses(errors)
+      .map(([name]) => name)
+      .sort(),
+  );
   for (const [exported, ErrorClass] of minified) expect(new ErrorClass('boom').name).toBe(exported);
 
   const toFailure = exported['toApplicationFailure'] as typeof errors.toApplicationFailure;

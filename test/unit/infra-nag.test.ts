@@ -73,7 +73,9 @@ describe.each([
 
   it('let the app synthesize with the plugin registered, writing an empty validation report', () => {
     const assembly = app.synth();
-    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: { pluginName?: string; violations?: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName?: string; violations?: unknown[] }[];
+    };
     const nag = report.pluginReports.filter((r) => JSON.stringify(r).includes('AwsSolutions'));
     expect(nag).toEqual([]);
   });
@@ -91,7 +93,10 @@ describe('the checks are live', () => {
 
 describe('acknowledged rules', () => {
   it('are exactly the reviewed list, each with a reason specific to this system', () => {
-    const all = new Map([...acknowledgments(buildApp()), ...acknowledgments(buildApp({ modelProvider: 'bedrock', anthropicModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' }))]);
+    const all = new Map([
+      ...acknowledgments(buildApp()),
+      ...acknowledgments(buildApp({ modelProvider: 'bedrock', anthropicModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' })),
+    ]);
     expect([...all.keys()].sort()).toEqual(
       [
         // Node 22 pinned to match the worker image.

@@ -128,11 +128,16 @@ function containerOf(from = template): Json {
 }
 
 const tableId = (): string => lid(stack.table.table);
-const tableResources = (): unknown[] => [
-  { 'Fn::GetAtt': [tableId(), 'Arn'] },
-  { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, '/index/*']] },
+const tableResources = (): unknown[] => [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, '/index/*']] }];
+const FORBIDDEN_DYNAMODB = [
+  'dynamodb:*',
+  'dynamodb:Scan',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:CreateTable',
+  'dynamodb:DeleteTable',
+  'dynamodb:UpdateTable',
+  'dynamodb:DescribeTable',
 ];
-const FORBIDDEN_DYNAMODB = ['dynamodb:*', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:DescribeTable'];
 
 describe('DynamoDB table', () => {
   it('declares exactly the keys and indexes ensureTable creates locally', () => {
@@ -147,10 +152,24 @@ describe('DynamoDB table', () => {
     expect(props['BillingMode']).toBe(local.BillingMode);
     // Spelled out as well, so a change on both sides still shows up here.
     expect(props['LocalSecondaryIndexes']).toEqual([
-      { IndexName: 'recency', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'rk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      {
+        IndexName: 'recency',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'rk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
     expect(props['GlobalSecondaryIndexes']).toEqual([
-      { IndexName: 'tree', KeySchema: [{ AttributeName: 'gpk', KeyType: 'HASH' }, { AttributeName: 'gsk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      {
+        IndexName: 'tree',
+        KeySchema: [
+          { AttributeName: 'gpk', KeyType: 'HASH' },
+          { AttributeName: 'gsk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
   });
 
@@ -229,7 +248,10 @@ describe('HTTP API', () => {
 describe('Lambda handlers', () => {
   it('are exactly two NodejsFunctions: Node 22 on ARM64, 512 MB, own log groups, no VPC', () => {
     template.resourceCountIs('AWS::Lambda::Function', 2);
-    for (const [handler, timeout] of [[stack.httpHandler, 10], [stack.sqsHandler, 30]] as const) {
+    for (const [handler, timeout] of [
+      [stack.httpHandler, 10],
+      [stack.sqsHandler, 30],
+    ] as const) {
       const props = resources[lid(handler.function)]!.Properties!;
       expect(props).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 512, Timeout: timeout, Handler: 'index.handler' });
       expect(props['VpcConfig']).toBeUndefined();
@@ -248,7 +270,7 @@ describe('Lambda handlers', () => {
       POWERTOOLS_METRICS_NAMESPACE: 'DurableMemory',
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const env = (handler: HandlerFunction): Json => ((resources[lid(handler.function)]!.Properties!['Environment'] as Json)['Variables'] as Json);
+    const env = (handler: HandlerFunction): Json => (resources[lid(handler.function)]!.Properties!['Environment'] as Json)['Variables'] as Json;
     expect(env(stack.httpHandler)).toEqual({
       ...common,
       POWERTOOLS_SERVICE_NAME: 'memory-http-api',
@@ -384,7 +406,13 @@ describe('worker on ECS Fargate', () => {
     const copied = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')
       .split('\n')
       .filter((line) => /^COPY\s/.test(line) && !line.includes('--from='))
-      .flatMap((line) => line.trim().split(/\s+/).slice(1, -1).filter((token) => !token.startsWith('--')));
+      .flatMap((line) =>
+        line
+          .trim()
+          .split(/\s+/)
+          .slice(1, -1)
+          .filter((token) => !token.startsWith('--')),
+      );
     expect(copied).toEqual(expect.arrayContaining(['src']));
     const top = readdirSync(context);
     for (const source of copied) {
@@ -399,7 +427,9 @@ describe('worker on ECS Fargate', () => {
         return sum + (stat.isDirectory() ? size(path) : stat.size);
       }, 0);
     expect(size(context)).toBeLessThan(20 * 1024 * 1024);
-    expect(JSON.stringify(containerOf()['Image'])).toContain(`cdk-hnb659fds-container-assets-\${AWS::AccountId}-\${AWS::Region}:${Object.keys(manifest.dockerImages)[0]}`);
+    expect(JSON.stringify(containerOf()['Image'])).toContain(
+      `cdk-hnb659fds-container-assets-\${AWS::AccountId}-\${AWS::Region}:${Object.keys(manifest.dockerImages)[0]}`,
+    );
   });
 
   it('runs in public subnets of a two-AZ VPC without NAT, outbound only (HTTPS and Temporal)', () => {
@@ -408,7 +438,10 @@ describe('worker on ECS Fargate', () => {
     for (const subnet of Object.values(template.findResources('AWS::EC2::Subnet'))) {
       expect((subnet['Properties'] as Json)['MapPublicIpOnLaunch']).toBe(true);
     }
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] } });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
+    });
     template.resourceCountIs('AWS::EC2::FlowLog', 1);
     template.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
@@ -425,7 +458,11 @@ describe('worker on ECS Fargate', () => {
   });
 
   it('scales from 1 to 4 tasks on 60 % CPU, and a deploy does not reset the count', () => {
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'ecs:service:DesiredCount' });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 1,
+      MaxCapacity: 4,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       PolicyType: 'TargetTrackingScaling',
       TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } },
@@ -458,7 +495,9 @@ describe('secrets', () => {
         { Name: 'ANTHROPIC_API_KEY', ValueFrom: EXISTING.anthropicSecretArn },
       ]),
     );
-    const http = (existing.toJSON()['Resources'] as Record<string, { Properties: { Environment: { Variables: Json } } }>)[lid(existingStack.httpHandler.function)]!;
+    const http = (existing.toJSON()['Resources'] as Record<string, { Properties: { Environment: { Variables: Json } } }>)[
+      lid(existingStack.httpHandler.function)
+    ]!;
     expect(http.Properties.Environment.Variables['TEMPORAL_API_KEY_SECRET_ARN']).toBe(EXISTING.temporalSecretArn);
     expect(statementsOf(lid(existingStack.httpHandler.role), existing)).toEqual(
       expect.arrayContaining([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: EXISTING.temporalSecretArn }]),
@@ -469,7 +508,9 @@ describe('secrets', () => {
 describe('IAM, least privilege', () => {
   it('HTTP handler: no table access of its own (only through the tenant role), the Temporal secret, its own logs', () => {
     const statements = statementsOf(lid(stack.httpHandler.role));
-    expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sts:AssumeRole', 'sts:TagSession'].sort());
+    expect(actionsOf(statements)).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sts:AssumeRole', 'sts:TagSession'].sort(),
+    );
     expect(statements).toEqual(
       expect.arrayContaining([
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: lid(stack.secrets.temporalApiKey) } },
@@ -499,7 +540,9 @@ describe('IAM, least privilege', () => {
     const sqsStatements = statements.filter((s) => actionsOf([s]).every((a) => a.startsWith('sqs:')));
     expect(sqsStatements.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [lid(stack.ingest.queue), 'Arn'] }]);
     expect(statements).toEqual(
-      expect.arrayContaining([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] } }]),
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] } },
+      ]),
     );
   });
 
@@ -510,7 +553,7 @@ describe('IAM, least privilege', () => {
   });
 
   it('worker task role: exactly Get/Put/Update/Delete/Query/ConditionCheck on table and indexes', () => {
-    const taskRole = ((resources[lid(stack.worker.taskDefinition)]!.Properties!['TaskRoleArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]!;
+    const taskRole = (resources[lid(stack.worker.taskDefinition)]!.Properties!['TaskRoleArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
     expect(statementsOf(taskRole)).toEqual([
       {
         Effect: 'Allow',
@@ -521,7 +564,7 @@ describe('IAM, least privilege', () => {
   });
 
   it('worker execution role: reads both secrets (for ecs.Secret), pulls the image, writes the worker logs', () => {
-    const executionRole = ((resources[lid(stack.worker.taskDefinition)]!.Properties!['ExecutionRoleArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]!;
+    const executionRole = (resources[lid(stack.worker.taskDefinition)]!.Properties!['ExecutionRoleArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
     const statements = statementsOf(executionRole);
     expect(actionsOf(statements)).toEqual(
       [
@@ -536,9 +579,7 @@ describe('IAM, least privilege', () => {
       ].sort(),
     );
     const secretResources = statements.filter((s) => actionsOf([s]).includes('secretsmanager:GetSecretValue')).map((s) => s.Resource);
-    expect(secretResources).toEqual(
-      expect.arrayContaining([{ Ref: lid(stack.secrets.anthropicApiKey!) }, { Ref: lid(stack.secrets.temporalApiKey) }]),
-    );
+    expect(secretResources).toEqual(expect.arrayContaining([{ Ref: lid(stack.secrets.anthropicApiKey!) }, { Ref: lid(stack.secrets.temporalApiKey) }]));
     expect(secretResources).toHaveLength(2);
   });
 
@@ -568,8 +609,8 @@ describe('IAM, least privilege', () => {
 
   it('no role anywhere may scan, batch-write or administer the table', () => {
     for (const template_ of [template, bedrock]) {
-      const all = Object.values(template_.findResources('AWS::IAM::Policy')).flatMap((p) =>
-        ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement,
+      const all = Object.values(template_.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement,
       );
       const actions = actionsOf(all);
       for (const forbidden of FORBIDDEN_DYNAMODB) expect(actions).not.toContain(forbidden);
@@ -651,7 +692,12 @@ describe('alarms', () => {
   it('alarms on dead letters (≥ 1 in 5 min), failed extractions (≥ 10 in 15 min), the ingest DLQ and handler errors, notifying the topic', () => {
     const topic = { Ref: lid(stack.alarms.topic!) };
     const alarm = (props: Json): void =>
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...props, AlarmActions: [topic], ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...props,
+        AlarmActions: [topic],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+      });
     alarm({ Namespace: 'DurableMemory', MetricName: 'DeadLetters', Statistic: 'Sum', Period: 300, Threshold: 1 });
     alarm({ Namespace: 'DurableMemory', MetricName: 'FailedExtractions', Statistic: 'Sum', Period: 900, Threshold: 10 });
     alarm({
@@ -713,10 +759,13 @@ describe('Bedrock variant (modelProvider=bedrock)', () => {
 
   it('lets the worker invoke only the configured inference profile and, through it, its foundation model', () => {
     const taskDefinition = Object.values(bedrock.findResources('AWS::ECS::TaskDefinition'))[0]!;
-    const taskRole = (((taskDefinition['Properties'] as Json)['TaskRoleArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]!;
+    const taskRole = ((taskDefinition['Properties'] as Json)['TaskRoleArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
     const statements = statementsOf(taskRole, bedrock);
     const profileArn = {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:inference-profile/${PROFILE}`]],
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:inference-profile/${PROFILE}`],
+      ],
     };
     const bedrockStatements = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('bedrock:')));
     expect(bedrockStatements).toEqual([
@@ -732,8 +781,8 @@ describe('Bedrock variant (modelProvider=bedrock)', () => {
   });
 
   it('the Anthropic variant has no Bedrock permission at all', () => {
-    const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
-      ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement,
+    const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement,
     );
     expect(actionsOf(all).filter((a) => a.startsWith('bedrock:'))).toEqual([]);
   });
@@ -744,7 +793,10 @@ describe('settings from context', () => {
 
   it('warns while placeholders are in use, and not once they are set', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Placeholder values'));
-    Annotations.fromStack(existingStack).hasWarning('/DurableMemory', Match.stringLikeRegexp('Placeholder values in use for jwtIssuer, jwtAudience, temporalAddress, temporalNamespace'));
+    Annotations.fromStack(existingStack).hasWarning(
+      '/DurableMemory',
+      Match.stringLikeRegexp('Placeholder values in use for jwtIssuer, jwtAudience, temporalAddress, temporalNamespace'),
+    );
     expect(contextOf({}).jwt.issuer).toBe(PLACEHOLDER_JWT_ISSUER);
   });
 
@@ -773,7 +825,13 @@ describe('settings from context', () => {
     const org = Template.fromStack(orgStack);
     const [owned, shared] = statementsOf(lid(orgStack.tenantRole.role), org);
     expect(owned!.Condition!['ForAllValues:StringLike']).toEqual({
-      'dynamodb:LeadingKeys': [`ns#org${US}${TENANT}`, `ns#org${US}${TENANT}.*`, `nsl#org${US}${TENANT}`, `thread#["org","${TENANT}"]/*`, `dlq#["org","${TENANT}"]/*`],
+      'dynamodb:LeadingKeys': [
+        `ns#org${US}${TENANT}`,
+        `ns#org${US}${TENANT}.*`,
+        `nsl#org${US}${TENANT}`,
+        `thread#["org","${TENANT}"]/*`,
+        `dlq#["org","${TENANT}"]/*`,
+      ],
     });
     expect(shared!.Condition!['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': ['nsl0', 'nsl1#org#*'] });
     const http = Object.values(org.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('memory-http-api'))!;

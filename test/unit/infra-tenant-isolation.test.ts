@@ -218,7 +218,9 @@ describe('the synthesized tenant policy', () => {
     const shared = statement('SharedRegistryWritesOnly');
     expect(shared.Action).toBe('dynamodb:PutItem');
     expect(shared.Condition?.['ForAllValues:StringEquals']).toEqual({ 'dynamodb:Attributes': ['pk', 'sk', 'namespace'] });
-    const sharedKeys = namespaceRegistryKeys([FIRST_LABEL, 'alice', 'work']).slice(1).map((k) => k.pk);
+    const sharedKeys = namespaceRegistryKeys([FIRST_LABEL, 'alice', 'work'])
+      .slice(1)
+      .map((k) => k.pk);
     for (const tag of TENANTS) {
       for (const pk of sharedKeys) {
         expect(patternsFor(leadingKeys(shared), tag).some((p) => iamStringLike(p, pk))).toBe(true);

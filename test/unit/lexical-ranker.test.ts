@@ -95,7 +95,12 @@ describe('rankLexically', () => {
   });
 
   it('does not depend on ids being unique', () => {
-    expect(rankLexically('tea', [{ id: 'same', text: 'tea' }, { id: 'same', text: 'green tea and more tea' }]).length).toBe(2);
+    expect(
+      rankLexically('tea', [
+        { id: 'same', text: 'tea' },
+        { id: 'same', text: 'green tea and more tea' },
+      ]).length,
+    ).toBe(2);
   });
 });
 

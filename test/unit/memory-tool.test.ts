@@ -1,7 +1,15 @@
 /** The tool a memory manager offers the model, the validation of its replies, and the managers' own validation. */
 import { z } from 'zod';
 import { MAX_OPERATIONS_PER_EXTRACTION } from '../../src/defaults';
-import { ConfigurationError, InvalidInputError, InvalidModelOutputError, ManagerUnavailableError, MemoryManagerError, ReviewRequiredError, toApplicationFailure } from '../../src/errors';
+import {
+  ConfigurationError,
+  InvalidInputError,
+  InvalidModelOutputError,
+  ManagerUnavailableError,
+  MemoryManagerError,
+  ReviewRequiredError,
+  toApplicationFailure,
+} from '../../src/errors';
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import {
   DEFAULT_MANAGER,
@@ -89,7 +97,10 @@ function refusal(inputs: unknown[], resolved = defaultManager, existing: MemoryI
   } catch (err) {
     expect(err).toBeInstanceOf(MemoryManagerError);
     const { detail, message } = err as MemoryManagerError;
-    const kept = [...(detail?.invalidOutput?.problems ?? []), ...(detail?.proposedOperations ? [`Proposed: ${JSON.stringify(detail.proposedOperations)}`] : [])];
+    const kept = [
+      ...(detail?.invalidOutput?.problems ?? []),
+      ...(detail?.proposedOperations ? [`Proposed: ${JSON.stringify(detail.proposedOperations)}`] : []),
+    ];
     return Object.assign(Object.create(err as Error) as Error, { message: [message, ...kept].join('; ') });
   }
   throw new Error('expected parseToolInputs to refuse the reply');
@@ -103,7 +114,10 @@ describe('toolFor', () => {
     expect(tool.name).toBe(MEMORY_TOOL_NAME);
     expect(variants(tool)).toEqual(['insert Memory', 'update Memory']);
     expect(JSON.stringify(tool)).not.toContain('"delete"');
-    expect(tool.input_schema).toMatchObject({ required: ['operations'], properties: { operations: { type: 'array', maxItems: MAX_OPERATIONS_PER_EXTRACTION } } });
+    expect(tool.input_schema).toMatchObject({
+      required: ['operations'],
+      properties: { operations: { type: 'array', maxItems: MAX_OPERATIONS_PER_EXTRACTION } },
+    });
   });
 
   it('inlines the kind’s fields; with one kind, kind is not required', () => {
@@ -143,7 +157,10 @@ describe('toolFor', () => {
     const tool = toolFor(profileManager);
     expect(tool.name).toBe(PROFILE_TOOL_NAME);
     expect(tool.description).toContain('UserProfile');
-    expect(tool.input_schema).toMatchObject({ type: 'object', properties: { name: { type: 'string' }, city: { type: 'string' }, languages: { type: 'array' } } });
+    expect(tool.input_schema).toMatchObject({
+      type: 'object',
+      properties: { name: { type: 'string' }, city: { type: 'string' }, languages: { type: 'array' } },
+    });
     expect(tool.input_schema).not.toHaveProperty('$schema');
   });
 });
@@ -173,7 +190,9 @@ describe('parseToolInputs', () => {
   });
 
   it('names every bad field as operations.<i>.<field>', () => {
-    const message = refusal(ops({ action: 'insert', content: 'fine' }, { action: 'insert', content: '   ' }, { action: 'upsert' }, { action: 'insert' }, 'text')).message;
+    const message = refusal(
+      ops({ action: 'insert', content: 'fine' }, { action: 'insert', content: '   ' }, { action: 'upsert' }, { action: 'insert' }, 'text'),
+    ).message;
     expect(message).toContain(`invalid ${MEMORY_TOOL_NAME} input`);
     expect(message).toContain('operations.1.content');
     expect(message).toContain('operations.2.action: must be "insert", "update"');
@@ -200,7 +219,9 @@ describe('parseToolInputs', () => {
   });
 
   it('refuses an id the model was not shown', () => {
-    const error = refusal(ops({ action: 'update', id: 'ghost', content: 'x' }, { action: 'delete', id: 'gone' }, { action: 'delete' }), withDeletes, [item('pet')]);
+    const error = refusal(ops({ action: 'update', id: 'ghost', content: 'x' }, { action: 'delete', id: 'gone' }, { action: 'delete' }), withDeletes, [
+      item('pet'),
+    ]);
     expect(error.message).toContain('operations.0.id: no existing memory "ghost"');
     expect(error.message).toContain('operations.1.id: no existing memory "gone"');
     expect(error.message).toContain('operations.2.id: required (the id of an existing memory)');
@@ -212,7 +233,11 @@ describe('parseToolInputs', () => {
   });
 
   it('merges several tool calls into one list', () => {
-    const operations = parseToolInputs([{ operations: [{ action: 'insert', content: 'a' }] }, { operations: [{ action: 'insert', content: 'b' }] }], defaultManager, []);
+    const operations = parseToolInputs(
+      [{ operations: [{ action: 'insert', content: 'a' }] }, { operations: [{ action: 'insert', content: 'b' }] }],
+      defaultManager,
+      [],
+    );
     expect(operations.map((op) => (op.action === 'insert' ? op.content['content'] : op.action))).toEqual(['a', 'b']);
   });
 
@@ -228,7 +253,9 @@ describe('parseToolInputs', () => {
 
   it(`refuses more than MAX_OPERATIONS_PER_EXTRACTION (${MAX_OPERATIONS_PER_EXTRACTION}) operations`, () => {
     const many = Array.from({ length: MAX_OPERATIONS_PER_EXTRACTION + 1 }, (_, i) => ({ action: 'insert', content: `fact ${i}` }));
-    expect(refusal([{ operations: many }]).message).toContain(`operations: at most ${MAX_OPERATIONS_PER_EXTRACTION} per reply, got ${MAX_OPERATIONS_PER_EXTRACTION + 1}`);
+    expect(refusal([{ operations: many }]).message).toContain(
+      `operations: at most ${MAX_OPERATIONS_PER_EXTRACTION} per reply, got ${MAX_OPERATIONS_PER_EXTRACTION + 1}`,
+    );
     expect(parseToolInputs([{ operations: many.slice(1) }], defaultManager, [])).toHaveLength(MAX_OPERATIONS_PER_EXTRACTION);
   });
 
@@ -278,7 +305,10 @@ describe('parseToolInputs', () => {
 
     it('validates each operation with its kind’s schema', () => {
       const operations = parseToolInputs(
-        ops({ action: 'insert', kind: 'Episode', observation: ' User missed the train ', outcome: 'took a taxi' }, { action: 'insert', kind: 'Memory', content: 'User commutes' }),
+        ops(
+          { action: 'insert', kind: 'Episode', observation: ' User missed the train ', outcome: 'took a taxi' },
+          { action: 'insert', kind: 'Memory', content: 'User commutes' },
+        ),
         twoKinds,
         [],
       );
@@ -320,8 +350,12 @@ describe('parseToolInputs', () => {
 
   it('validates a JSON Schema (not zod) kind with its own rules', () => {
     const json = manager({ name: 'prefs', schemas: [PREFERENCE] });
-    expect(toolFor(json).input_schema).toMatchObject({ properties: { operations: { items: { anyOf: [{ required: ['action', 'topic', 'likes'] }, expect.anything()] } } } });
-    expect(parseToolInputs(ops({ action: 'insert', topic: 'tea', likes: true }), json, [])).toEqual([{ action: 'insert', kind: 'Preference', content: { topic: 'tea', likes: true } }]);
+    expect(toolFor(json).input_schema).toMatchObject({
+      properties: { operations: { items: { anyOf: [{ required: ['action', 'topic', 'likes'] }, expect.anything()] } } },
+    });
+    expect(parseToolInputs(ops({ action: 'insert', topic: 'tea', likes: true }), json, [])).toEqual([
+      { action: 'insert', kind: 'Preference', content: { topic: 'tea', likes: true } },
+    ]);
     const message = refusal(ops({ action: 'insert', topic: '', likes: 'yes' }, { action: 'insert', likes: false }), json).message;
     expect(message).toContain('operations.0.topic');
     expect(message).toContain('operations.0.likes');
@@ -387,16 +421,24 @@ describe('resolveManager', () => {
   });
 
   it('refuses a reserved field in a JSON Schema kind too', () => {
-    const message = configError({ name: 'm', namespace: ['m'], schemas: [{ kind: 'Note', schema: { type: 'object', properties: { id: { type: 'string' } } } }] });
+    const message = configError({
+      name: 'm',
+      namespace: ['m'],
+      schemas: [{ kind: 'Note', schema: { type: 'object', properties: { id: { type: 'string' } } } }],
+    });
     expect(message).toContain('managers.m.schemas.Note: field names id are reserved');
   });
 
   it('refuses a schema that does not describe an object', () => {
-    expect(configError({ name: 'm', namespace: ['m'], schemas: [{ kind: 'Note', schema: z.string() }] })).toContain('managers.m.schemas.Note: must describe an object');
+    expect(configError({ name: 'm', namespace: ['m'], schemas: [{ kind: 'Note', schema: z.string() }] })).toContain(
+      'managers.m.schemas.Note: must describe an object',
+    );
   });
 
   it('refuses a profile manager with two schemas', () => {
-    expect(configError({ name: 'p', namespace: ['p'], schemas: [PROFILE, EPISODE], profile: true })).toContain('managers.p.profile: a profile manager has exactly one schema');
+    expect(configError({ name: 'p', namespace: ['p'], schemas: [PROFILE, EPISODE], profile: true })).toContain(
+      'managers.p.profile: a profile manager has exactly one schema',
+    );
   });
 
   it('refuses a manager that enables no operation', () => {
@@ -409,7 +451,9 @@ describe('resolveManager', () => {
     ['updates off', { enableUpdates: false }],
     ['deletes on', { enableDeletes: true }],
   ])('refuses a profile manager with %s (a profile is inserted once, then updated, never deleted)', (_label, flags) => {
-    expect(configError({ name: 'p', namespace: ['p'], schemas: [PROFILE], profile: true, ...flags })).toContain('managers.p.profile: a profile manager inserts its document once');
+    expect(configError({ name: 'p', namespace: ['p'], schemas: [PROFILE], profile: true, ...flags })).toContain(
+      'managers.p.profile: a profile manager inserts its document once',
+    );
   });
 
   it.each<[string, MemorySchemaDefinition['schema']]>([
@@ -459,7 +503,13 @@ describe('ManagerRegistry', () => {
   });
 
   it('refuses a name defined twice', () => {
-    expect(() => new ManagerRegistry([{ name: 'a', namespace: ['a'] }, { name: 'a', namespace: ['b'] }])).toThrow(new ConfigurationError('managers: "a" is defined twice'));
+    expect(
+      () =>
+        new ManagerRegistry([
+          { name: 'a', namespace: ['a'] },
+          { name: 'a', namespace: ['b'] },
+        ]),
+    ).toThrow(new ConfigurationError('managers: "a" is defined twice'));
   });
 
   it('validates every definition when built', () => {
@@ -473,7 +523,9 @@ describe('ManagerRegistry', () => {
 
   it('an unknown manager on submit is the caller’s InvalidInputError naming the field', () => {
     expect(() => registry.forSubmit('episodic', 'options.managers.2')).toThrow(InvalidInputError);
-    expect(() => registry.forSubmit('episodic', 'options.managers.2')).toThrow('options.managers.2: no memory manager named "episodic" (known: memories, semantic, profile)');
+    expect(() => registry.forSubmit('episodic', 'options.managers.2')).toThrow(
+      'options.managers.2: no memory manager named "episodic" (known: memories, semantic, profile)',
+    );
   });
 
   it('an unknown manager on a batch is a retryable ManagerUnavailableError (a worker not yet deployed with it)', () => {

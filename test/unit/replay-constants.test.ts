@@ -103,7 +103,9 @@ function replayConstantLeaks(src: string): string[] {
     ts.forEachChild(declaration, visit);
   };
 
-  for (const entry of readdirSync(workflows).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const entry of readdirSync(workflows)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     const path = join(workflows, entry);
     if (path === replayConstantsFile) continue;
     const file = parse(path);
@@ -150,10 +152,7 @@ test('the check finds a constant imported from elsewhere, one read by a shared r
     };
     write('defaults.ts', 'export const TIMEOUT_MS = 1000;\nexport const LIMIT = 5;\n');
     write('rules.ts', "import { LIMIT } from './defaults';\nexport function limitProblem(v: number) { return v > LIMIT ? 'too big' : null; }\n");
-    write(
-      'contract.ts',
-      "import { defineSignal } from '@temporalio/workflow';\nexport const TYPE = 'x';\nexport const sig = defineSignal('sig');\n",
-    );
+    write('contract.ts', "import { defineSignal } from '@temporalio/workflow';\nexport const TYPE = 'x';\nexport const sig = defineSignal('sig');\n");
     write('workflows/replay-constants.ts', 'export const OK_MS = 1;\n');
     write(
       'workflows/bad-workflow.ts',

@@ -143,9 +143,7 @@ describe('parity with LangGraph.js InMemoryStore', () => {
   });
 
   it('covers filters that match some but not all items', async () => {
-    const partial = await Promise.all(
-      CASES.map(async (filter) => (await store.search(['memories'], { filter, limit: 100 })).length),
-    );
+    const partial = await Promise.all(CASES.map(async (filter) => (await store.search(['memories'], { filter, limit: 100 })).length));
     expect(partial.filter((count) => count > 0 && count < Object.keys(items).length).length).toBeGreaterThanOrEqual(15);
   });
 });

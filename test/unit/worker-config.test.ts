@@ -42,7 +42,17 @@ test('values are parsed; blank counts as unset; 0 turns a server off', () => {
       WORKER_SHUTDOWN_FORCE_MS: '8000',
       LOG_LEVEL: 'DEBUG',
     }),
-  ).toMatchObject({ healthPort: 0, metricsPort: 9100, bindHost: '127.0.0.1', memoryLimitMiB: 2048, maxCachedWorkflows: 500, maxConcurrentExtractions: undefined, shutdownGraceMs: 5000, shutdownForceMs: 8000, logLevel: 'DEBUG' });
+  ).toMatchObject({
+    healthPort: 0,
+    metricsPort: 9100,
+    bindHost: '127.0.0.1',
+    memoryLimitMiB: 2048,
+    maxCachedWorkflows: 500,
+    maxConcurrentExtractions: undefined,
+    shutdownGraceMs: 5000,
+    shutdownForceMs: 8000,
+    logLevel: 'DEBUG',
+  });
 });
 
 test.each([

@@ -25,11 +25,20 @@ describe('detectMemoryLimit', () => {
     expect(detectMemoryLimit(1024, files({ [CGROUP_V2_MEMORY_MAX]: String(2 * GIB) }))).toEqual({ mib: 1024, source: 'WORKER_MEMORY_LIMIT_MB' });
   });
   test('cgroup v2 memory.max, then v1 memory.limit_in_bytes', () => {
-    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: `${2 * GIB}\n`, [CGROUP_V1_MEMORY_LIMIT]: String(GIB) }))).toEqual({ mib: 2048, source: 'cgroup v2 memory.max' });
-    expect(detectMemoryLimit(undefined, files({ [CGROUP_V1_MEMORY_LIMIT]: `${512 * 1024 * 1024}\n` }))).toEqual({ mib: 512, source: 'cgroup v1 memory.limit_in_bytes' });
+    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: `${2 * GIB}\n`, [CGROUP_V1_MEMORY_LIMIT]: String(GIB) }))).toEqual({
+      mib: 2048,
+      source: 'cgroup v2 memory.max',
+    });
+    expect(detectMemoryLimit(undefined, files({ [CGROUP_V1_MEMORY_LIMIT]: `${512 * 1024 * 1024}\n` }))).toEqual({
+      mib: 512,
+      source: 'cgroup v1 memory.limit_in_bytes',
+    });
   });
   test('no limit ("max", v1\'s 2^63 − page, or above the machine) falls back to the V8 heap limit', () => {
-    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: 'max\n', [CGROUP_V1_MEMORY_LIMIT]: '9223372036854771712\n' }))).toEqual({ mib: 4096, source: 'V8 heap limit' });
+    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: 'max\n', [CGROUP_V1_MEMORY_LIMIT]: '9223372036854771712\n' }))).toEqual({
+      mib: 4096,
+      source: 'V8 heap limit',
+    });
     expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: String(32 * GIB) }))).toEqual({ mib: 4096, source: 'V8 heap limit' });
     expect(detectMemoryLimit(undefined, files({}))).toEqual({ mib: 4096, source: 'V8 heap limit' });
   });

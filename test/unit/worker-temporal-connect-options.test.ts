@@ -48,9 +48,12 @@ test('blank variables count as unset', () => {
 });
 
 test('Temporal Cloud with an API key: TLS on, the key, the namespace', () => {
-  expect(
-    options({ TEMPORAL_ADDRESS: 'us-east-1.aws.api.temporal.io:7233', TEMPORAL_NAMESPACE: 'memories.a1b2c', TEMPORAL_API_KEY: 'secret-key' }),
-  ).toEqual({ address: 'us-east-1.aws.api.temporal.io:7233', namespace: 'memories.a1b2c', apiKey: 'secret-key', tls: true });
+  expect(options({ TEMPORAL_ADDRESS: 'us-east-1.aws.api.temporal.io:7233', TEMPORAL_NAMESPACE: 'memories.a1b2c', TEMPORAL_API_KEY: 'secret-key' })).toEqual({
+    address: 'us-east-1.aws.api.temporal.io:7233',
+    namespace: 'memories.a1b2c',
+    apiKey: 'secret-key',
+    tls: true,
+  });
 });
 
 test('mTLS: the client certificate pair, CA and server name from files and variables', () => {
@@ -107,7 +110,12 @@ test.each([
 
 test('the same options connect a worker (NativeConnection) and a client (Connection) to the dev server', async () => {
   // An API key over plaintext (TEMPORAL_TLS=false): the dev server ignores it, but both connection types must take the options as they are.
-  const result = temporalConnectOptions({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_API_KEY: 'dev-key', TEMPORAL_TLS: 'false', TEMPORAL_GRPC_META_X_TEST: 'yes' });
+  const result = temporalConnectOptions({
+    TEMPORAL_ADDRESS: temporalAddress(),
+    TEMPORAL_API_KEY: 'dev-key',
+    TEMPORAL_TLS: 'false',
+    TEMPORAL_GRPC_META_X_TEST: 'yes',
+  });
   const native = await NativeConnection.connect(connectionOptionsOf(result));
   const client = await Connection.connect(connectionOptionsOf(result));
   try {

@@ -48,7 +48,10 @@ test('ten 256 KiB submits during one slow extraction: state() answers, each mess
   h.fake.script({ kind: 'slow', delayMs: 6_000, reply: recordingReply(/big-\d+-\d+:/g, seen) });
   h.fake.script(...Array.from({ length: 30 }, () => recordingReply(/big-\d+-\d+:/g, seen)));
   const first = await h.memory.submit(threadId, [{ id: 'small', role: 'user', content: 'Hello there.' }], { afterSeconds: 0.2, namespace });
-  await eventually(() => h.fake.requests.length, (n) => n === 1);
+  await eventually(
+    () => h.fake.requests.length,
+    (n) => n === 1,
+  );
 
   const big = (s: number, m: number) => `big-${s}-${m}:`.padEnd(MAX_MESSAGE_CONTENT_CHARS, 'x');
   for (let s = 0; s < 10; s++) {

@@ -92,7 +92,10 @@ beforeAll(async () => {
   // A 400 is final: the batch becomes a dead letter at once.
   h.fake.script({ kind: 'status', status: 400, message: 'max_tokens: too large' });
   await h.memory.submit(deadThread, [{ id: 'd1', role: 'user', content: LISBON }], { afterSeconds: 0.2, namespace: ['memories', alice] });
-  await eventually(() => h.memory.state(deadThread), (s) => s?.totals.batchesDeadLettered === 1 && s.pendingCount === 0);
+  await eventually(
+    () => h.memory.state(deadThread),
+    (s) => s?.totals.batchesDeadLettered === 1 && s.pendingCount === 0,
+  );
   h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User prefers cats' }] } });
   await h.memory.submit(bobThread, [{ id: 'b1', role: 'user', content: CATS }], { afterSeconds: 0.2, namespace: ['memories', bob] });
   await settled(h.memory, bobThread, 1);
@@ -111,18 +114,32 @@ test('threads list and threads show: the seeded threads, a timeline with tokens,
 
   expect(list).toMatchObject({ code: 0, stderr: '' });
   expect(list.stdout).toMatch(/^THREAD\s+STATUS\s+PENDING\s+NEXT EXTRACTION\s+LAST EXTRACTION\s+EXTRACTIONS\s+RETRYING\s+DEAD LETTERS\s+LAST FAILURE$/m);
-  expect(lineWith(list.stdout, seedThread)).toMatch(new RegExp(`^${seedThread}\\s+RUNNING\\s+0\\s+-\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ\\s+1\\s+-\\s+0\\s+-$`));
+  expect(lineWith(list.stdout, seedThread)).toMatch(
+    new RegExp(`^${seedThread}\\s+RUNNING\\s+0\\s+-\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ\\s+1\\s+-\\s+0\\s+-$`),
+  );
   expect(lineWith(list.stdout, deadThread)).toMatch(/RUNNING.*\s1\s+ModelRequestError: status=400 attempt=1; details: batch /);
 
   expect(listJson.code).toBe(0);
   const threads = json<{ threads: ThreadSummary[] }>(listJson).threads;
-  expect(threads.find((t) => t.threadId === seedThread)).toMatchObject({ workflowStatus: 'RUNNING', pendingCount: 0, extractionsCompleted: 1, openDeadLetters: 0, lastFailure: null });
-  expect(threads.find((t) => t.threadId === deadThread)).toMatchObject({ batchesDeadLettered: 1, openDeadLetters: 1, lastFailure: { type: 'ModelRequestError' } });
+  expect(threads.find((t) => t.threadId === seedThread)).toMatchObject({
+    workflowStatus: 'RUNNING',
+    pendingCount: 0,
+    extractionsCompleted: 1,
+    openDeadLetters: 0,
+    lastFailure: null,
+  });
+  expect(threads.find((t) => t.threadId === deadThread)).toMatchObject({
+    batchesDeadLettered: 1,
+    openDeadLetters: 1,
+    lastFailure: { type: 'ModelRequestError' },
+  });
 
   expect(showJson.code).toBe(0);
   const timeline = json<ThreadTimeline & { temporalUi: string }>(showJson);
   const [batch] = timeline.batches;
-  expect(timeline.messages).toEqual([expect.objectContaining({ seq: 1, id: 'm1', role: 'user', content: SEED_MESSAGE, namespace: ['memories', alice], batchId: batch?.batchId })]);
+  expect(timeline.messages).toEqual([
+    expect.objectContaining({ seq: 1, id: 'm1', role: 'user', content: SEED_MESSAGE, namespace: ['memories', alice], batchId: batch?.batchId }),
+  ]);
   expect(batch).toMatchObject({ kind: 'inbox', messageCount: 1, model: 'claude-test-model', usage: { inputTokens: 412, outputTokens: 71 } });
   expect(batch?.inserted).toHaveLength(2);
   expect(timeline.state).toMatchObject({ workflowStatus: 'RUNNING', pendingCount: 0, totals: { extractionsCompleted: 1, memoriesInserted: 2 } });
@@ -130,10 +147,19 @@ test('threads list and threads show: the seeded threads, a timeline with tokens,
   expect(timeline.temporalUi).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(timeline.workflowId)}`);
 
   expect(show.code).toBe(0);
-  for (const fact of [`thread:      ${seedThread}`, 'workflow status:  RUNNING', 'tokens:           412 in, 71 out', SEED_MESSAGE, 'claude-test-model', 'Dead letters: 0']) {
+  for (const fact of [
+    `thread:      ${seedThread}`,
+    'workflow status:  RUNNING',
+    'tokens:           412 in, 71 out',
+    SEED_MESSAGE,
+    'claude-test-model',
+    'Dead letters: 0',
+  ]) {
     expect(show.stdout).toContain(fact);
   }
-  expect(lineWith(show.stdout, 'claude-test-model')).toMatch(new RegExp(`${batch?.batchId}\\s+inbox\\s+memories,${alice}\\s+1\\s+1\\s+2/0/0\\s+412/71\\s+claude-test-model`));
+  expect(lineWith(show.stdout, 'claude-test-model')).toMatch(
+    new RegExp(`${batch?.batchId}\\s+inbox\\s+memories,${alice}\\s+1\\s+1\\s+2/0/0\\s+412/71\\s+claude-test-model`),
+  );
   for (const key of batch?.inserted ?? []) expect(lineWith(show.stdout, key)).toMatch(/insert/);
 
   expect(missing).toMatchObject({ code: 3, stdout: '' });
@@ -156,7 +182,13 @@ test('threads flush: 1 when the extraction does not finish in time, then what a 
   await h.memory.submit(seedThread, [{ id: 'm3', role: 'user', content: 'Fido is a beagle.' }], { afterSeconds: 3600, namespace: ['memories', alice] });
   const flushed = await cli(['threads', 'flush', seedThread, '--json']);
   expect(flushed.code).toBe(0);
-  expect(json<FlushResult>(flushed)).toMatchObject({ complete: true, batchCount: 1, messagesProcessed: 1, inserted: 1, batches: [{ status: 'extracted', namespace: ['memories', alice] }] });
+  expect(json<FlushResult>(flushed)).toMatchObject({
+    complete: true,
+    batchCount: 1,
+    messagesProcessed: 1,
+    inserted: 1,
+    batches: [{ status: 'extracted', namespace: ['memories', alice] }],
+  });
 
   const idle = await cli(['threads', 'flush', seedThread]);
   expect(idle.code).toBe(0);
@@ -192,14 +224,20 @@ test('threads show: escape sequences in stored text reach the terminal as visibl
 
 /** Runs `memory-ops <args>` in this process with `memory` as the operator context's client. */
 async function cliWith(memory: MemoryClient, args: string[]): Promise<Run> {
-  const context = { memory, operator: new MemoryOperator(memory), temporal: h.temporal, config: { temporalAddress: temporalAddress(), temporalNamespace: 'default', dynamodbEndpoint: dynamoEndpoint() }, close: () => Promise.resolve() };
+  const context = {
+    memory,
+    operator: new MemoryOperator(memory),
+    temporal: h.temporal,
+    config: { temporalAddress: temporalAddress(), temporalNamespace: 'default', dynamodbEndpoint: dynamoEndpoint() },
+    close: () => Promise.resolve(),
+  };
   const run: Run = { code: -1, stdout: '', stderr: '' };
   const io = { out: (text: string) => void (run.stdout += text), err: (text: string) => void (run.stderr += text), env: {} };
   run.code = await runCli(args, io, () => Promise.resolve(context as unknown as OperatorContext));
   return run;
 }
 
-test('threads flush asks through the client: a tenant-bound client finds its tenant\'s thread; a closed thread nobody can query is not an error', async () => {
+test("threads flush asks through the client: a tenant-bound client finds its tenant's thread; a closed thread nobody can query is not an error", async () => {
   const tenant = ['memories', uniqueId('carol')];
   const scoped = new MemoryClient({ temporal: h.temporal, store: h.store, taskQueue: h.taskQueue, tenant });
   const threadId = uniqueId('cli-tenant');
@@ -214,7 +252,10 @@ test('threads flush asks through the client: a tenant-bound client finds its ten
   // history to replay), which says nothing about whether it exists: flush goes on, and finds nothing to do.
   const orphaned = new MemoryClient({ temporal: h.temporal, store: h.store, taskQueue: uniqueId('no-worker') });
   const closedThread = uniqueId('cli-closed');
-  const receipt = await orphaned.submit(closedThread, [{ role: 'user', content: 'Never extracted.' }], { afterSeconds: 3600, namespace: ['memories', uniqueId('dora')] });
+  const receipt = await orphaned.submit(closedThread, [{ role: 'user', content: 'Never extracted.' }], {
+    afterSeconds: 3600,
+    namespace: ['memories', uniqueId('dora')],
+  });
   await h.temporal.workflow.getHandle(receipt.workflowId).terminate('test: closed, and no worker to replay it');
   const started = Date.now();
   const closed = await cliWith(orphaned, ['threads', 'flush', closedThread]);
@@ -232,10 +273,18 @@ test('dead-letters list and redrive: the failed batch with its error, re-driven 
   ]);
   expect(listJson.code).toBe(0);
   const [letter] = json<{ deadLetters: DeadLetter[] }>(listJson).deadLetters;
-  expect(letter).toMatchObject({ status: 'open', messageCount: 1, messageIds: ['d1'], namespace: ['memories', alice], error: { type: 'ModelRequestError', reason: 'non-retryable' } });
+  expect(letter).toMatchObject({
+    status: 'open',
+    messageCount: 1,
+    messageIds: ['d1'],
+    namespace: ['memories', alice],
+    error: { type: 'ModelRequestError', reason: 'non-retryable' },
+  });
   expect(list.code).toBe(0);
   expect(list.stdout).toMatch(/^BATCH\s+STATUS\s+NAMESPACE\s+SEQ\s+MSGS\s+REDRIVES\s+DEAD AT\s+ERROR$/m);
-  expect(lineWith(list.stdout, letter?.batchId ?? '?')).toMatch(new RegExp(`open\\s+memories,${alice}\\s+1\\s+1\\s+0\\s+.*ModelRequestError: model API rejected the request \\(400\\)`));
+  expect(lineWith(list.stdout, letter?.batchId ?? '?')).toMatch(
+    new RegExp(`open\\s+memories,${alice}\\s+1\\s+1\\s+0\\s+.*ModelRequestError: model API rejected the request \\(400\\)`),
+  );
   expect(list.stdout).toContain('1 dead letter');
   // The model API's error body is in the letter's failure details (DynamoDB), shown by `dead-letters show`.
   expect(letter?.details?.detail?.modelError).toMatchObject({ status: 400, message: expect.stringContaining('max_tokens: too large') as string });
@@ -251,8 +300,13 @@ test('dead-letters list and redrive: the failed batch with its error, re-driven 
   h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User lives in Lisbon' }] } });
   const redrive = await cli(['dead-letters', 'redrive', deadThread, '--batch', letter?.batchId ?? '?', '--json']);
   expect(redrive.code).toBe(0);
-  expect(json<{ requested: DeadLetter[] }>(redrive).requested).toEqual([expect.objectContaining({ batchId: letter?.batchId, status: 'redrive-requested', redrives: 1 })]);
-  await eventually(() => h.memory.deadLetters(deadThread), ([l]) => l?.status === 'redriven');
+  expect(json<{ requested: DeadLetter[] }>(redrive).requested).toEqual([
+    expect.objectContaining({ batchId: letter?.batchId, status: 'redrive-requested', redrives: 1 }),
+  ]);
+  await eventually(
+    () => h.memory.deadLetters(deadThread),
+    ([l]) => l?.status === 'redriven',
+  );
   const again = await cli(['dead-letters', 'redrive', deadThread]);
   expect(again).toMatchObject({ code: 0, stderr: '' });
   expect(again.stdout).toContain('Nothing to re-drive');
@@ -277,16 +331,27 @@ test('memories search, show (history with provenance) and restore; 3 for an unkn
   expect(lineWith(search.stdout, key)).toMatch(new RegExp(`^memories,${alice}\\s+${key}\\s+1\\s+\\S+ \\S+\\s+User has a dog named Fido$`));
   expect(search.stdout).toContain('User likes dogs');
   const items = json<{ items: SearchItem[] }>(searchJson).items;
-  expect(items.map((i) => i.namespace)).toEqual(expect.arrayContaining([['memories', alice], ['memories', bob]]));
+  expect(items.map((i) => i.namespace)).toEqual(
+    expect.arrayContaining([
+      ['memories', alice],
+      ['memories', bob],
+    ]),
+  );
   expect(json<{ items: SearchItem[] }>(ranked).items).toEqual([expect.objectContaining({ key, score: expect.any(Number) as number })]);
 
   expect(show.code).toBe(0);
   expect(show.stdout).toContain('value:     User has a dog named Fido');
-  expect(lineWith(show.stdout, ' insert ')).toMatch(new RegExp(`^\\s*1\\s+insert\\s+\\S+ \\S+\\s+extraction\\s+${seedThread}\\s+b-1-1-\\w+\\s+claude-test-model\\s+m1\\s+User has a dog named Fido$`));
+  expect(lineWith(show.stdout, ' insert ')).toMatch(
+    new RegExp(`^\\s*1\\s+insert\\s+\\S+ \\S+\\s+extraction\\s+${seedThread}\\s+b-1-1-\\w+\\s+claude-test-model\\s+m1\\s+User has a dog named Fido$`),
+  );
   const detail = json<{ memory: MemoryItem; history: MemoryChange[] }>(showJson);
   expect(detail.memory).toMatchObject({ key, version: 1, value: { kind: 'Memory', content: { content: 'User has a dog named Fido' } } });
   expect(detail.history).toEqual([
-    expect.objectContaining({ version: 1, action: 'insert', by: expect.objectContaining({ kind: 'extraction', threadId: seedThread, model: 'claude-test-model', messageIds: ['m1'] }) as unknown }),
+    expect.objectContaining({
+      version: 1,
+      action: 'insert',
+      by: expect.objectContaining({ kind: 'extraction', threadId: seedThread, model: 'claude-test-model', messageIds: ['m1'] }) as unknown,
+    }),
   ]);
   expect(missing.code).toBe(3);
   expect(jsonError(missing)).toMatchObject({ type: 'NotFoundError' });
@@ -298,7 +363,11 @@ test('memories search, show (history with provenance) and restore; 3 for an unkn
   ]);
   expect(restored.code).toBe(0);
   expect(json<{ restoredVersion: number; memory: MemoryItem }>(restored)).toMatchObject({ restoredVersion: 1, memory: { key, version: 2 } });
-  expect((await h.store.history(['memories', alice], key)).at(-1)).toMatchObject({ version: 2, action: 'restore', by: { kind: 'restore', fromVersion: 1, actor: 'ops-test' } });
+  expect((await h.store.history(['memories', alice], key)).at(-1)).toMatchObject({
+    version: 2,
+    action: 'restore',
+    by: { kind: 'restore', fromVersion: 1, actor: 'ops-test' },
+  });
   expect(noVersion.code).toBe(2);
   expect(noVersion.stderr).toContain('version: memory');
   expect(noMemory.code).toBe(3);
@@ -352,7 +421,13 @@ test('doctor: every check passes against the test stack; a stopped DynamoDB Loca
   expect(healthy.code).toBe(0);
   const report = json<{ ok: boolean; checks: DoctorCheck[] }>(healthy);
   expect(report.ok).toBe(true);
-  expect(report.checks.map((c) => [c.name, c.ok])).toEqual([['temporal', true], ['worker', true], ['dynamodb', true], ['table', true], ['model', true]]);
+  expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+    ['temporal', true],
+    ['worker', true],
+    ['dynamodb', true],
+    ['table', true],
+    ['model', true],
+  ]);
   expect(healthyText.code).toBe(0);
   expect(healthyText.stdout).toMatch(/^worker\s+ok\s+.*polling task queue/m);
   expect(healthyText.stdout).toContain('All 5 checks passed.');
@@ -372,7 +447,10 @@ test('doctor: every check passes against the test stack; a stopped DynamoDB Loca
   expect(sickText.stdout).toMatch(/How to fix:\n.*dynamodb: .*DYNAMODB_ENDPOINT/);
 
   expect(unavailable.code).toBe(4);
-  expect(jsonError(unavailable)).toMatchObject({ type: 'ServiceUnavailable', message: expect.stringContaining(`DynamoDB at ${stopped.endpoint} is unavailable`) as string });
+  expect(jsonError(unavailable)).toMatchObject({
+    type: 'ServiceUnavailable',
+    message: expect.stringContaining(`DynamoDB at ${stopped.endpoint} is unavailable`) as string,
+  });
   expect(noTemporal.code).toBe(4);
   expect(jsonError(noTemporal).message).toContain(`Temporal at ${deadTemporal}`);
 });

@@ -59,7 +59,10 @@ const memoriesUrl = (namespace: string[], query?: string) =>
 async function rendered(): Promise<void> {
   // A function, not a string: the page's Content-Security-Policy forbids evaluating strings.
   await page.waitForFunction(() => {
-    const { document, location } = globalThis as unknown as { document: { getElementById(id: string): { getAttribute(name: string): string | null } | null }; location: { hash: string } };
+    const { document, location } = globalThis as unknown as {
+      document: { getElementById(id: string): { getAttribute(name: string): string | null } | null };
+      location: { hash: string };
+    };
     return document.getElementById('app')?.getAttribute('data-hash') === location.hash;
   });
 }
@@ -152,7 +155,10 @@ test('a dead letter re-driven from the page: it shows redriven and its memory ap
   const namespace = ['memories', threadId];
   h.fake.script({ kind: 'status', status: 400, message: 'prompt is malformed' });
   await h.memory.submit(threadId, [{ role: 'user', content: 'I drink green tea every morning.' }], { afterSeconds: 0.2, namespace });
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.batchesDeadLettered === 1,
+  );
 
   await visit(`${server.url}/#/threads`);
   expect(await page.locator(`tr[data-thread="${threadId}"]`).textContent()).toContain('1 dead-lettered');
@@ -185,7 +191,9 @@ test('a thread that does not answer shows "live state unavailable", not "closed"
   const silent = Object.create(real) as MemoryOperator;
   silent.listThreads = async (options) =>
     (await real.listThreads(options)).map((t) =>
-      t.threadId === threadId ? { ...t, pendingCount: null, nextExtractionAt: null, lastExtractionAt: null, extractionsCompleted: null, batchesDeadLettered: null, stateError } : t,
+      t.threadId === threadId
+        ? { ...t, pendingCount: null, nextExtractionAt: null, lastExtractionAt: null, extractionsCompleted: null, batchesDeadLettered: null, stateError }
+        : t,
     );
   silent.timeline = async (id, options) => {
     const shown = await real.timeline(id, options);
@@ -273,7 +281,10 @@ describe('the API', () => {
     const threadId = uniqueId('guarded');
     h.fake.script({ kind: 'status', status: 400 });
     await h.memory.submit(threadId, [{ role: 'user', content: 'Remember nothing.' }], { afterSeconds: 0.2, namespace: ['memories', threadId] });
-    await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+    await eventually(
+      () => h.memory.state(threadId),
+      (s) => s?.totals.batchesDeadLettered === 1,
+    );
     const redrive = `/api/threads/${encodeURIComponent(threadId)}/dead-letters/redrive`;
 
     // From the test process itself, as another site's page would send it.
@@ -291,7 +302,10 @@ describe('the API', () => {
     expect(own.status).toBe(200);
     expect((await h.memory.deadLetters(threadId))[0]?.status).toBe('redrive-requested');
     h.fake.script({ kind: 'tool', input: { operations: [] } });
-    await eventually(() => h.memory.deadLetters(threadId), ([letter]) => letter?.status === 'redriven');
+    await eventually(
+      () => h.memory.deadLetters(threadId),
+      ([letter]) => letter?.status === 'redriven',
+    );
   });
 
   test('answers 400 naming the field, 404 for unknown things, 405 for a wrong method', async () => {

@@ -80,7 +80,10 @@ test('a long extraction under a stream of messages is carried into a new run and
     { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User sends many messages' }] } },
   );
   const first = await h.memory.submit(threadId, [{ id: 'first', role: 'user', content: 'I am patient.' }], { afterSeconds: 0.1, namespace });
-  await eventually(() => h.fake.requests.length, (n) => n === 1);
+  await eventually(
+    () => h.fake.requests.length,
+    (n) => n === 1,
+  );
   for (let i = 0; i < 40; i++) {
     await h.memory.submit(threadId, [{ id: `more-${i}`, role: 'user', content: `message ${i}` }], { afterSeconds: 3, maxWaitSeconds: 60, namespace });
   }

@@ -75,12 +75,22 @@ test('SIGKILL during the quiet period: a new worker extracts the message once', 
   const first = await startWorker(temporal, taskQueue);
   fake.script(insert('User collects stamps'));
   await memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I collect stamps.' }], { afterSeconds: 4, namespace });
-  await eventually(() => memory.state(threadId), (s) => s?.nextExtractionAt !== null && s?.pendingCount === 1);
+  await eventually(
+    () => memory.state(threadId),
+    (s) => s?.nextExtractionAt !== null && s?.pendingCount === 1,
+  );
 
   await first.kill();
   await startWorker(temporal, taskQueue);
-  await eventually(() => memoriesOf(namespace), (m) => m.length > 0, { timeoutMs: 60_000 });
-  const state = await eventually(() => memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  await eventually(
+    () => memoriesOf(namespace),
+    (m) => m.length > 0,
+    { timeoutMs: 60_000 },
+  );
+  const state = await eventually(
+    () => memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1,
+  );
   expect(state).toMatchObject({ pendingCount: 0, totals: { messagesProcessed: 1 } });
   expect(await memoriesOf(namespace)).toEqual(['User collects stamps']);
   expect(fake.requests).toHaveLength(1);
@@ -98,16 +108,27 @@ test('SIGKILL during a slow model call: the batch is retried on a new worker wit
     { kind: 'respond', respond: () => (retriedAt.push(Date.now()), insert('User plays the cello')) },
   );
   await memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I play the cello.' }], { afterSeconds: 0.2, namespace });
-  await eventually(() => fake.requests.length, (n) => n === 1, { timeoutMs: 30_000 });
+  await eventually(
+    () => fake.requests.length,
+    (n) => n === 1,
+    { timeoutMs: 30_000 },
+  );
 
   await first.kill();
   const second = await startWorker(temporal, taskQueue);
-  await eventually(() => retriedAt.length, (n) => n === 1, { timeoutMs: 60_000 });
+  await eventually(
+    () => retriedAt.length,
+    (n) => n === 1,
+    { timeoutMs: 60_000 },
+  );
   const takeoverMs = (retriedAt[0] as number) - second.startedAt;
   console.log(`killed attempt retried ${takeoverMs} ms after the new worker started`);
   expect(takeoverMs).toBeLessThan(30_000);
 
-  const state = await eventually(() => memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1 && s.pendingCount === 0);
+  const state = await eventually(
+    () => memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1 && s.pendingCount === 0,
+  );
   expect(state?.totals.messagesProcessed).toBe(1);
   expect(await memoriesOf(namespace)).toEqual(['User plays the cello']);
   expect(fake.requests).toHaveLength(2);
@@ -126,13 +147,23 @@ test('restarting the dev server (persisted with --db-filename) during the quiet 
     await startWorker(client, taskQueue, server.address);
     fake.script(insert('User bakes bread'));
     await memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I bake bread.' }], { afterSeconds: 8, namespace });
-    await eventually(() => memory.state(threadId), (s) => s?.nextExtractionAt !== null);
+    await eventually(
+      () => memory.state(threadId),
+      (s) => s?.nextExtractionAt !== null,
+    );
 
     await server.stop();
     server = await startTemporalDevServer({ dbFile, port });
-    await eventually(() => memoriesOf(namespace), (m) => m.length > 0, { timeoutMs: 90_000 });
+    await eventually(
+      () => memoriesOf(namespace),
+      (m) => m.length > 0,
+      { timeoutMs: 90_000 },
+    );
     expect(await memoriesOf(namespace)).toEqual(['User bakes bread']);
-    const state = await eventually(() => memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+    const state = await eventually(
+      () => memory.state(threadId),
+      (s) => s?.totals.extractionsCompleted === 1,
+    );
     expect(state?.pendingCount).toBe(0);
     expect(fake.requests).toHaveLength(1);
   } finally {

@@ -134,7 +134,7 @@ test('a reply with three manage_memories calls stores every fact (merged and val
   const namespace = ['memories', threadId];
   const facts = ['User likes dogs', 'User has a dog named Fido', 'User lives in Lisbon'];
   h.fake.script({ kind: 'tools', inputs: facts.map((content) => ({ operations: [{ action: 'insert', content }] })) });
-  await h.memory.submit(threadId, [{ role: 'user', content: "I like dogs, my dog is Fido, and I live in Lisbon." }], {
+  await h.memory.submit(threadId, [{ role: 'user', content: 'I like dogs, my dog is Fido, and I live in Lisbon.' }], {
     afterSeconds: 0.2,
     namespace,
   });
@@ -153,7 +153,10 @@ test('a reply with several calls that are invalid together writes nothing and th
   };
   h.fake.script(...Array.from({ length: 2 * INVALID_OUTPUT_MAX_ATTEMPTS }, () => calls)); // each attempt and its repair round
   await h.memory.submit(threadId, [{ role: 'user', content: 'I like tea.' }], { afterSeconds: 0.2, namespace });
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.batchesDeadLettered === 1,
+  );
   expect(state?.lastFailure).toMatchObject({ type: 'InvalidModelOutputError' });
   expect(state?.totals.extractionsCompleted).toBe(0);
   expect(await h.memory.search(namespace)).toEqual([]);

@@ -16,7 +16,8 @@ const run = promisify(execFile);
 
 async function runDemo(extraEnv: NodeJS.ProcessEnv): Promise<string[]> {
   const env: NodeJS.ProcessEnv = { ...process.env, DEMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'demo-')) };
-  for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'MODEL_PROVIDER', 'TEMPORAL_ADDRESS', 'DYNAMODB_ENDPOINT']) delete env[name];
+  for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'MODEL_PROVIDER', 'TEMPORAL_ADDRESS', 'DYNAMODB_ENDPOINT'])
+    delete env[name];
   const { stdout } = await run(process.execPath, [require.resolve('tsx/cli'), join(__dirname, '../../dev/demo/run-demo.ts')], {
     env: { ...env, ...extraEnv },
     timeout: 110_000,

@@ -53,9 +53,15 @@ test('the working parts pass; a task queue nobody polls fails with how to start 
 
 test('a missing table, a model the endpoint does not know and a stopped Temporal each fail with a fix', async () => {
   const port = await freePort();
-  const result = await checks(env({ MEMORY_TABLE_NAME: uniqueId('no-such-table'), ANTHROPIC_BASE_URL: `${fake.baseURL}/wrong-prefix`, TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
+  const result = await checks(
+    env({ MEMORY_TABLE_NAME: uniqueId('no-such-table'), ANTHROPIC_BASE_URL: `${fake.baseURL}/wrong-prefix`, TEMPORAL_ADDRESS: `127.0.0.1:${port}` }),
+  );
   expect(result['table']).toMatchObject({ ok: false, detail: expect.stringContaining('does not exist') as unknown });
-  expect(result['model']).toMatchObject({ ok: false, detail: expect.stringContaining('404') as unknown, fix: expect.stringContaining('ANTHROPIC_MODEL') as unknown });
+  expect(result['model']).toMatchObject({
+    ok: false,
+    detail: expect.stringContaining('404') as unknown,
+    fix: expect.stringContaining('ANTHROPIC_MODEL') as unknown,
+  });
   expect(result['temporal']).toMatchObject({ ok: false, detail: expect.stringContaining(`127.0.0.1:${port}`) as unknown });
   expect(result['worker']).toMatchObject({ ok: false, detail: expect.stringContaining('not checked') as unknown });
   expect(result['dynamodb']).toMatchObject({ ok: true });

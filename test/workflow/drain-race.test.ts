@@ -107,7 +107,11 @@ async function startedThread(prefix: string): Promise<{ threadId: string; namesp
 
 /** Waits (far less than the idle close) until the namespace holds `count` memories, `fact 0` to `fact <count-1>`. */
 async function expectFacts(threadId: string, namespace: string[], count: number, timeoutMs = 15_000): Promise<void> {
-  const items = await eventually(() => memory.search(namespace), (found) => found.length >= count, { timeoutMs }).catch(async (err: unknown) => {
+  const items = await eventually(
+    () => memory.search(namespace),
+    (found) => found.length >= count,
+    { timeoutMs },
+  ).catch(async (err: unknown) => {
     throw new Error(`${String(err)}; state: ${JSON.stringify(await memory.state(threadId))}`);
   });
   expect(items.map((item) => memoryText(item.value)).sort()).toEqual(Array.from({ length: count }, (_, i) => `fact ${i}`).sort());

@@ -44,7 +44,11 @@ async function deadLetterThenContinueAsNew(marker: string, replies: ScriptedRepl
     : { afterSeconds: 0.2, namespace: ['memories', threadId] };
   h.fake.script(...replies);
   const first = await h.memory.submit(threadId, [{ role: 'user', content: `Remember this: ${marker}.` }], submitOptions);
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1, { timeoutMs: 60_000 });
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.batchesDeadLettered === 1,
+    { timeoutMs: 60_000 },
+  );
   for (let i = 0; ; i++) {
     const runs = await chainHistories(h.temporal, threadId, first.runId);
     if (runs.length > 1) break;
@@ -52,7 +56,10 @@ async function deadLetterThenContinueAsNew(marker: string, replies: ScriptedRepl
     await h.memory.submit(threadId, [{ role: 'user', content: `filler ${i}` }], { ...submitOptions, afterSeconds: 3600 });
   }
   // The new run has started from the carried state (its first workflow task ran).
-  await eventually(() => h.memory.state(threadId), (s) => s !== null);
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s !== null,
+  );
   const [letter] = await h.memory.deadLetters(threadId);
   const histories = await chainHistories(h.temporal, threadId, first.runId);
   await h.temporal.workflow.getHandle(threadWorkflowId(threadId)).terminate('test done');
@@ -92,7 +99,10 @@ test('invalid output: the offending output is in the dead letter details, not in
   const marker = newMarker();
   // An unknown memory id that quotes the marker, every time (3 attempts, each with its repair round).
   const invalid: ScriptedReply = { kind: 'tool', input: { operations: [{ action: 'update', id: marker, content: `about ${marker}` }] } };
-  const { letter, texts, runs } = await deadLetterThenContinueAsNew(marker, Array.from({ length: 6 }, () => invalid));
+  const { letter, texts, runs } = await deadLetterThenContinueAsNew(
+    marker,
+    Array.from({ length: 6 }, () => invalid),
+  );
   expect(runs).toBeGreaterThan(1);
   expectNowhereInTemporal(texts, marker);
   expect(letter?.error).toMatchObject({ type: 'InvalidModelOutputError', reason: 'non-retryable' });

@@ -69,9 +69,18 @@ test('the seed example through the HTTP handler: submit, extracted by the worker
     body: { messages: [{ id: 'm1', role: 'user', content: SEED_MESSAGE }], options: { afterSeconds: 0.2 } },
   });
   expect(submitted.statusCode).toBe(202);
-  expect(submitted.body).toMatchObject({ threadId, messageIds: ['m1'], newMessages: 1, duplicates: 0, targets: [{ manager: 'memories', namespace: [], newMessages: 1 }] });
+  expect(submitted.body).toMatchObject({
+    threadId,
+    messageIds: ['m1'],
+    newMessages: 1,
+    duplicates: 0,
+    targets: [{ manager: 'memories', namespace: [], newMessages: 1 }],
+  });
 
-  await eventually(() => extractionsCompleted(sub, threadId), (n) => n === 1);
+  await eventually(
+    () => extractionsCompleted(sub, threadId),
+    (n) => n === 1,
+  );
   const found = await call<{ items: { namespace: string[]; value: unknown }[] }>(http, 'POST', '/memories/search', { claims: { sub }, body: {} });
   expect(found.statusCode).toBe(200);
   expect(found.body.items.map((i) => i.value)).toEqual(
@@ -102,8 +111,18 @@ describe('bad input: 4xx naming the field and the error type, nothing stored, no
     ['a wrong type', { body: { messages: [{ role: 'user', content: 42 }] } }, 400, 'messages.0.content'],
     ['a missing field', { body: { messages: [{ content: 'hello' }] } }, 400, 'messages.0.role'],
     ['an unknown field in a message', { body: { messages: [{ ...valid, name: 'alice' }] } }, 400, 'messages.0: Unrecognized key: "name"'],
-    ['an Idempotency-Key with a space', { headers: { 'idempotency-key': 'retry 1' }, body: { messages: [valid] } }, 400, 'header: Idempotency-Key: may contain only'],
-    ['an Idempotency-Key too long', { headers: { 'idempotency-key': 'k'.repeat(201) }, body: { messages: [valid] } }, 400, 'header: Idempotency-Key: must be at most 200'],
+    [
+      'an Idempotency-Key with a space',
+      { headers: { 'idempotency-key': 'retry 1' }, body: { messages: [valid] } },
+      400,
+      'header: Idempotency-Key: may contain only',
+    ],
+    [
+      'an Idempotency-Key too long',
+      { headers: { 'idempotency-key': 'k'.repeat(201) }, body: { messages: [valid] } },
+      400,
+      'header: Idempotency-Key: must be at most 200',
+    ],
     ['an unknown role', { body: { messages: [{ role: 'tool', content: 'x' }] } }, 400, 'messages.0.role'],
     ['too many messages', { body: { messages: Array.from({ length: MAX_MESSAGES_PER_SUBMIT + 1 }, () => valid) } }, 400, 'messages'],
     ['a message too large', { body: { messages: [{ role: 'user', content: 'x'.repeat(300_000) }] } }, 400, 'messages.0.content'],
@@ -145,7 +164,10 @@ describe('bad input: 4xx naming the field and the error type, nothing stored, no
   ])('a thread id with malformed percent-encoding: %s /threads/<id>%s is a 400 naming threadId, not a 500', async (method, rest, body) => {
     const threadId = uniqueId('pct');
     const sub = uniqueId('carol');
-    const answer = await call<{ error: { type: string; message: string } }>(http, method, `/threads/${threadId}${rest}`, { claims: { sub }, ...(body !== undefined ? { body } : {}) });
+    const answer = await call<{ error: { type: string; message: string } }>(http, method, `/threads/${threadId}${rest}`, {
+      claims: { sub },
+      ...(body !== undefined ? { body } : {}),
+    });
     expect(answer.statusCode).toBe(400);
     expect(answer.body.error).toMatchObject({ type: 'InvalidInputError', message: 'threadId: malformed percent-encoding in the path' });
     for (const spelled of [threadId, `${threadId}${rest.split('/')[0] ?? ''}`]) {
@@ -158,7 +180,10 @@ describe('bad input: 4xx naming the field and the error type, nothing stored, no
     const sub = uniqueId('carol');
     const unknown = uniqueId('never');
     for (const body of [{}, { batchId: 'b-1' }]) {
-      const answer = await call<{ error: { type: string; message: string } }>(http, 'POST', `/threads/${unknown}/dead-letters/redrive`, { claims: { sub }, body });
+      const answer = await call<{ error: { type: string; message: string } }>(http, 'POST', `/threads/${unknown}/dead-letters/redrive`, {
+        claims: { sub },
+        body,
+      });
       expect(answer.statusCode).toBe(404);
       expect(answer.body.error.type).toBe('NotFoundError');
       expect(answer.body.error.message).toContain('no such thread');
@@ -171,13 +196,19 @@ describe('bad input: 4xx naming the field and the error type, nothing stored, no
     // A thread that was submitted to, without dead letters: the re-drive is accepted, requests nothing, and
     // wakes the thread (which drains what is pending at once, as after any re-drive).
     const known = uniqueId('known');
-    const submitted = await call(http, 'POST', `/threads/${known}/messages`, { claims: { sub }, body: { messages: [{ id: 'm1', ...valid }], options: { afterSeconds: 3600 } } });
+    const submitted = await call(http, 'POST', `/threads/${known}/messages`, {
+      claims: { sub },
+      body: { messages: [{ id: 'm1', ...valid }], options: { afterSeconds: 3600 } },
+    });
     expect(submitted.statusCode).toBe(202);
     h.fake.script({ kind: 'tool', input: { operations: [] } });
     const redriven = await call<{ requested: unknown[] }>(http, 'POST', `/threads/${known}/dead-letters/redrive`, { claims: { sub }, body: {} });
     expect(redriven.statusCode).toBe(202);
     expect(redriven.body.requested).toEqual([]);
-    await eventually(() => extractionsCompleted(sub, known), (n) => n === 1);
+    await eventually(
+      () => extractionsCompleted(sub, known),
+      (n) => n === 1,
+    );
   });
 
   it('the bundle answering these is minified: its class names are gone, so the error types above come from literal names', () => {
@@ -195,8 +226,14 @@ test('another tenant cannot read, write or signal a tenant’s thread or memorie
   const bob = uniqueId('bob');
   const threadId = uniqueId('private');
   h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User’s PIN is 1234' }] } });
-  await call(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub: alice }, body: { messages: [{ role: 'user', content: 'My PIN is 1234.' }], options: { afterSeconds: 0.2 } } });
-  await eventually(() => extractionsCompleted(alice, threadId), (n) => n === 1);
+  await call(http, 'POST', `/threads/${threadId}/messages`, {
+    claims: { sub: alice },
+    body: { messages: [{ role: 'user', content: 'My PIN is 1234.' }], options: { afterSeconds: 0.2 } },
+  });
+  await eventually(
+    () => extractionsCompleted(alice, threadId),
+    (n) => n === 1,
+  );
 
   // Same thread id, other tenant: a different (non-existent) thread, whatever the id spells.
   expect((await call(http, 'GET', `/threads/${threadId}`, { claims: { sub: bob } })).statusCode).toBe(404);
@@ -212,8 +249,14 @@ test('another tenant cannot read, write or signal a tenant’s thread or memorie
   expect(nested.body.items).toEqual([]);
   // A submit from bob with alice's thread id lands in bob's own thread, not alice's.
   h.fake.script({ kind: 'tool', input: { operations: [] } });
-  await call(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub: bob }, body: { messages: [{ role: 'user', content: 'Forget the PIN.' }], options: { afterSeconds: 0.2 } } });
-  await eventually(() => extractionsCompleted(bob, threadId), (n) => n === 1);
+  await call(http, 'POST', `/threads/${threadId}/messages`, {
+    claims: { sub: bob },
+    body: { messages: [{ role: 'user', content: 'Forget the PIN.' }], options: { afterSeconds: 0.2 } },
+  });
+  await eventually(
+    () => extractionsCompleted(bob, threadId),
+    (n) => n === 1,
+  );
   const aliceState = await call<{ totals: { messagesReceived: number } }>(http, 'GET', `/threads/${threadId}`, { claims: { sub: alice } });
   expect(aliceState.body.totals.messagesReceived).toBe(1);
   expect((await h.store.search(['memories', alice])).map((i) => i.value)).toEqual([{ kind: 'Memory', content: { content: 'User’s PIN is 1234' } }]);
@@ -229,17 +272,32 @@ test('GET /export: the tenant’s own messages, memories and versions as JSON Li
     { kind: 'tool', input: { operations: [{ action: 'insert', content: `User plays chess ${aliceMarker}` }] } },
     { kind: 'tool', input: { operations: [{ action: 'insert', content: `User plays go ${bobMarker}` }] } },
   );
-  await call(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub: alice }, body: { messages: [{ role: 'user', content: `I play chess ${aliceMarker}` }], options: { afterSeconds: 0.2 } } });
-  await eventually(() => extractionsCompleted(alice, threadId), (n) => n === 1);
-  await call(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub: bob }, body: { messages: [{ role: 'user', content: `I play go ${bobMarker}` }], options: { afterSeconds: 0.2 } } });
-  await eventually(() => extractionsCompleted(bob, threadId), (n) => n === 1);
+  await call(http, 'POST', `/threads/${threadId}/messages`, {
+    claims: { sub: alice },
+    body: { messages: [{ role: 'user', content: `I play chess ${aliceMarker}` }], options: { afterSeconds: 0.2 } },
+  });
+  await eventually(
+    () => extractionsCompleted(alice, threadId),
+    (n) => n === 1,
+  );
+  await call(http, 'POST', `/threads/${threadId}/messages`, {
+    claims: { sub: bob },
+    body: { messages: [{ role: 'user', content: `I play go ${bobMarker}` }], options: { afterSeconds: 0.2 } },
+  });
+  await eventually(
+    () => extractionsCompleted(bob, threadId),
+    (n) => n === 1,
+  );
 
   const raw = await http.invoke<APIGatewayProxyStructuredResultV2>(httpEvent('GET', '/export', { claims: { sub: alice } }));
   expect(raw.statusCode).toBe(200);
   expect((raw.headers as Record<string, string>)['content-type']).toBe('application/x-ndjson');
   const text = raw.body as string;
   expect(text).not.toContain(bobMarker);
-  const records = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+  const records = text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
   const ofType = (type: string) => records.filter((r) => r.type === type);
   expect(ofType('message').map((m) => m['content'])).toEqual([`I play chess ${aliceMarker}`]);
   expect(JSON.stringify(ofType('memory'))).toContain(`User plays chess ${aliceMarker}`);
@@ -262,7 +320,11 @@ test('an SQS batch with one bad record reports exactly that record; the others a
   );
   const response = await sqs.invoke<SQSBatchResponse>(event);
   expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.messageId }]);
-  for (const threadId of threads) await eventually(() => extractionsCompleted(sub, threadId), (n) => n === 1);
+  for (const threadId of threads)
+    await eventually(
+      () => extractionsCompleted(sub, threadId),
+      (n) => n === 1,
+    );
   expect(await h.store.search(['memories', sub])).toHaveLength(2);
   const refused = sqs.jsonLogs().find((l) => l['message'] === 'record not submitted');
   expect(String(refused?.['reason'])).toContain('messages.0.role');
@@ -276,11 +338,12 @@ test('an HTTP submit without message ids, retried with the same Idempotency-Key,
     { role: 'user', content: `I play the oboe (${threadId}).` },
     { role: 'user', content: `I play the oboe (${threadId}).` },
   ];
-  const submit = () => call<{ messageIds: string[]; newMessages: number; duplicates: number }>(http, 'POST', `/threads/${threadId}/messages`, {
-    claims: { sub },
-    headers: { 'idempotency-key': key },
-    body: { messages, options: { afterSeconds: 0.5 } },
-  });
+  const submit = () =>
+    call<{ messageIds: string[]; newMessages: number; duplicates: number }>(http, 'POST', `/threads/${threadId}/messages`, {
+      claims: { sub },
+      headers: { 'idempotency-key': key },
+      body: { messages, options: { afterSeconds: 0.5 } },
+    });
   h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User plays the oboe' }] } });
   const first = await submit();
   const retried = await submit();
@@ -290,13 +353,19 @@ test('an HTTP submit without message ids, retried with the same Idempotency-Key,
   expect(retried.body).toMatchObject({ messageIds: first.body.messageIds, newMessages: 0, duplicates: 2 });
   expect(await h.memory.inbox.head(threadKey(sub, threadId))).toMatchObject({ lastSeq: 2 });
 
-  await eventually(() => extractionsCompleted(sub, threadId), (n) => n === 1);
+  await eventually(
+    () => extractionsCompleted(sub, threadId),
+    (n) => n === 1,
+  );
   const asked = h.fake.requests.filter((r) => promptMessages(r).some((text) => text.includes(threadId)));
   expect(asked.map((r) => promptMessages(r).length)).toEqual([2]);
   expect((await h.store.search(['memories', sub])).map((i) => i.value)).toEqual([{ kind: 'Memory', content: { content: 'User plays the oboe' } }]);
 
   // Without the key, the same submit gets fresh random ids and is stored again: not retry-safe, as documented.
-  const unkeyed = await call<{ newMessages: number }>(http, 'POST', `/threads/${threadId}/messages`, { claims: { sub }, body: { messages: messages.slice(0, 1), options: { afterSeconds: 3600 } } });
+  const unkeyed = await call<{ newMessages: number }>(http, 'POST', `/threads/${threadId}/messages`, {
+    claims: { sub },
+    body: { messages: messages.slice(0, 1), options: { afterSeconds: 3600 } },
+  });
   expect(unkeyed.body.newMessages).toBe(1);
 });
 

@@ -57,10 +57,18 @@ test('Temporal stopped: 503 with Retry-After; after it is back the retried reque
     server = await startTemporalDevServer({ dbFile, port });
     h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User collects stamps' }] } });
     // The caller retries after Retry-After until accepted (the connection may need a moment to come back).
-    const accepted = await eventually(() => invoke(submit()), (a) => a.statusCode === 202, { timeoutMs: 60_000, intervalMs: HANDLER_RETRY_AFTER_SECONDS * 1000 });
+    const accepted = await eventually(
+      () => invoke(submit()),
+      (a) => a.statusCode === 202,
+      { timeoutMs: 60_000, intervalMs: HANDLER_RETRY_AFTER_SECONDS * 1000 },
+    );
     expect(accepted.body).toMatchObject({ newMessages: 0, duplicates: 1 });
 
-    const memories = await eventually(() => h.store.search(['memories', sub]), (items) => items.length > 0, { timeoutMs: 60_000 });
+    const memories = await eventually(
+      () => h.store.search(['memories', sub]),
+      (items) => items.length > 0,
+      { timeoutMs: 60_000 },
+    );
     const state = await eventually(
       () => invoke(httpEvent('GET', `/threads/${threadId}`, { claims: { sub } })),
       (a) => (a.body as { totals?: { extractionsCompleted: number } }).totals?.extractionsCompleted === 1,
@@ -95,7 +103,9 @@ test('Temporal stopped after the inbox write: an SQS record and an HTTP submit w
   const [queued, posted] = [uniqueId('kim'), uniqueId('lee')];
   const [sqsThread, httpThread] = [uniqueId('sqs-outage'), uniqueId('http-outage')];
   const inboxOf = (sub: string, threadId: string) => h.memory.inbox.head(`${JSON.stringify(['memories', sub])}/${threadId}`);
-  const record = sqsEvent([{ identity: { sub: queued }, threadId: sqsThread, messages: [{ role: 'user', content: 'I keep bees.' }], options: { afterSeconds: 0.2 } }]);
+  const record = sqsEvent([
+    { identity: { sub: queued }, threadId: sqsThread, messages: [{ role: 'user', content: 'I keep bees.' }], options: { afterSeconds: 0.2 } },
+  ]);
   const key = uniqueId('submit');
   const submit = () =>
     httpEvent('POST', `/threads/${httpThread}/messages`, {
@@ -121,12 +131,19 @@ test('Temporal stopped after the inbox write: an SQS record and an HTTP submit w
     h.fake.script(reply, reply);
     // SQS redelivers the same record (same messageId) until it succeeds; the HTTP caller retries with its key.
     await eventually(deliver, (r) => r.batchItemFailures.length === 0, { timeoutMs: 60_000, intervalMs: HANDLER_RETRY_AFTER_SECONDS * 1000 });
-    const accepted = await eventually(() => invoke(submit()), (a) => a.statusCode === 202, { timeoutMs: 60_000, intervalMs: HANDLER_RETRY_AFTER_SECONDS * 1000 });
+    const accepted = await eventually(
+      () => invoke(submit()),
+      (a) => a.statusCode === 202,
+      { timeoutMs: 60_000, intervalMs: HANDLER_RETRY_AFTER_SECONDS * 1000 },
+    );
     expect(accepted.body).toMatchObject({ messageIds: [`${key}#0`], newMessages: 0, duplicates: 1 });
     const submitted = sqs.jsonLogs().filter((l) => l['message'] === 'record submitted');
     expect(submitted.map((l) => [l['newMessages'], l['duplicates']])).toEqual([[0, 1]]);
 
-    for (const [sub, threadId] of [[queued, sqsThread], [posted, httpThread]] as const) {
+    for (const [sub, threadId] of [
+      [queued, sqsThread],
+      [posted, httpThread],
+    ] as const) {
       const state = await eventually(
         () => invoke(httpEvent('GET', `/threads/${threadId}`, { claims: { sub } })),
         (a) => (a.body as { totals?: { extractionsCompleted: number } }).totals?.extractionsCompleted === 1,
@@ -159,7 +176,9 @@ test('a Temporal that accepts connections but never answers: 503 before Lambdaâ€
   });
   try {
     // Had the handler not answered in time, the emulator would answer for it with a timeout error instead.
-    const answer = parseAnswer(await emulator.invoke<APIGatewayProxyStructuredResultV2>(httpEvent('POST', `/threads/${uniqueId('hung')}/flush`, { claims: { sub: 'gina' }, body: {} })));
+    const answer = parseAnswer(
+      await emulator.invoke<APIGatewayProxyStructuredResultV2>(httpEvent('POST', `/threads/${uniqueId('hung')}/flush`, { claims: { sub: 'gina' }, body: {} })),
+    );
     expect(answer.statusCode).toBe(503);
     expect(answer.headers['retry-after']).toBe(String(HANDLER_RETRY_AFTER_SECONDS));
   } finally {

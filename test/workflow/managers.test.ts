@@ -79,7 +79,11 @@ test('several managers extract the same messages, each into its own namespace wi
         : tool({ operations: [{ action: 'insert', kind: 'Relationship', name: 'Tom', relation: 'cat' }] }),
   };
   h.fake.script(byManager, byManager);
-  const receipt = await h.memory.submit(threadId, [{ id: 'turn-1', role: 'user', content: 'I adopted a cat called Tom on Sunday.' }], options(userId, ['facts', 'episodes']));
+  const receipt = await h.memory.submit(
+    threadId,
+    [{ id: 'turn-1', role: 'user', content: 'I adopted a cat called Tom on Sunday.' }],
+    options(userId, ['facts', 'episodes']),
+  );
   // Counted per (manager, message): one message, stored once for each manager.
   expect(receipt).toMatchObject({ newMessages: 2, duplicates: 0 });
   expect(receipt.targets).toEqual([
@@ -88,7 +92,9 @@ test('several managers extract the same messages, each into its own namespace wi
   ]);
   await settled(h.memory, threadId, 2);
   expect((await h.memory.search(['facts', userId])).map((i) => i.value)).toEqual([{ kind: 'Relationship', content: { name: 'Tom', relation: 'cat' } }]);
-  expect((await h.memory.search(['episodes', userId])).map((i) => i.value)).toEqual([{ kind: 'Episode', content: { summary: 'Adopted a cat on a rainy Sunday' } }]);
+  expect((await h.memory.search(['episodes', userId])).map((i) => i.value)).toEqual([
+    { kind: 'Episode', content: { summary: 'Adopted a cat on a rainy Sunday' } },
+  ]);
 });
 
 describe('a namespace belongs to one manager, in every thread', () => {
@@ -168,10 +174,17 @@ test('deletes disabled (the default manager): a delete in the reply is refused v
   const threadId = uniqueId('no-deletes');
   const namespace = ['memories', threadId];
   await h.store.put(namespace, 'dogs', memoryValue('User likes dogs'));
-  const deleteIt: ScriptedReply = { kind: 'respond', respond: (request) => tool({ operations: [{ action: 'delete', id: promptData(request).existing_memories[0]?.id }] }) };
+  const deleteIt: ScriptedReply = {
+    kind: 'respond',
+    respond: (request) => tool({ operations: [{ action: 'delete', id: promptData(request).existing_memories[0]?.id }] }),
+  };
   h.fake.script(...Array.from({ length: 6 }, () => deleteIt)); // 3 attempts, each with its repair round
   await h.memory.submit(threadId, [{ role: 'user', content: 'Forget that I like dogs.' }], { afterSeconds: 0.2, namespace });
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1, { timeoutMs: 60_000 });
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.batchesDeadLettered === 1,
+    { timeoutMs: 60_000 },
+  );
   const [refused] = await h.memory.deadLetters(threadId);
   expect(refused?.details?.detail?.invalidOutput?.problems).toEqual(['operations.0.action: deletes are disabled for memory manager memories']);
   expect((await h.memory.search(namespace)).map((i) => memoryText(i.value))).toEqual(['User likes dogs']);
@@ -206,7 +219,10 @@ test('a prompt-injection message: seen as data, and a reply obeying it is stoppe
   };
   h.fake.script(obey);
   await h.memory.submit(threadId, [{ role: 'user', content: injection }], options(userId, ['facts']));
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.batchesDeadLettered === 1,
+  );
   expect(state?.lastFailure).toMatchObject({ type: 'ReviewRequiredError', reason: 'non-retryable' });
   // The injection reached the model only as a JSON string inside new_messages.
   const data = promptData(h.fake.requests[0] as RecordedRequest);

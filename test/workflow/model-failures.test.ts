@@ -18,7 +18,10 @@ test('a 429 with retry-after, then a 529, are retried by the activity policy unt
   const threadId = uniqueId('transient');
   h.fake.script({ kind: 'status', status: 429, headers: { 'retry-after': '1' } }, { kind: 'status', status: 529, message: 'Overloaded' }, remember);
   await submit(threadId);
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1,
+  );
   expect(state?.totals.batchesDeadLettered).toBe(0);
   // Exactly one HTTP request per activity attempt: the SDK's own retries are off (maxRetries: 0).
   expect(h.fake.requests).toHaveLength(3);
@@ -30,10 +33,17 @@ test('500s are retried with no attempt limit; state() shows the retrying attempt
   const down: ScriptedReply = { kind: 'status', status: 500, message: 'Internal server error' };
   h.fake.script(down, down, down, remember);
   await submit(threadId);
-  const retrying = await eventually(() => h.memory.state(threadId), (s) => (s?.retrying?.attempt ?? 0) >= 2);
+  const retrying = await eventually(
+    () => h.memory.state(threadId),
+    (s) => (s?.retrying?.attempt ?? 0) >= 2,
+  );
   expect(retrying?.retrying?.lastFailure).toMatchObject({ type: 'ModelUnavailableError' });
   expect(retrying?.pendingCount).toBe(1);
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1, { timeoutMs: 60_000 });
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1,
+    { timeoutMs: 60_000 },
+  );
   expect(state).toMatchObject({ pendingCount: 0, retrying: null, totals: { batchesDeadLettered: 0 } });
   expect(h.fake.requests).toHaveLength(4);
 }, 90_000);
@@ -42,7 +52,10 @@ test('a 400 is not retried: the batch becomes a dead letter at once and the next
   const threadId = uniqueId('bad-request');
   h.fake.script({ kind: 'status', status: 400, message: 'max_tokens: too large' });
   await submit(threadId);
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.batchesDeadLettered === 1);
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.batchesDeadLettered === 1,
+  );
   expect(h.fake.requests).toHaveLength(1);
   expect(state?.pendingCount).toBe(0);
   expect(state?.lastFailure).toMatchObject({ type: 'ModelRequestError', reason: 'non-retryable' });
@@ -52,14 +65,20 @@ test('a 400 is not retried: the batch becomes a dead letter at once and the next
 
   h.fake.script(remember);
   await submit(threadId, 'Green tea, mostly.');
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1 && s.pendingCount === 0);
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1 && s.pendingCount === 0,
+  );
 });
 
 test('a 401 (a rotated key) is retried, and goes through once the key works again', async () => {
   const threadId = uniqueId('auth');
   h.fake.script({ kind: 'status', status: 401, message: 'invalid x-api-key' }, remember);
   await submit(threadId);
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1,
+  );
   expect(state?.totals.batchesDeadLettered).toBe(0);
   expect(h.fake.requests).toHaveLength(2);
 });

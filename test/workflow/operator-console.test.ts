@@ -32,7 +32,11 @@ interface Spawned {
 }
 
 function run(command: string, args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(command, args, { cwd: projectRoot(), env: { ...inherited, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: projectRoot(),
+    env: { ...inherited, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -52,11 +56,18 @@ const deployment = () => ({
 test('memory-ops console connects and serves, and leaves the task queue pollers unchanged', async () => {
   // The harness's in-process worker is the deployment's worker: wait until it polls.
   const before = await eventually(pollers, (list) => list.length >= 2, { timeoutMs: 30_000 });
-  const consoleProcess = run(process.execPath, [join(projectRoot(), 'bin', 'memory-ops.js'), 'console', '--port', '0'], { ...deployment(), MEMORY_OPS_FROM_SOURCE: '1' });
+  const consoleProcess = run(process.execPath, [join(projectRoot(), 'bin', 'memory-ops.js'), 'console', '--port', '0'], {
+    ...deployment(),
+    MEMORY_OPS_FROM_SOURCE: '1',
+  });
   try {
-    const { stdout } = await eventually(consoleProcess.output, (out) => /Console: http:\/\/127\.0\.0\.1:\d+/.test(out.stdout) || consoleProcess.child.exitCode !== null, {
-      timeoutMs: 60_000,
-    });
+    const { stdout } = await eventually(
+      consoleProcess.output,
+      (out) => /Console: http:\/\/127\.0\.0\.1:\d+/.test(out.stdout) || consoleProcess.child.exitCode !== null,
+      {
+        timeoutMs: 60_000,
+      },
+    );
     const url = /Console: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
     expect(url).toBeDefined();
     expect(stdout).toContain(`task queue ${h.taskQueue}`);
@@ -73,13 +84,20 @@ test('memory-ops console connects and serves, and leaves the task queue pollers 
 });
 
 test('memory-ops console refuses a non-loopback bind address (it has no authentication)', async () => {
-  const refused = run(process.execPath, [join(projectRoot(), 'bin', 'memory-ops.js'), 'console', '--host', '0.0.0.0'], { ...deployment(), MEMORY_OPS_FROM_SOURCE: '1' });
+  const refused = run(process.execPath, [join(projectRoot(), 'bin', 'memory-ops.js'), 'console', '--host', '0.0.0.0'], {
+    ...deployment(),
+    MEMORY_OPS_FROM_SOURCE: '1',
+  });
   expect(await refused.exit).toBe(2);
   expect(refused.output().stderr).toMatch(/--host.*loopback/s);
 });
 
 test.each([
-  ['a remote Temporal address', { TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233' }, /Temporal address my-ns\.a1b2c\.tmprl\.cloud:7233 .*not a loopback address/],
+  [
+    'a remote Temporal address',
+    { TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233' },
+    /Temporal address my-ns\.a1b2c\.tmprl\.cloud:7233 .*not a loopback address/,
+  ],
   ['a remote DynamoDB endpoint', { DYNAMODB_ENDPOINT: 'https://dynamodb.us-east-1.amazonaws.com' }, /DYNAMODB_ENDPOINT .*not a loopback address/],
 ])('the dev console (npm run console) refuses %s and starts nothing', async (_name, target, message) => {
   const before = await pollers();

@@ -16,7 +16,11 @@ const h = useMemoryHarness('operator-views');
 /** The operator API over the harness's client. */
 const ops = () => new MemoryOperator(h.memory);
 
-const tea: ScriptedReply = { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User drinks tea' }] }, usage: { input_tokens: 100, output_tokens: 20 } };
+const tea: ScriptedReply = {
+  kind: 'tool',
+  input: { operations: [{ action: 'insert', content: 'User drinks tea' }] },
+  usage: { input_tokens: 100, output_tokens: 20 },
+};
 
 async function submit(threadId: string, namespace: string[], content: string, id?: string) {
   await h.memory.submit(threadId, [{ role: 'user', content, ...(id ? { id } : {}) }], { afterSeconds: 0.2, namespace });
@@ -48,7 +52,15 @@ test('the timeline tells a thread from message to memory: messages, the batch wi
 
   const timeline = await ops().timeline(threadId);
   expect(timeline.messages).toEqual([
-    expect.objectContaining({ seq: 1, id: 'm-1', role: 'user', content: SEED_MESSAGE, namespace: ['memories'], batchId: expect.any(String) as unknown, processed: true }),
+    expect.objectContaining({
+      seq: 1,
+      id: 'm-1',
+      role: 'user',
+      content: SEED_MESSAGE,
+      namespace: ['memories'],
+      batchId: expect.any(String) as unknown,
+      processed: true,
+    }),
   ]);
   expect(timeline.batches).toHaveLength(1);
   const [batch] = timeline.batches;
@@ -74,13 +86,23 @@ test('listThreads shows what each thread of the task queue is waiting for: pendi
   await settled(h.memory, quiet, 1);
   h.fake.script({ kind: 'status', status: 400, message: 'max_tokens: too large' });
   await submit(failing, ['memories', failing], 'I drink coffee.');
-  await eventually(() => h.memory.state(failing), (s) => s?.totals.batchesDeadLettered === 1);
+  await eventually(
+    () => h.memory.state(failing),
+    (s) => s?.totals.batchesDeadLettered === 1,
+  );
   // A long quiet period: the message waits, due in about a minute.
   await h.memory.submit(waiting, [{ role: 'user', content: 'Later.' }], { afterSeconds: 60, namespace: ['memories', waiting] });
 
   const rows = await ops().listThreads();
   const row = (id: string) => rows.find((r) => r.threadId === id);
-  expect(row(quiet)).toMatchObject({ workflowStatus: 'RUNNING', pendingCount: 0, extractionsCompleted: 1, batchesDeadLettered: 0, openDeadLetters: 0, lastFailure: null });
+  expect(row(quiet)).toMatchObject({
+    workflowStatus: 'RUNNING',
+    pendingCount: 0,
+    extractionsCompleted: 1,
+    batchesDeadLettered: 0,
+    openDeadLetters: 0,
+    lastFailure: null,
+  });
   expect(row(quiet)?.lastExtractionAt).toEqual(expect.any(String));
   expect(row(failing)).toMatchObject({ pendingCount: 0, batchesDeadLettered: 1, openDeadLetters: 1, lastFailure: { type: 'ModelRequestError' } });
   expect(row(waiting)).toMatchObject({ pendingCount: 1, extractionsCompleted: 0 });
@@ -128,7 +150,10 @@ test('forget removes everything under a prefix (memories, history, messages, dea
   await h.memory.store.put(alice, aliceKey ?? 'k', { kind: 'Memory', content: { content: 'User drinks green tea' } });
   h.fake.script({ kind: 'status', status: 400, message: 'bad' });
   await submit(t2, alice, 'My address is 1 Main St.');
-  await eventually(() => h.memory.state(t2), (s) => s?.totals.batchesDeadLettered === 1);
+  await eventually(
+    () => h.memory.state(t2),
+    (s) => s?.totals.batchesDeadLettered === 1,
+  );
   // Neighbours that must survive: a label that starts the same, and another user on the same thread.
   h.fake.script(tea, tea);
   await submit(t1, aliceTwo, 'I drink tea too.');
@@ -165,7 +190,8 @@ test('forget removes everything under a prefix (memories, history, messages, dea
   // t1 has continued as new by now (the test server suggests it at 40 events): its old runs are history, not
   // closed threads, and it is listed once, as running.
   let continued = 0;
-  for await (const run of h.temporal.workflow.list({ query: `WorkflowId = 'memory-thread:${t1}' AND ExecutionStatus = 'ContinuedAsNew'` })) continued += run ? 1 : 0;
+  for await (const run of h.temporal.workflow.list({ query: `WorkflowId = 'memory-thread:${t1}' AND ExecutionStatus = 'ContinuedAsNew'` }))
+    continued += run ? 1 : 0;
   expect(continued).toBeGreaterThan(0);
   expect((await ops().listThreads({ status: 'closed' })).map((r) => r.threadId)).not.toContain(t1);
   expect((await ops().listThreads()).filter((r) => r.threadId === t1)).toMatchObject([{ workflowStatus: 'RUNNING' }]);
@@ -173,7 +199,10 @@ test('forget removes everything under a prefix (memories, history, messages, dea
   // The threads go on: a new message under the forgotten prefix is extracted as on a fresh start.
   h.fake.script(tea);
   await submit(t1, alice, 'I still drink tea.');
-  await eventually(() => h.memory.search(alice), (items) => items.length === 1);
+  await eventually(
+    () => h.memory.search(alice),
+    (items) => items.length === 1,
+  );
   expect(await ops().forget(['memories', 'nobody'])).toMatchObject({ memories: 0, messages: 0, threads: [] });
   await expect(ops().forget([])).rejects.toThrow(/prefix/);
 }, 60_000);

@@ -34,7 +34,10 @@ test('a 401 batch is retried with backoff, dead-lettered only when the window is
   h.fake.script(...Array.from({ length: 20 }, () => reply));
 
   await h.memory.submit(threadId, [{ role: 'user', content: 'I rotated my key.' }], { afterSeconds: 0.2, namespace });
-  await eventually(() => attemptsAt.length, (n) => n >= 1);
+  await eventually(
+    () => attemptsAt.length,
+    (n) => n >= 1,
+  );
   await h.memory.submit(threadId, [{ role: 'user', content: 'I like tea.' }], { afterSeconds: 0.2, namespace });
 
   // While retrying, the thread says so, and nothing is dead-lettered.
@@ -65,7 +68,12 @@ test('a 401 batch is retried with backoff, dead-lettered only when the window is
   expect(last - first).toBeLessThanOrEqual(RETRY_WINDOW_SECONDS * 1000);
   expect(last + nextInterval - first).toBeGreaterThan(RETRY_WINDOW_SECONDS * 1000 - 500);
   expect(deadSeenAt).toBeGreaterThanOrEqual(last);
-  console.log('attempts (ms after the first):', attemptsAt.map((t) => t - first), 'dead letter seen at', deadSeenAt - first);
+  console.log(
+    'attempts (ms after the first):',
+    attemptsAt.map((t) => t - first),
+    'dead letter seen at',
+    deadSeenAt - first,
+  );
 
   const [letter] = dead;
   expect(letter).toMatchObject({ status: 'open', messageCount: 1, namespace });
@@ -85,9 +93,6 @@ test('a 401 batch is retried with backoff, dead-lettered only when the window is
     () => h.memory.deadLetters(threadId),
     (letters) => letters[0]?.status === 'redriven',
   );
-  expect((await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort()).toEqual([
-    'User likes tea',
-    'User rotated their key',
-  ]);
+  expect((await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort()).toEqual(['User likes tea', 'User rotated their key']);
   h.fake.reset(); // the unused scripted replies
 });

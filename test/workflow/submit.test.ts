@@ -78,7 +78,10 @@ test('a submit that died after storing and before signalling is completed by its
   h.fake.script(insert('User lives in Porto'));
   const retry = await h.memory.submit(threadId, [message], { afterSeconds: 0.2, namespace });
   expect(retry).toMatchObject({ newMessages: 0, duplicates: 1 });
-  await eventually(() => h.memory.search(namespace), (items) => items.length === 1);
+  await eventually(
+    () => h.memory.search(namespace),
+    (items) => items.length === 1,
+  );
   expect(h.fake.requests).toHaveLength(1);
   expect(promptText(h.fake.requests[0] as RecordedRequest)).toContain('I moved to Porto.');
 });
@@ -111,7 +114,10 @@ test('twenty concurrent submits to one thread (twenty Lambdas): every message st
     Array.from({ length: 20 }, (_, i) => h.memory.submit(threadId, [{ id: `p${i}`, role: 'user', content: `parallel-${i}` }], { afterSeconds: 1, namespace })),
   );
   expect(receipts.every((r) => r.newMessages === 1)).toBe(true);
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesProcessed === 20 && s.pendingCount === 0);
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.messagesProcessed === 20 && s.pendingCount === 0,
+  );
   expect(seen.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `parallel-${i}`).sort());
   h.fake.reset();
 });
@@ -163,6 +169,9 @@ test('signals sent around the client: malformed ones are dropped, well-formed on
   // The made-up sequence number 999 does not make the thread's next real message look drained.
   h.fake.script(insert('User sails a catamaran'));
   await h.memory.submit(threadId, [{ role: 'user', content: 'A catamaran, actually.' }], { afterSeconds: 0.2, namespace });
-  await eventually(() => h.memory.search(namespace), (items) => items.length === 2);
+  await eventually(
+    () => h.memory.search(namespace),
+    (items) => items.length === 2,
+  );
   expect(promptText(h.fake.requests[1] as RecordedRequest)).toContain('A catamaran, actually.');
 });

@@ -41,7 +41,10 @@ test('every message restarts an hour-long quiet period', async () => {
   expect(h.fake.requests).toHaveLength(0);
 
   await env.sleep('25 minutes');
-  const done = await eventually(() => h.memory.state(threadId), (s) => s !== null && s.totals.extractionsCompleted === 1);
+  const done = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s !== null && s.totals.extractionsCompleted === 1,
+  );
   expect(done?.pendingCount).toBe(0);
   expect(h.fake.requests).toHaveLength(1);
   const prompt = promptText(h.fake.requests[0] as RecordedRequest);
@@ -69,7 +72,10 @@ test('max-wait: a message every 10 s for 30 minutes is extracted every maxWaitSe
     await env.sleep('10 seconds');
   }
   await env.sleep('2 minutes');
-  const state = await eventually(() => h.memory.state(threadId), (s) => s?.totals.messagesProcessed === 180);
+  const state = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.messagesProcessed === 180,
+  );
   expect(batches).toEqual([30, 30, 30, 30, 30, 30]);
   expect(state).toMatchObject({ pendingCount: 0, totals: { extractionsCompleted: 6 } });
 }, 120_000);
@@ -95,22 +101,38 @@ test('idle close: a thread with nothing pending completes after idleCloseSeconds
   h.fake.script(insert('User knits'));
   const first = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I knit.' }], { afterSeconds: 1, namespace });
   await env.sleep('5 seconds');
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1,
+  );
   await env.sleep('59 minutes');
   expect((await h.memory.state(threadId))?.workflowStatus).toBe('RUNNING');
   await env.sleep('2 minutes');
-  const closed = await eventually(() => h.memory.state(threadId), (s) => s?.workflowStatus === 'COMPLETED');
+  const closed = await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.workflowStatus === 'COMPLETED',
+  );
   expect(closed?.totals.messagesProcessed).toBe(1);
 
   h.fake.script(insert('User knits scarves'));
-  const again = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I knit.' }, { id: 'm2', role: 'user', content: 'Scarves, mostly.' }], {
-    afterSeconds: 1,
-    namespace,
-  });
+  const again = await h.memory.submit(
+    threadId,
+    [
+      { id: 'm1', role: 'user', content: 'I knit.' },
+      { id: 'm2', role: 'user', content: 'Scarves, mostly.' },
+    ],
+    {
+      afterSeconds: 1,
+      namespace,
+    },
+  );
   expect(again).toMatchObject({ newMessages: 1, duplicates: 1 });
   expect(again.runId).not.toBe(first.runId);
   await env.sleep('5 seconds');
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1 && s.workflowStatus === 'RUNNING');
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1 && s.workflowStatus === 'RUNNING',
+  );
   expect(h.fake.requests).toHaveLength(2);
   expect(promptText(h.fake.requests[1] as RecordedRequest)).not.toContain('I knit.');
   expect((await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort()).toEqual(['User knits', 'User knits scarves']);
@@ -124,11 +146,17 @@ test('before closing for idleness, a thread extracts messages no signal named (a
   h.fake.script(insert('User swims'), insert('User swims in the sea'));
   const first = await h.memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I swim.' }], { afterSeconds: 1, namespace });
   await env.sleep('5 seconds');
-  await eventually(() => h.memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1);
+  await eventually(
+    () => h.memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1,
+  );
   // A second submit stores its message and dies before signalling; nobody retries it.
   await h.memory.inbox.append(threadId, namespace, [{ id: 'm2', role: 'user', content: 'In the sea.', timestamp: '2026-11-28T10:00:00.000Z' }]);
   await env.sleep('61 minutes');
-  await eventually(() => h.memory.search(namespace), (items) => items.length === 2);
+  await eventually(
+    () => h.memory.search(namespace),
+    (items) => items.length === 2,
+  );
   expect(promptText(h.fake.requests[1] as RecordedRequest)).toContain('In the sea.');
   await env.sleep('61 minutes');
   const run = await h.temporal.workflow.getHandle(threadWorkflowId(threadId), first.runId).describe();
@@ -152,7 +180,10 @@ test('the default retry window: a batch failing with 401 is retried for six hour
   expect(attemptsSoFar).toBeGreaterThan(30);
 
   await env.sleep(EXTRACTION_RETRY_MAX_INTERVAL_MS + 120_000);
-  const [letter] = await eventually(() => h.memory.deadLetters(threadId), (letters) => letters.length === 1);
+  const [letter] = await eventually(
+    () => h.memory.deadLetters(threadId),
+    (letters) => letters.length === 1,
+  );
   expect(letter?.error).toMatchObject({ type: 'ModelAccessError', reason: 'retry-window-used-up' });
   const firstAttempt = Date.parse(letter?.firstAttemptAt ?? '');
   expect(Date.parse(letter?.deadAt ?? '') - firstAttempt).toBeGreaterThanOrEqual(DEFAULT_RETRY_WINDOW_SECONDS * 1000 - EXTRACTION_RETRY_MAX_INTERVAL_MS);

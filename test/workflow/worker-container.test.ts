@@ -42,9 +42,13 @@ const workers: WorkerProcess[] = [];
 async function buildImageLayout(): Promise<void> {
   appDir = mkdtempSync(join(tmpdir(), 'worker-image-'));
   const root = projectRoot();
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(appDir, 'dist')], {
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(appDir, 'dist')],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (tsc.status !== 0) throw new Error(`npm run build (tsc -p tsconfig.build.json) failed:\n${tsc.stdout}${tsc.stderr}`);
   const runtime = readDockerfile().stages.at(-1) ?? [];
   const bundleInImage = dockerEnv(runtime)['WORKFLOW_BUNDLE_PATH'] ?? '';
@@ -153,7 +157,10 @@ test('the container command: health, readiness, Prometheus metrics with our coun
   const memory = new MemoryClient({ temporal, store, taskQueue });
 
   expect(await get(env['HEALTH_PORT'], '/healthz')).toEqual({ status: 200, body: JSON.stringify({ state: 'RUNNING' }) });
-  const ready = await eventually(() => get(env['HEALTH_PORT'], '/readyz'), (r) => r.status === 200);
+  const ready = await eventually(
+    () => get(env['HEALTH_PORT'], '/readyz'),
+    (r) => r.status === 200,
+  );
   expect(JSON.parse(ready.body)).toMatchObject({ state: 'RUNNING', workflowPoller: 'POLLING', activityPoller: 'POLLING' });
   expect((await get(env['HEALTH_PORT'], '/nope')).status).toBe(404);
   expect(healthCheck(env)).toBe(0);
@@ -162,11 +169,19 @@ test('the container command: health, readiness, Prometheus metrics with our coun
   const good = uniqueId('good');
   fake.script(insert('User rides a unicycle'));
   await memory.submit(good, [{ id: 'm1', role: 'user', content: 'I ride a unicycle.' }], { afterSeconds: 0.2, namespace: ['memories', good] });
-  await eventually(() => memoriesOf(['memories', good]), (m) => m.length === 1, { timeoutMs: 30_000 });
+  await eventually(
+    () => memoriesOf(['memories', good]),
+    (m) => m.length === 1,
+    { timeoutMs: 30_000 },
+  );
   const bad = uniqueId('bad');
   fake.script({ kind: 'status', status: 400, message: 'scripted bad request' });
   await memory.submit(bad, [{ id: 'm1', role: 'user', content: 'This batch is refused.' }], { afterSeconds: 0.2, namespace: ['memories', bad] });
-  await eventually(() => memory.deadLetters(bad), (letters) => letters.length === 1, { timeoutMs: 30_000 });
+  await eventually(
+    () => memory.deadLetters(bad),
+    (letters) => letters.length === 1,
+    { timeoutMs: 30_000 },
+  );
 
   const metrics = await eventually(
     () => get(env['METRICS_PORT'], '/metrics').then((r) => r.body),
@@ -183,17 +198,34 @@ test('the container command: health, readiness, Prometheus metrics with our coun
 
   // Every stdout line is one JSON object; the lines CloudWatch metric filters select on carry their fields.
   // The Runtime holds log lines ~100 ms to sort them with core's forwarded ones.
-  const lines = await eventually(() => logLines(worker), (all) => all.some((l) => l['message'] === 'batch recorded as a dead letter'));
-  for (const line of lines) expect(line).toEqual(expect.objectContaining({ level: expect.any(String) as unknown, message: expect.any(String) as unknown, timestamp: expect.any(String) as unknown }));
+  const lines = await eventually(
+    () => logLines(worker),
+    (all) => all.some((l) => l['message'] === 'batch recorded as a dead letter'),
+  );
+  for (const line of lines)
+    expect(line).toEqual(
+      expect.objectContaining({ level: expect.any(String) as unknown, message: expect.any(String) as unknown, timestamp: expect.any(String) as unknown }),
+    );
   expect(lines.find((l) => l['message'] === 'worker capacity')).toMatchObject({ memorySource: 'WORKER_MEMORY_LIMIT_MB', ...workerCapacity(1024) });
-  expect(lines.find((l) => l['message'] === 'memories extracted')).toMatchObject({ level: 'INFO', activityType: 'extractBatch', workflowId: `memory-thread:${good}`, inputTokens: 1234 });
+  expect(lines.find((l) => l['message'] === 'memories extracted')).toMatchObject({
+    level: 'INFO',
+    activityType: 'extractBatch',
+    workflowId: `memory-thread:${good}`,
+    inputTokens: 1234,
+  });
   expect(lines.find((l) => l['message'] === 'Activity failed' && l['activityType'] === 'extractBatch')).toMatchObject({
     level: 'WARN',
     workflowId: `memory-thread:${bad}`,
     error: { type: 'ModelRequestError', nonRetryable: true },
   });
   const deadLetter = lines.find((l) => l['message'] === 'batch recorded as a dead letter');
-  expect(deadLetter).toMatchObject({ level: 'WARN', workflowId: `memory-thread:${bad}`, threadId: bad, type: 'ModelRequestError', meta_message: expect.stringContaining('scripted bad request') as unknown });
+  expect(deadLetter).toMatchObject({
+    level: 'WARN',
+    workflowId: `memory-thread:${bad}`,
+    threadId: bad,
+    type: 'ModelRequestError',
+    meta_message: expect.stringContaining('scripted bad request') as unknown,
+  });
   expect(typeof deadLetter?.['batchId']).toBe('string');
 
   await worker.stop();
@@ -212,13 +244,21 @@ test('SIGTERM during a slow model call: the call finishes, its memories are writ
   const namespace = ['memories', threadId];
   fake.script({ kind: 'slow', delayMs: SLOW_REPLY_MS, reply: insert('User restores old clocks') });
   await memory.submit(threadId, [{ id: 'm1', role: 'user', content: 'I restore old clocks.' }], { afterSeconds: 0.2, namespace });
-  await eventually(() => fake.requests.length, (n) => n === 1, { timeoutMs: 30_000 });
+  await eventually(
+    () => fake.requests.length,
+    (n) => n === 1,
+    { timeoutMs: 30_000 },
+  );
   const requestSeenAt = Date.now();
 
   const signalledAt = Date.now();
   worker.child.kill('SIGTERM');
   // Draining: the health check fails, so nothing routes work here, while the call goes on.
-  const draining = await eventually(() => get(env['HEALTH_PORT'], '/healthz'), (r) => r.status === 503, { timeoutMs: 5_000, intervalMs: 50 });
+  const draining = await eventually(
+    () => get(env['HEALTH_PORT'], '/healthz'),
+    (r) => r.status === 503,
+    { timeoutMs: 5_000, intervalMs: 50 },
+  );
   expect(JSON.parse(draining.body)).toEqual({ state: expect.stringMatching(/^(DRAINING|DRAINED|STOPPING)$/) as unknown });
   expect(await memoriesOf(namespace)).toEqual([]);
 
@@ -232,7 +272,11 @@ test('SIGTERM during a slow model call: the call finishes, its memories are writ
 
   // The next worker only records the finished extraction: no second model call.
   workers.push(await startWorkerProcess(temporal, await workerEnv(taskQueue)));
-  const state = await eventually(() => memory.state(threadId), (s) => s?.totals.extractionsCompleted === 1 && s.pendingCount === 0, { timeoutMs: 30_000 });
+  const state = await eventually(
+    () => memory.state(threadId),
+    (s) => s?.totals.extractionsCompleted === 1 && s.pendingCount === 0,
+    { timeoutMs: 30_000 },
+  );
   expect(state?.totals.messagesProcessed).toBe(1);
   expect(fake.requests).toHaveLength(1);
 }, 90_000);

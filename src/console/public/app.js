@@ -54,7 +54,8 @@
     const date = new Date(iso);
     const seconds = Math.round((date.getTime() - Date.now()) / 1000);
     const abs = Math.abs(seconds);
-    const span = abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
+    const span =
+      abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
     const relative = abs < 1 ? 'just now' : seconds > 0 ? `in ${span}` : `${span} ago`;
     const pad = (n) => String(n).padStart(2, '0');
     const local = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
@@ -164,7 +165,12 @@
 
   function errorView(err) {
     const status = err instanceof ApiError ? err.status : 0;
-    const hint = status === 503 ? 'Is the Temporal server / DynamoDB running? Retry in a moment.' : status === 404 ? 'It may have been removed, or the link is wrong.' : '';
+    const hint =
+      status === 503
+        ? 'Is the Temporal server / DynamoDB running? Retry in a moment.'
+        : status === 404
+          ? 'It may have been removed, or the link is wrong.'
+          : '';
     return h('div', { class: 'error-box' }, h('strong', {}, status ? `Error ${status}: ` : 'Error: '), err.message, hint ? h('p', {}, hint) : null);
   }
 
@@ -199,7 +205,11 @@
         h('td', { class: 'num' }, live(t, num(t.extractionsCompleted))),
         h('td', {}, failuresCell(t)),
         h('td', { class: 'num' }, t.openDeadLetters > 0 ? badge(String(t.openDeadLetters), 'bad') : '0'),
-        h('td', { class: 'nowrap' }, t.temporalUiLink ? h('a', { href: t.temporalUiLink, target: '_blank', rel: 'noopener noreferrer' }, 'Temporal UI ↗') : null),
+        h(
+          'td',
+          { class: 'nowrap' },
+          t.temporalUiLink ? h('a', { href: t.temporalUiLink, target: '_blank', rel: 'noopener noreferrer' }, 'Temporal UI ↗') : null,
+        ),
       ),
     );
     const table =
@@ -214,7 +224,9 @@
               h(
                 'tr',
                 {},
-                ['Thread', 'Status', 'Pending', 'Next extraction', 'Last extraction', 'Extractions', 'Failures', 'Open dead letters', ''].map((c) => h('th', {}, c)),
+                ['Thread', 'Status', 'Pending', 'Next extraction', 'Last extraction', 'Extractions', 'Failures', 'Open dead letters', ''].map((c) =>
+                  h('th', {}, c),
+                ),
               ),
             ),
             h('tbody', {}, rows),
@@ -223,7 +235,12 @@
       node: h(
         'section',
         {},
-        h('div', { class: 'title-row' }, h('h1', {}, 'Threads'), h('div', { class: 'actions' }, filter, h('button', { class: 'secondary', onclick: () => void render() }, 'Refresh'))),
+        h(
+          'div',
+          { class: 'title-row' },
+          h('h1', {}, 'Threads'),
+          h('div', { class: 'actions' }, filter, h('button', { class: 'secondary', onclick: () => void render() }, 'Refresh')),
+        ),
         h('p', { class: 'muted' }, `${threads.length} thread${threads.length === 1 ? '' : 's'}, newest first.`),
         table,
       ),
@@ -264,7 +281,8 @@
             event.currentTarget,
             `Flush thread "${threadId}" now? Its pending messages are extracted immediately.`,
             () => api('POST', `/threads/${encodeURIComponent(threadId)}/flush`, {}),
-            (r) => `Flushed: ${r.batchCount} batch(es), ${r.messagesProcessed} message(s) processed, ${r.inserted} inserted, ${r.updated} updated, ${r.deleted} deleted${r.complete ? '' : ' (still running in the background)'}.`,
+            (r) =>
+              `Flushed: ${r.batchCount} batch(es), ${r.messagesProcessed} message(s) processed, ${r.inserted} inserted, ${r.updated} updated, ${r.deleted} deleted${r.complete ? '' : ' (still running in the background)'}.`,
           ),
       },
       'Flush now',
@@ -272,12 +290,31 @@
     const header = h(
       'div',
       { class: 'title-row' },
-      h('div', {}, h('p', { class: 'crumbs' }, link('#/threads', '← Threads')), h('h1', {}, 'Thread ', h('code', {}, threadId), ' ', s ? statusBadge(s.workflowStatus) : t.stateError ? badge('STATE UNAVAILABLE', 'warn') : statusBadge('CLOSED'))),
-      h('div', { class: 'actions' }, flushButton, externalLink(t.temporalUiLink, 'Open in Temporal UI'), h('button', { class: 'secondary', onclick: () => void render() }, 'Refresh')),
+      h(
+        'div',
+        {},
+        h('p', { class: 'crumbs' }, link('#/threads', '← Threads')),
+        h(
+          'h1',
+          {},
+          'Thread ',
+          h('code', {}, threadId),
+          ' ',
+          s ? statusBadge(s.workflowStatus) : t.stateError ? badge('STATE UNAVAILABLE', 'warn') : statusBadge('CLOSED'),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'actions' },
+        flushButton,
+        externalLink(t.temporalUiLink, 'Open in Temporal UI'),
+        h('button', { class: 'secondary', onclick: () => void render() }, 'Refresh'),
+      ),
     );
     const open = t.deadLetters.filter((d) => d.status === 'open');
     const inFlight =
-      t.deadLetters.some((d) => d.status === 'redrive-requested') || (s && (s.extracting || (s.pendingCount > 0 && s.nextExtractionAt && Date.parse(s.nextExtractionAt) - Date.now() < 60000)));
+      t.deadLetters.some((d) => d.status === 'redrive-requested') ||
+      (s && (s.extracting || (s.pendingCount > 0 && s.nextExtractionAt && Date.parse(s.nextExtractionAt) - Date.now() < 60000)));
     return {
       refresh: Boolean(inFlight),
       node: h(
@@ -293,9 +330,17 @@
                 { class: 'warn-box state-error' },
                 h('strong', {}, 'Live state unavailable: '),
                 t.stateError,
-                h('p', {}, 'The workflow may still be running (memory-ops doctor checks for a worker). The stored messages, batches and dead letters are shown below.'),
+                h(
+                  'p',
+                  {},
+                  'The workflow may still be running (memory-ops doctor checks for a worker). The stored messages, batches and dead letters are shown below.',
+                ),
               )
-            : h('p', { class: 'muted' }, 'The workflow is closed (idle close or never running): the stored messages, batches and dead letters are shown below.'),
+            : h(
+                'p',
+                { class: 'muted' },
+                'The workflow is closed (idle close or never running): the stored messages, batches and dead letters are shown below.',
+              ),
         deadLettersSection(threadId, t.deadLetters, open),
         h('h2', {}, 'Timeline'),
         t.truncated ? h('p', { class: 'muted' }, `Showing the newest ${t.messages.length} messages.`) : null,
@@ -322,7 +367,14 @@
         card('Messages', `${totals.messagesReceived} received · ${totals.messagesProcessed} processed · ${totals.messagesDeadLettered} dead-lettered`),
         card('Quiet period', `${s.afterSeconds} s (max wait ${s.maxWaitSeconds} s)`),
       ),
-      s.extracting ? h('div', { class: 'info-box' }, `Extracting batch ${shortId(s.extracting.batchId)} (${s.extracting.messageCount} messages) since `, time(s.extracting.since)) : null,
+      s.extracting
+        ? h(
+            'div',
+            { class: 'info-box' },
+            `Extracting batch ${shortId(s.extracting.batchId)} (${s.extracting.messageCount} messages) since `,
+            time(s.extracting.since),
+          )
+        : null,
       s.retrying
         ? h(
             'div',
@@ -333,7 +385,12 @@
           )
         : null,
       s.lastFailure
-        ? h('div', { class: 'error-box' }, h('strong', {}, `Last failure (batch ${shortId(s.lastFailure.batchId)}): `), `${s.lastFailure.type}: ${s.lastFailure.message}`)
+        ? h(
+            'div',
+            { class: 'error-box' },
+            h('strong', {}, `Last failure (batch ${shortId(s.lastFailure.batchId)}): `),
+            `${s.lastFailure.type}: ${s.lastFailure.message}`,
+          )
         : null,
     );
   }
@@ -369,11 +426,23 @@
           ': ',
           d.details ? d.details.summary : d.error.message,
           failureDetailsView(d.details),
-          d.lastRedriveError ? h('div', { class: 'muted' }, `last re-drive: ${d.lastRedriveError.type}: `, d.lastRedriveDetails ? d.lastRedriveDetails.summary : d.lastRedriveError.message) : null,
+          d.lastRedriveError
+            ? h(
+                'div',
+                { class: 'muted' },
+                `last re-drive: ${d.lastRedriveError.type}: `,
+                d.lastRedriveDetails ? d.lastRedriveDetails.summary : d.lastRedriveError.message,
+              )
+            : null,
           failureDetailsView(d.lastRedriveDetails),
         ),
         h('td', {}, time(d.deadAt)),
-        h('td', {}, badge(d.status, d.status === 'open' ? 'bad' : d.status === 'redriven' ? 'ok' : 'warn'), d.redrivenAt ? h('div', { class: 'muted' }, 'at ', time(d.redrivenAt)) : null),
+        h(
+          'td',
+          {},
+          badge(d.status, d.status === 'open' ? 'bad' : d.status === 'redriven' ? 'ok' : 'warn'),
+          d.redrivenAt ? h('div', { class: 'muted' }, 'at ', time(d.redrivenAt)) : null,
+        ),
         h('td', { class: 'num' }, String(d.redrives)),
         h('td', {}, d.status === 'open' ? redriveButton(d) : null),
       ),
@@ -402,7 +471,15 @@
       h(
         'table',
         { class: 'grid' },
-        h('thead', {}, h('tr', {}, ['Batch', 'Messages', 'Error', 'Dead since', 'Status', 'Re-drives', ''].map((c) => h('th', {}, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Batch', 'Messages', 'Error', 'Dead since', 'Status', 'Re-drives', ''].map((c) => h('th', {}, c)),
+          ),
+        ),
         h('tbody', {}, rows),
       ),
     );
@@ -460,7 +537,13 @@
 
   function memoryKeys(label, namespace, keys) {
     if (!keys || keys.length === 0) return null;
-    return h('div', { class: 'ops' }, h('span', { class: `op ${label}` }, label), ' ', keys.map((key, i) => [i ? ', ' : '', link(memoryHash(namespace, key), h('code', {}, key))]));
+    return h(
+      'div',
+      { class: 'ops' },
+      h('span', { class: `op ${label}` }, label),
+      ' ',
+      keys.map((key, i) => [i ? ', ' : '', link(memoryHash(namespace, key), h('code', {}, key))]),
+    );
   }
 
   function batchEvent(b) {
@@ -498,15 +581,36 @@
   function failureDetailsView(details) {
     if (!details || (!details.detail && !details.clippedDetailJson)) return null;
     const text = details.detail ? JSON.stringify(details.detail, null, 2) : `${details.clippedDetailJson} (clipped)`;
-    return h('details', { class: 'failure-details', 'data-failure-details': details.batchId }, h('summary', {}, `details (attempt ${details.attempt})`), h('pre', {}, text));
+    return h(
+      'details',
+      { class: 'failure-details', 'data-failure-details': details.batchId },
+      h('summary', {}, `details (attempt ${details.attempt})`),
+      h('pre', {}, text),
+    );
   }
 
   function deadLetterEvent(d) {
     return h(
       'li',
       { class: 'event dead', 'data-dead-letter': d.batchId },
-      h('div', { class: 'event-head' }, badge('dead letter', 'bad'), ' ', h('code', { title: d.batchId }, d.batchId), ` · messages #${d.fromSeq}–#${d.toSeq} (${d.messageCount}) · `, time(d.deadAt), ' ', badge(d.status, d.status === 'redriven' ? 'ok' : 'warn')),
-      h('div', {}, h('span', { class: 'failure' }, d.error.type), `: ${d.details ? d.details.summary : d.error.message}`, d.error.reason ? h('span', { class: 'muted' }, ` (${d.error.reason})`) : null),
+      h(
+        'div',
+        { class: 'event-head' },
+        badge('dead letter', 'bad'),
+        ' ',
+        h('code', { title: d.batchId }, d.batchId),
+        ` · messages #${d.fromSeq}–#${d.toSeq} (${d.messageCount}) · `,
+        time(d.deadAt),
+        ' ',
+        badge(d.status, d.status === 'redriven' ? 'ok' : 'warn'),
+      ),
+      h(
+        'div',
+        {},
+        h('span', { class: 'failure' }, d.error.type),
+        `: ${d.details ? d.details.summary : d.error.message}`,
+        d.error.reason ? h('span', { class: 'muted' }, ` (${d.error.reason})`) : null,
+      ),
       failureDetailsView(d.details),
     );
   }
@@ -581,15 +685,35 @@
           h('h1', {}, 'Memories in ', h('code', {}, nsText(namespace))),
           // No erase button on purpose: erasure cannot be undone, so it is an explicit, scriptable CLI run. The
           // namespace is not filled in: a label may hold shell metacharacters, and this text gets copied.
-          h('p', { class: 'muted forget-hint' }, 'To erase everything under a namespace: ', h('code', {}, 'memory-ops memories forget <prefix> --yes'), ' (see what goes with --dry-run first).'),
+          h(
+            'p',
+            { class: 'muted forget-hint' },
+            'To erase everything under a namespace: ',
+            h('code', {}, 'memory-ops memories forget <prefix> --yes'),
+            ' (see what goes with --dry-run first).',
+          ),
           form,
-          h('p', { class: 'muted' }, query ? `${items.length} match${items.length === 1 ? '' : 'es'} for “${query}”, best first.` : `${items.length} memor${items.length === 1 ? 'y' : 'ies'}, newest first.`),
+          h(
+            'p',
+            { class: 'muted' },
+            query
+              ? `${items.length} match${items.length === 1 ? '' : 'es'} for “${query}”, best first.`
+              : `${items.length} memor${items.length === 1 ? 'y' : 'ies'}, newest first.`,
+          ),
           items.length === 0
             ? h('p', { class: 'empty' }, query ? 'Nothing matches.' : 'No memories under this namespace.')
             : h(
                 'table',
                 { class: 'grid memories' },
-                h('thead', {}, h('tr', {}, ['Memory', 'Key', 'Version', 'Updated', query ? 'Score' : null, ''].filter((c) => c !== null).map((c) => h('th', {}, c)))),
+                h(
+                  'thead',
+                  {},
+                  h(
+                    'tr',
+                    {},
+                    ['Memory', 'Key', 'Version', 'Updated', query ? 'Score' : null, ''].filter((c) => c !== null).map((c) => h('th', {}, c)),
+                  ),
+                ),
                 h('tbody', {}, rows),
               ),
         ),
@@ -626,7 +750,9 @@
           'div',
           { class: 'current card wide' },
           h('div', { class: 'label' }, item ? `Now (version ${item.version}, updated ` : 'Now: deleted', item ? time(item.updatedAt) : null, item ? ')' : null),
-          item ? h('div', { class: 'value memory-text' }, valueText(item.value)) : h('div', { class: 'value muted' }, 'This memory is deleted; restore a version below to bring it back.'),
+          item
+            ? h('div', { class: 'value memory-text' }, valueText(item.value))
+            : h('div', { class: 'value muted' }, 'This memory is deleted; restore a version below to bring it back.'),
         ),
         h('h2', {}, `History (${history.length} change${history.length === 1 ? '' : 's'}, newest first)`),
         h('ol', { class: 'history' }, cards),
@@ -651,7 +777,10 @@
                   ? `Restore memory "${key}" to version ${change.version}? This writes a new version with that value.`
                   : `Version ${change.version} is a delete: restoring it deletes memory "${key}". Continue?`,
                 () => api('POST', '/memories/restore', { namespace, key, version: change.version }),
-                (r) => (r.item ? `Restored version ${change.version}: the memory is now version ${r.item.version}.` : `Restored version ${change.version}: the memory is deleted.`),
+                (r) =>
+                  r.item
+                    ? `Restored version ${change.version}: the memory is now version ${r.item.version}.`
+                    : `Restored version ${change.version}: the memory is deleted.`,
               ),
           },
           'Restore this version',
@@ -660,7 +789,12 @@
     return h(
       'li',
       { class: 'change', 'data-version': change.version },
-      h('div', { class: 'title-row' }, h('h3', {}, `Version ${change.version} `, badge(change.action, actionKind), ' ', time(change.at)), h('div', { class: 'actions' }, restore)),
+      h(
+        'div',
+        { class: 'title-row' },
+        h('h3', {}, `Version ${change.version} `, badge(change.action, actionKind), ' ', time(change.at)),
+        h('div', { class: 'actions' }, restore),
+      ),
       provenance(change.by),
       h('div', { class: 'diff-label muted' }, previous ? `Changes from version ${previous.version}` : 'First version'),
       diffView(before, after),
@@ -675,7 +809,11 @@
     if (by.batchId) row('Batch', h('code', { class: 'batch-id' }, by.batchId));
     if (by.fromSeq !== undefined) row('Messages', `#${by.fromSeq}–#${by.toSeq} (${by.messageCount} message${by.messageCount === 1 ? '' : 's'})`);
     if (by.messageIds && by.messageIds.length) {
-      row('Message ids', by.messageIds.map((id, i) => [i ? ', ' : '', h('code', {}, id)]), by.messageCount > by.messageIds.length ? h('span', { class: 'muted' }, ` … and ${by.messageCount - by.messageIds.length} more`) : null);
+      row(
+        'Message ids',
+        by.messageIds.map((id, i) => [i ? ', ' : '', h('code', {}, id)]),
+        by.messageCount > by.messageIds.length ? h('span', { class: 'muted' }, ` … and ${by.messageCount - by.messageIds.length} more`) : null,
+      );
     }
     if (by.model) row('Model', h('code', { class: 'model' }, by.model));
     if (by.fromVersion !== undefined) row('Restored from', `version ${by.fromVersion}`);

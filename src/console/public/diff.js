@@ -23,7 +23,11 @@
     const n = midA.length;
     const m = midB.length;
     if (n * m > DIFF_MAX_CELLS) {
-      return head.concat(midA.map((value) => ({ op: 'del', value })), midB.map((value) => ({ op: 'ins', value })), tail);
+      return head.concat(
+        midA.map((value) => ({ op: 'del', value })),
+        midB.map((value) => ({ op: 'ins', value })),
+        tail,
+      );
     }
     // lengths[i][j]: LCS length of midA[i..] and midB[j..], flattened.
     const lengths = new Uint32Array((n + 1) * (m + 1));
@@ -66,7 +70,7 @@
     const b = after === '' ? [] : after.split('\n');
     const ops = diffSequences(a, b);
     const rows = [];
-    for (let k = 0; k < ops.length; ) {
+    for (let k = 0; k < ops.length;) {
       if (ops[k].op !== 'del') {
         rows.push({ op: ops[k].op, text: ops[k].value });
         k++;
