@@ -36,7 +36,7 @@ test('DynamoDB Local without java says so', () => {
     timeout: 60_000,
   });
   expect(run.status).toBe(1);
-  expect(run.stderr).toMatch(/DynamoDB Local \(is Java 17\+ installed\?\) exited before it was ready: could not run java/);
+  expect(run.stderr).toMatch(/DynamoDB Local \(is a Java 17\+ JDK installed\?\) exited before it was ready: could not run java/);
 });
 
 test('waitFor returns as soon as the probe succeeds and reports the last error on timeout', async () => {

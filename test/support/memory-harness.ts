@@ -13,6 +13,7 @@ import type { MemoryManagerDefinition } from '../../src/managers/memory-manager'
 import type { ThreadSettingsInput } from '../../src/schemas';
 import type { DynamoMemoryStore } from '../../src/store/memory-store';
 import { createMemoryWorker } from '../../src/worker/create-worker';
+import type { RetentionSettings } from '../../src/store/retention';
 import { createStores } from '../../src/worker/dependencies';
 import { freshTable, temporalAddress, uniqueId, useHarness } from './test-env';
 
@@ -43,12 +44,14 @@ export interface HarnessOptions {
   managers?: MemoryManagerDefinition[];
   /** The extractor's prompt budget (estimated tokens). */
   maxPromptTokens?: number;
+  /** Retention of processed messages, receipts and batch logs. @default the production defaults */
+  retention?: Partial<RetentionSettings>;
 }
 
 export async function startMemoryHarness(name: string, existing?: HarnessTemporal, options: HarnessOptions = {}): Promise<MemoryHarness> {
   const fake = await FakeMessagesApi.start();
   const dynamo = await freshTable(name);
-  const stores = createStores(dynamo, dynamo.tableName);
+  const stores = createStores(dynamo, dynamo.tableName, undefined, options.retention);
   const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: fake.baseURL }), {
     model: 'claude-test-model',
     ...(options.maxPromptTokens !== undefined ? { maxPromptTokens: options.maxPromptTokens } : {}),

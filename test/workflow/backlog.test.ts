@@ -9,7 +9,10 @@ import { chainHistories, payloadTexts, workflowTaskFailures } from '../support/h
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, uniqueId } from '../support/test-env';
 
-const h = useMemoryHarness('backlog');
+// Retention marking (two TTL writes per processed message, after each commit) is tested in
+// test/integration/retention.test.ts; kept off here, where 100,000 messages would double DynamoDB Local's writes
+// (docs/design.md "Retention" gives its cost).
+const h = useMemoryHarness('backlog', undefined, { retention: { messagesDays: 'keep' } });
 
 /** A reply that inserts one memory per batch and records which markers each prompt carried. */
 function recordingReply(marker: RegExp, seen: string[][]): ScriptedReply {

@@ -228,6 +228,11 @@ test('threads no worker answers come back running with stateError, not as closed
   const ids = Array.from({ length: 20 }, () => uniqueId('orphan'));
   for (const id of ids) await orphan.submit(id, [{ role: 'user', content: 'Anyone there?' }], { afterSeconds: 60, namespace: ['memories', id] });
   try {
+    // Temporal's visibility (what listThreads reads) catches up with new workflows a little later.
+    await eventually(
+      () => h.temporal.workflow.count(`TaskQueue = "${taskQueue}"`),
+      ({ count }) => count === 20,
+    );
     const rows = await new MemoryOperator(orphan).listThreads();
     expect(rows).toHaveLength(20);
     for (const row of rows) expect(row).toMatchObject({ workflowStatus: 'RUNNING', pendingCount: null, stateError: expect.any(String) as unknown });
