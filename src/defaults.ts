@@ -284,10 +284,18 @@ export const DEFAULT_WORKER_LOG_LEVEL = 'INFO';
 //   extractions = clamp(⌊usable × EXTRACTION_MEMORY_SHARE / EXTRACTION_MEMORY_MIB⌋, MIN_CONCURRENT_EXTRACTIONS, MAX_CONCURRENT_EXTRACTIONS)
 //   cache       = clamp(⌊(usable − extractions × EXTRACTION_MEMORY_MIB) × 1024 / CACHED_WORKFLOW_KIB⌋, MIN_CACHED_WORKFLOWS, MAX_CACHED_WORKFLOWS)
 //   wf tasks    = min(cache, MAX_CONCURRENT_WORKFLOW_TASKS)
-// M is WORKER_MEMORY_LIMIT_MB, else the cgroup limit, else the V8 heap limit. bench/worker-bench.ts measures the inputs.
+// M is WORKER_MEMORY_LIMIT_MB, else the cgroup limit, else DEFAULT_WORKER_MEMORY_MIB (or a smaller V8 heap limit). bench/worker-bench.ts measures the inputs.
 
 /** Share of the container's memory never planned for (fraction): V8 keeps garbage between collections and native allocations fragment. */
 export const WORKER_MEMORY_HEADROOM_FRACTION = 0.2;
+
+/**
+ * The memory a worker sizes itself for when nothing states a limit (no WORKER_MEMORY_LIMIT_MB, no container
+ * cgroup limit), in MiB: a laptop's `npm run worker` or a VM gets a modest, fixed budget rather than V8's heap
+ * limit (4 GiB here, which sized the cache past the SDK's own default and let 10,000 sleeping threads hold
+ * ~2 GiB). A deployment that has more states it (WORKER_MEMORY_LIMIT_MB or a container limit).
+ */
+export const DEFAULT_WORKER_MEMORY_MIB = 1024;
 
 /** RSS of an idle worker with the pre-built bundle loaded and no workflow cached (MiB): 231–233 MiB measured by bench/worker-bench.ts on Node 20, rounded up. */
 export const WORKER_BASE_MEMORY_MIB = 240;

@@ -9,6 +9,7 @@ import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import {
   CACHED_WORKFLOW_KIB,
+  DEFAULT_WORKER_MEMORY_MIB,
   EXTRACTION_MEMORY_MIB,
   EXTRACTION_MEMORY_SHARE,
   MAX_CACHED_WORKFLOWS,
@@ -25,7 +26,7 @@ const MIB = 1024 * 1024;
 /** The memory the worker may use and where that figure came from. */
 export interface MemoryLimit {
   mib: number;
-  source: 'WORKER_MEMORY_LIMIT_MB' | 'cgroup v2 memory.max' | 'cgroup v1 memory.limit_in_bytes' | 'V8 heap limit';
+  source: 'WORKER_MEMORY_LIMIT_MB' | 'cgroup v2 memory.max' | 'cgroup v1 memory.limit_in_bytes' | 'default budget (no limit stated)' | 'V8 heap limit';
 }
 
 /** What {@link detectMemoryLimit} reads; tests pass their own files and figures. */
@@ -59,7 +60,9 @@ function cgroupBytes(text: string | undefined, totalMemoryBytes: number): number
 
 /**
  * The memory the worker may use: WORKER_MEMORY_LIMIT_MB when set, else the container's cgroup limit (v2,
- * then v1), else the V8 heap limit (a process with no container limit at least cannot grow its heap past it).
+ * then v1), else a fixed, modest budget (DEFAULT_WORKER_MEMORY_MIB) — never V8's heap limit, which on a host
+ * without a limit is a quarter or more of the machine — or the V8 heap limit when that is smaller still.
+ * The worker's start-up log line names the source, so a default budget is visible.
  */
 export function detectMemoryLimit(configuredMiB: number | undefined, probe: MemoryProbe = {}): MemoryLimit {
   if (configuredMiB !== undefined) return { mib: configuredMiB, source: 'WORKER_MEMORY_LIMIT_MB' };
@@ -69,7 +72,10 @@ export function detectMemoryLimit(configuredMiB: number | undefined, probe: Memo
   if (v2 !== undefined) return { mib: Math.floor(v2 / MIB), source: 'cgroup v2 memory.max' };
   const v1 = cgroupBytes(read(CGROUP_V1_MEMORY_LIMIT), total);
   if (v1 !== undefined) return { mib: Math.floor(v1 / MIB), source: 'cgroup v1 memory.limit_in_bytes' };
-  return { mib: Math.floor((probe.heapLimitBytes ?? getHeapStatistics().heap_size_limit) / MIB), source: 'V8 heap limit' };
+  const heapMiB = Math.floor((probe.heapLimitBytes ?? getHeapStatistics().heap_size_limit) / MIB);
+  return heapMiB < DEFAULT_WORKER_MEMORY_MIB
+    ? { mib: heapMiB, source: 'V8 heap limit' }
+    : { mib: DEFAULT_WORKER_MEMORY_MIB, source: 'default budget (no limit stated)' };
 }
 
 /** The worker's sizes, as `Worker.create` options, and the memory they were computed from. */

@@ -51,7 +51,7 @@ export interface WorkerConfig {
   metricsPort: number;
   /** Address both servers bind. @default DEFAULT_WORKER_BIND_HOST */
   bindHost: string;
-  /** The container's memory (MiB) when set explicitly; else detected (cgroup, then V8 heap limit). */
+  /** The container's memory (MiB) when set explicitly; else detected (cgroup, else DEFAULT_WORKER_MEMORY_MIB). */
   memoryLimitMiB: number | undefined;
   /** Overrides of the sizes computed from memory. */
   maxCachedWorkflows: number | undefined;

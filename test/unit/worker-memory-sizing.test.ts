@@ -4,6 +4,7 @@
  */
 import {
   CACHED_WORKFLOW_KIB,
+  DEFAULT_WORKER_MEMORY_MIB,
   EXTRACTION_MEMORY_MIB,
   EXTRACTION_MEMORY_SHARE,
   MAX_CACHED_WORKFLOWS,
@@ -34,21 +35,26 @@ describe('detectMemoryLimit', () => {
       source: 'cgroup v1 memory.limit_in_bytes',
     });
   });
-  test('no limit ("max", v1\'s 2^63 − page, or above the machine) falls back to the V8 heap limit', () => {
-    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: 'max\n', [CGROUP_V1_MEMORY_LIMIT]: '9223372036854771712\n' }))).toEqual({
-      mib: 4096,
-      source: 'V8 heap limit',
-    });
-    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: String(32 * GIB) }))).toEqual({ mib: 4096, source: 'V8 heap limit' });
-    expect(detectMemoryLimit(undefined, files({}))).toEqual({ mib: 4096, source: 'V8 heap limit' });
+  test('no limit ("max", v1\'s 2^63 − page, or above the machine) sizes for the fixed default budget, not the 4 GiB heap limit', () => {
+    const budget = { mib: DEFAULT_WORKER_MEMORY_MIB, source: 'default budget (no limit stated)' };
+    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: 'max\n', [CGROUP_V1_MEMORY_LIMIT]: '9223372036854771712\n' }))).toEqual(budget);
+    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: String(32 * GIB) }))).toEqual(budget);
+    expect(detectMemoryLimit(undefined, files({}))).toEqual(budget);
+    // The default budget's cache stays far below the SDK's own default (2,310 here) and what the heap limit gave (4,218).
+    expect(workerCapacity(DEFAULT_WORKER_MEMORY_MIB).maxCachedWorkflows).toBeLessThan(2_000);
+  });
+  test('a V8 heap limit below the default budget is the limit', () => {
+    expect(detectMemoryLimit(undefined, { ...files({}), heapLimitBytes: 512 * 1024 * 1024 })).toEqual({ mib: 512, source: 'V8 heap limit' });
   });
   test('reads real files by default (this machine: some figure, from a known source)', () => {
     const limit = detectMemoryLimit(undefined);
     expect(limit.mib).toBeGreaterThan(0);
-    expect(['cgroup v2 memory.max', 'cgroup v1 memory.limit_in_bytes', 'V8 heap limit']).toContain(limit.source);
+    expect(['cgroup v2 memory.max', 'cgroup v1 memory.limit_in_bytes', 'default budget (no limit stated)', 'V8 heap limit']).toContain(limit.source);
   });
   test('a garbled or zero limit counts as absent', () => {
-    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: 'garbage', [CGROUP_V1_MEMORY_LIMIT]: '0' })).source).toBe('V8 heap limit');
+    expect(detectMemoryLimit(undefined, files({ [CGROUP_V2_MEMORY_MAX]: 'garbage', [CGROUP_V1_MEMORY_LIMIT]: '0' })).source).toBe(
+      'default budget (no limit stated)',
+    );
   });
 });
 
