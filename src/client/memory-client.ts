@@ -246,8 +246,10 @@ export class MemoryClient {
       const [view, description] = await Promise.all([handle.query(threadStateQuery), handle.describe()]);
       const pending = (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'extractBatch');
       const failure = pending?.lastFailure;
+      // Query and describe are read at once and may straddle the attempt that succeeds: a pending activity of a
+      // batch the workflow no longer extracts is stale, not a retry.
       const retrying: RetryInfo | null =
-        pending && (pending.attempt ?? 1) > 1
+        pending && view.extracting !== null && (pending.attempt ?? 1) > 1
           ? {
               attempt: pending.attempt ?? 1,
               lastFailure: failure ? { type: failure.applicationFailureInfo?.type ?? 'Failure', message: failure.message ?? '' } : null,
