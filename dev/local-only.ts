@@ -5,20 +5,7 @@
  */
 import { ConfigurationError } from '../src/errors';
 import { temporalConnectOptions } from '../src/temporal-connect-options';
-
-function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
-}
-
-/** The host of `host:port` (Temporal's address form; IPv6 in brackets). */
-function hostOfAddress(address: string): string {
-  const trimmed = address.trim();
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(trimmed);
-  if (bracketed) return bracketed[1] as string;
-  const colon = trimmed.lastIndexOf(':');
-  return colon === -1 ? trimmed : trimmed.slice(0, colon);
-}
+import { hostOfAddress, hostOfEndpoint, isLoopbackHost } from '../src/testing/loopback';
 
 /**
  * Throws a `ConfigurationError` naming the variable when TEMPORAL_ADDRESS or DYNAMODB_ENDPOINT point anywhere
@@ -40,12 +27,8 @@ export function assertLocalTargets(command: string, env: NodeJS.ProcessEnv = pro
   }
   const dynamo = env['DYNAMODB_ENDPOINT']?.trim();
   if (dynamo) {
-    let host: string;
-    try {
-      host = new URL(dynamo.includes('://') ? dynamo : `http://${dynamo}`).hostname;
-    } catch {
-      throw refuse(`DYNAMODB_ENDPOINT ${dynamo} is not a URL`);
-    }
+    const host = hostOfEndpoint(dynamo);
+    if (host === undefined) throw refuse(`DYNAMODB_ENDPOINT ${dynamo} is not a URL`);
     if (!isLoopbackHost(host)) throw refuse(`DYNAMODB_ENDPOINT ${dynamo} is not a loopback address`);
   }
 }

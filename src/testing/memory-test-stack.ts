@@ -11,8 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { MemoryClient } from '../client/memory-client';
+import { ConfigurationError } from '../errors';
 import { DEFAULT_MODEL } from '../defaults';
 import { startDynamoDbLocal } from './dynamodb-local';
+import { hostOfAddress, hostOfEndpoint, isLoopbackHost } from './loopback';
 import { FakeMessagesApi } from './fake-messages-api';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { createAnthropicClient } from '../model/anthropic-client';
@@ -85,6 +87,14 @@ export interface MemoryTestStack {
  * }
  */
 export async function startMemoryTestStack(options: MemoryTestStackOptions = {}): Promise<MemoryTestStack> {
+  // It runs a worker of its own: never against a deployment's Temporal or DynamoDB.
+  if (options.temporalAddress !== undefined && !isLoopbackHost(hostOfAddress(options.temporalAddress))) {
+    throw new ConfigurationError(`temporalAddress: ${options.temporalAddress} is not a loopback address (the test stack runs its own worker)`);
+  }
+  const dynamoHost = options.dynamodbEndpoint === undefined ? undefined : hostOfEndpoint(options.dynamodbEndpoint);
+  if (options.dynamodbEndpoint !== undefined && (dynamoHost === undefined || !isLoopbackHost(dynamoHost))) {
+    throw new ConfigurationError(`dynamodbEndpoint: ${options.dynamodbEndpoint} is not a loopback address (the test stack runs its own worker)`);
+  }
   const stops: { name: string; stop: () => Promise<void> | void }[] = [];
   const stopAll = async (): Promise<void> => {
     const failures: unknown[] = [];
