@@ -311,16 +311,9 @@ export class MessageInbox {
     if (toSeq <= afterSeq) return 0;
     const unmarked: { seq: number; messageId: string }[] = [];
     const items = queryItems(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': threadPartitionKey(threadId),
-        ':from': messageKey(threadId, namespace, afterSeq + 1).sk,
-        ':to': messageKey(threadId, namespace, toSeq).sk,
-      },
+      ...this.messageRange(threadId, namespace, afterSeq, toSeq),
       ProjectionExpression: 'seq, messageId, #ttl',
       ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-      ConsistentRead: true,
     });
     for await (const item of items) {
       if (typeof item[TTL_ATTRIBUTE] !== 'number') unmarked.push({ seq: item['seq'] as number, messageId: item['messageId'] as string });
@@ -334,6 +327,20 @@ export class MessageInbox {
       );
     }
     return unmarked.length;
+  }
+
+  /** The strongly consistent query of one namespace's messages with `afterSeq < seq <= toSeq` (one key range). */
+  private messageRange(threadId: string, namespace: readonly string[], afterSeq: number, toSeq: number) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': threadPartitionKey(threadId),
+        ':from': messageKey(threadId, namespace, afterSeq + 1).sk,
+        ':to': messageKey(threadId, namespace, toSeq).sk,
+      },
+      ConsistentRead: true,
+    };
   }
 
   private async setExpiresAt(key: { pk: string; sk: string }, expiresAt: number): Promise<void> {
@@ -361,16 +368,7 @@ export class MessageInbox {
     const maxMessages = options.maxMessages ?? Number.POSITIVE_INFINITY;
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     let bytes = 0;
-    const items = queryItems(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': threadPartitionKey(threadId),
-        ':from': messageKey(threadId, namespace, afterSeq + 1).sk,
-        ':to': messageKey(threadId, namespace, toSeq).sk,
-      },
-      ConsistentRead: true,
-    });
+    const items = queryItems(this.doc, this.messageRange(threadId, namespace, afterSeq, toSeq));
     for await (const item of items) {
       const message = toStoredMessage(item);
       if (messages.length >= maxMessages || (messages.length > 0 && bytes + message.bytes > maxBytes)) break;
