@@ -99,6 +99,11 @@ beforeAll(async () => {
   h.fake.script({ kind: 'tool', input: { operations: [{ action: 'insert', content: 'User prefers cats' }] } });
   await h.memory.submit(bobThread, [{ id: 'b1', role: 'user', content: CATS }], { afterSeconds: 0.2, namespace: ['memories', bob] });
   await settled(h.memory, bobThread, 1);
+  // Temporal's visibility list (what `threads list` reads) lags a new workflow by a moment.
+  await eventually(
+    () => h.temporal.workflow.count(`TaskQueue = "${h.taskQueue}" AND ExecutionStatus = "Running"`),
+    ({ count }) => count >= 3,
+  );
 });
 
 test('threads list and threads show: the seeded threads, a timeline with tokens, dead letters and live state; 3 for an unknown thread', async () => {

@@ -93,7 +93,12 @@ test('listThreads shows what each thread of the task queue is waiting for: pendi
   // A long quiet period: the message waits, due in about a minute.
   await h.memory.submit(waiting, [{ role: 'user', content: 'Later.' }], { afterSeconds: 60, namespace: ['memories', waiting] });
 
-  const rows = await ops().listThreads();
+  // Temporal's visibility list is eventually consistent: a workflow started a moment ago can be missing
+  // from it for a short while (seen in CI), so wait until all three threads are listed.
+  const rows = await eventually(
+    () => ops().listThreads(),
+    (list) => [quiet, failing, waiting].every((id) => list.some((r) => r.threadId === id)),
+  );
   const row = (id: string) => rows.find((r) => r.threadId === id);
   expect(row(quiet)).toMatchObject({
     workflowStatus: 'RUNNING',
@@ -126,7 +131,12 @@ test("a tenant-bound client lists and reads only its tenant's threads", async ()
   h.fake.script(tea);
   await tenantA.submit(threadId, [{ role: 'user', content: 'I drink tea.' }], { afterSeconds: 0.2, namespace: ['memories', 'tenant-a'] });
   await settled(tenantA, threadId, 1);
-  expect((await new MemoryOperator(tenantA).listThreads()).map((r) => r.threadId)).toEqual([threadId]);
+  // Visibility lags a new workflow by a moment (see the listThreads test).
+  const listed = await eventually(
+    () => new MemoryOperator(tenantA).listThreads(),
+    (rows) => rows.length > 0,
+  );
+  expect(listed.map((r) => r.threadId)).toEqual([threadId]);
   expect(await new MemoryOperator(tenantB).listThreads()).toEqual([]);
   expect((await new MemoryOperator(tenantA).timeline(threadId)).messages).toHaveLength(1);
   // The same thread id under tenant B is another (empty) thread.
@@ -194,7 +204,11 @@ test('forget removes everything under a prefix (memories, history, messages, dea
     continued += run ? 1 : 0;
   expect(continued).toBeGreaterThan(0);
   expect((await ops().listThreads({ status: 'closed' })).map((r) => r.threadId)).not.toContain(t1);
-  expect((await ops().listThreads()).filter((r) => r.threadId === t1)).toMatchObject([{ workflowStatus: 'RUNNING' }]);
+  const t1Rows = await eventually(
+    async () => (await ops().listThreads()).filter((r) => r.threadId === t1),
+    (rows) => rows.length > 0,
+  );
+  expect(t1Rows).toMatchObject([{ workflowStatus: 'RUNNING' }]);
 
   // The threads go on: a new message under the forgotten prefix is extracted as on a fresh start.
   h.fake.script(tea);
