@@ -3,13 +3,16 @@ import { deadLetterBatchActivity } from './dead-letter-batch';
 import type { ActivityDependencies } from './dependencies';
 import { extractBatchActivity } from './extract-batch';
 import { planBatchActivity } from './plan-batch';
+import { PlannedBatches } from './planned-batches';
 
 /**
  * Creates the activity functions the worker registers.
  * @example
  * const worker = await Worker.create({ taskQueue, workflowsPath, activities: createActivities(deps) });
  */
-export function createActivities(deps: ActivityDependencies) {
+export function createActivities(dependencies: ActivityDependencies) {
+  // One handoff shared by planning and extraction: the planned batch's messages go from one to the other.
+  const deps = { ...dependencies, handoff: dependencies.handoff ?? new PlannedBatches() };
   return {
     planBatch: planBatchActivity(deps),
     extractBatch: extractBatchActivity(deps),

@@ -6,6 +6,7 @@ import type { BatchWriter } from '../store/batch-writer';
 import type { DeadLetterStore } from '../store/dead-letters';
 import type { MessageInbox } from '../store/message-inbox';
 import type { DynamoMemoryStore } from '../store/memory-store';
+import type { PlannedBatches } from './planned-batches';
 
 export interface ActivityDependencies {
   store: DynamoMemoryStore;
@@ -16,4 +17,6 @@ export interface ActivityDependencies {
   extractor: MemoryExtractor;
   /** The memory managers batches may name (the same ones the client submits with). @default the default manager only */
   managers?: ManagerRegistry;
+  /** Planned batches' messages for the extraction on this worker. @default one per activity set ({@link createActivities}) */
+  handoff?: PlannedBatches;
 }

@@ -1,6 +1,7 @@
 /**
- * The extraction activity: check the batch is still due → read its messages from the inbox → load the
- * namespace's memories → ask the model → commit operations, receipt and progress in one transaction.
+ * The extraction activity: check the batch is still due, with its messages (from this worker's planning
+ * step, or the inbox) and the namespace's relevant memories read alongside → ask the model → commit
+ * operations, receipt and progress in one transaction.
  * It heartbeats throughout, so a killed worker's attempt is retried elsewhere within the heartbeat
  * timeout, and it aborts the model call when Temporal cancels it.
  */
@@ -14,6 +15,7 @@ import type { ResolvedManager } from '../managers/memory-manager';
 import { PROFILE_KEY } from '../model/memory-tool';
 import type { MemoryOperation } from '../store/memory-operation';
 import type { MemoryItem } from '../store/memory-types';
+import type { StoredMessage } from '../store/message-inbox';
 import { failureDetailsRef } from '../store/failure-details';
 import { memorySearchText } from '../store/search/lexical-ranker';
 import { countExtraction, countExtractionFailure } from './activity-metrics';
@@ -67,6 +69,29 @@ async function memoriesToShow(deps: ActivityDependencies, manager: ResolvedManag
   return deps.store.relevantTo(namespace, batchText, { queryLimit: manager.queryLimit, newest: manager.newestShown });
 }
 
+/** The text the memories are ranked against: the batch's messages. */
+function batchText(messages: readonly StoredMessage[]): string {
+  return messages.map((m) => m.content).join('\n');
+}
+
+/**
+ * The memories to show, read beside the cursor check when the messages are already at hand. Undefined when
+ * that read fails (or the batch names a manager this worker lacks): the extraction then reads them after the
+ * check, where a persistent error fails the attempt as before.
+ */
+async function memoriesShownEarly(
+  deps: ActivityDependencies,
+  managers: ManagerRegistry,
+  ref: BatchRef,
+  messages: readonly StoredMessage[],
+): Promise<MemoryItem[] | undefined> {
+  try {
+    return await memoriesToShow(deps, managers.forBatch(ref.manager), ref.namespace, batchText(messages));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Stores what a failed attempt's error holds for a reviewer (its message, the proposal, refusal or error body)
  * in DynamoDB, under the reference its Temporal failure names. Best effort: the failure itself is what the
@@ -102,7 +127,15 @@ export function extractBatchActivity(deps: ActivityDependencies) {
     ctx.heartbeat();
     const heartbeat = setInterval(() => ctx.heartbeat(), EXTRACTION_HEARTBEAT_INTERVAL_MS);
     try {
-      const progress = await progressOf(deps, ref);
+      // The cursor check, the messages (handed over by this worker's planning step, else read from the
+      // inbox) and — when the messages are at hand — the memories to show, side by side: one round trip
+      // before the model where there were three.
+      const handed = deps.handoff?.take(ref);
+      const [progress, messages, shownEarly] = await Promise.all([
+        progressOf(deps, ref),
+        handed ?? deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq),
+        handed ? memoriesShownEarly(deps, managers, ref, handed) : undefined,
+      ]);
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
         // A worker killed between an earlier commit and its log entry (or its messages' TTL) leaves them to this attempt.
@@ -110,13 +143,12 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         await logBatch(deps, ref, progress);
         return countExtraction(progress);
       }
-      const messages = await deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq);
       const digest = idsDigest(messages.map((m) => m.id));
       if (digest !== ref.idsDigest) {
         throw new BatchIdentityError(`inbox range ${ref.fromSeq}–${ref.toSeq} of batch ${ref.batchId} no longer holds its messages`);
       }
       const manager = managers.forBatch(ref.manager);
-      const existing = await memoriesToShow(deps, manager, ref.namespace, messages.map((m) => m.content).join('\n'));
+      const existing = shownEarly ?? (await memoriesToShow(deps, manager, ref.namespace, batchText(messages)));
       // A profile re-created after its document was deleted continues that document's versions.
       const profileVersion = manager.profile && existing.length === 0 ? (await deps.store.lastVersion(ref.namespace, PROFILE_KEY)) + 1 : undefined;
       const proposal = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion });

@@ -3,11 +3,16 @@ import type { PlanRequest, PlanResult } from '../contract';
 import { toRetryableFailure } from '../errors';
 import type { ActivityDependencies } from './dependencies';
 
-export function planBatchActivity(deps: Pick<ActivityDependencies, 'planner'>) {
-  /** The next batch of the thread up to `upToSeq` (re-drives first), and the inbox head. Retried until DynamoDB answers. */
+export function planBatchActivity(deps: Pick<ActivityDependencies, 'planner' | 'handoff'>) {
+  /**
+   * The next batch of the thread up to `upToSeq` (re-drives first), and the inbox head. Retried until DynamoDB
+   * answers. The batch's messages stay on this worker for its extraction; Temporal gets the reference only.
+   */
   return async function planBatch(request: PlanRequest): Promise<PlanResult> {
     try {
-      return await deps.planner.plan(request.threadId, request.upToSeq);
+      const { plan, messages } = await deps.planner.planWithMessages(request.threadId, request.upToSeq);
+      if (plan.ref && deps.handoff) deps.handoff.keep(plan.ref, messages);
+      return { ref: plan.ref, headSeq: plan.headSeq };
     } catch (err) {
       throw toRetryableFailure(err);
     }

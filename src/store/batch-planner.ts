@@ -69,19 +69,31 @@ export class BatchPlanner {
     return (await this.plan(threadId, upToSeq)).ref;
   }
 
-  /**
-   * The next batch (as {@link next}) and the inbox head, which tells the thread what exists beyond its
-   * signals. The head is read before the cursors: a submit moves both in one transaction, so cursors read
-   * afterwards account for every message up to that head, and "no batch" means nothing is left up to
-   * `min(headSeq, upToSeq)` — what the thread marks drained. (Read side by side, a submit landing between
-   * the two reads made a message look drained that no batch had taken.)
-   */
+  /** The next batch (as {@link next}) and the inbox head, which tells the thread what exists beyond its signals. */
   async plan(threadId: string, upToSeq: number): Promise<PlanResult> {
-    const [letter, head] = await Promise.all([this.deadLetters.nextRedrive(threadId), this.inbox.head(threadId)]);
-    const cursors = letter ? [] : await this.inbox.cursors(threadId);
+    return (await this.planWithMessages(threadId, upToSeq)).plan;
+  }
+
+  /**
+   * The plan, and the messages of its batch as read to plan it (empty for a re-drive or no batch), so the
+   * extraction on this worker need not read them again (`src/activities/planned-batches.ts`).
+   *
+   * The re-drive marker, the inbox head and the cursors are read side by side. A submit moves the head and
+   * its namespace's cursor in one transaction, but two reads are not one snapshot: cursors read before a
+   * submit that the head read sees would miss its message. That can only make a batch smaller (the next
+   * plan takes the rest) — except when it makes "no batch" look true, which the thread would take as
+   * "drained up to the head". So "no batch" is only answered from cursors that account for the head (their
+   * newest message is the head's, or newer); otherwise the cursors are read again, after the head.
+   */
+  async planWithMessages(threadId: string, upToSeq: number): Promise<{ plan: PlanResult; messages: readonly StoredMessage[] }> {
+    const [letter, head, firstCursors] = await Promise.all([this.deadLetters.nextRedrive(threadId), this.inbox.head(threadId), this.inbox.cursors(threadId)]);
     const headSeq = head?.lastSeq ?? 0;
-    if (letter) return { ref: this.redriveRef(threadId, letter), headSeq };
-    return { ref: head ? await this.inboxRef(threadId, head.epoch, cursors, upToSeq) : null, headSeq };
+    if (letter) return { plan: { ref: this.redriveRef(threadId, letter), headSeq }, messages: [] };
+    if (!head) return { plan: { ref: null, headSeq }, messages: [] };
+    let planned = await this.inboxRef(threadId, head.epoch, firstCursors, upToSeq);
+    const newest = Math.max(0, ...firstCursors.map((c) => c.lastSeq));
+    if (!planned && newest < headSeq) planned = await this.inboxRef(threadId, head.epoch, await this.inbox.cursors(threadId), upToSeq);
+    return { plan: { ref: planned?.ref ?? null, headSeq }, messages: planned?.messages ?? [] };
   }
 
   private redriveRef(threadId: string, letter: DeadLetter): BatchRef {
@@ -101,7 +113,12 @@ export class BatchPlanner {
     };
   }
 
-  private async inboxRef(threadId: string, epoch: string, cursors: NamespaceCursor[], upToSeq: number): Promise<BatchRef | null> {
+  private async inboxRef(
+    threadId: string,
+    epoch: string,
+    cursors: NamespaceCursor[],
+    upToSeq: number,
+  ): Promise<{ ref: BatchRef; messages: StoredMessage[] } | null> {
     const behind = cursors
       .filter((c) => c.doneSeq < Math.min(c.lastSeq, upToSeq))
       .sort((a, b) => a.doneSeq - b.doneSeq || joinNamespace(a.namespace).localeCompare(joinNamespace(b.namespace)));
@@ -113,7 +130,7 @@ export class BatchPlanner {
       const first = messages[0];
       const last = messages.at(-1);
       if (!first || !last) continue;
-      return {
+      const ref: BatchRef = {
         kind: 'inbox',
         threadId,
         batchId: inboxBatchId(threadId, epoch, cursor.namespace, messages),
@@ -126,6 +143,7 @@ export class BatchPlanner {
         idsDigest: idsDigest(messages.map((m) => m.id)),
         ...(cursor.manager ? { manager: cursor.manager } : {}),
       };
+      return { ref, messages };
     }
     return null;
   }

@@ -211,3 +211,43 @@ describe('batch ids', () => {
     expect(a.batchId).not.toBe(b.batchId);
   });
 });
+
+describe('cursors read beside the head', () => {
+  /** An inbox whose cursor read answers with the cursors as they were before the next submit (a slow read). */
+  class StaleCursorInbox extends MessageInbox {
+    staleOnce: Awaited<ReturnType<MessageInbox['cursors']>> | undefined;
+    override async cursors(threadId: string) {
+      const stale = this.staleOnce;
+      this.staleOnce = undefined;
+      return stale ?? super.cursors(threadId);
+    }
+  }
+
+  test('"no batch" is never answered from cursors older than the head: a submit between the reads is planned', async () => {
+    const thread = uniqueId('thread');
+    const ns = ['memories', 'u1'];
+    const slow = new StaleCursorInbox(table.doc, table.tableName);
+    const using = new BatchPlanner(slow, deadLetters);
+    await inbox.append(thread, ns, messages('a', 1));
+    await commit(await planned(thread));
+    // The cursor read leaves before the submit of a-new and arrives after the head read, which sees a-new.
+    slow.staleOnce = await inbox.cursors(thread);
+    await inbox.append(thread, ['memories', 'u2'], [message('a-new')]);
+    const { plan } = await using.planWithMessages(thread, ALL);
+    expect(plan.headSeq).toBe(2);
+    expect(plan.ref).toMatchObject({ namespace: ['memories', 'u2'], fromSeq: 2, toSeq: 2 });
+  });
+
+  test('the plan hands over the messages it read for the batch, and none for a re-drive or no batch', async () => {
+    const thread = uniqueId('thread');
+    await inbox.append(thread, ['memories', 'u1'], messages('h', 2));
+    const { plan, messages: read } = await planner.planWithMessages(thread, ALL);
+    expect(read.map((m) => [m.seq, m.content])).toEqual([
+      [1, 'content of h-0'],
+      [2, 'content of h-1'],
+    ]);
+    expect(plan.ref?.idsDigest).toBe(idsDigest(read.map((m) => m.id)));
+    await commit(await planned(thread));
+    expect(await planner.planWithMessages(thread, ALL)).toEqual({ plan: { ref: null, headSeq: 2 }, messages: [] });
+  });
+});

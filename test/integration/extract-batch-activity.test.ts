@@ -1,7 +1,7 @@
 /** The batch activities (extract, dead-letter) against DynamoDB Local and the fake Messages API (no Temporal server). */
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { BatchRef } from '../../src/contract';
+import type { BatchRef, PlanResult } from '../../src/contract';
 import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
 import { freePort } from '../../src/testing/free-port';
@@ -10,6 +10,10 @@ import { ManagerRegistry } from '../../src/managers/manager-registry';
 import { MEMORY_TOOL_NAME, PROFILE_KEY, PROFILE_TOOL_NAME } from '../../src/model/memory-tool';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
 import { batchLogKey } from '../../src/store/table-keys';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities';
+import { createAnthropicClient } from '../../src/model/anthropic-client';
+import { ClaudeExtractor } from '../../src/model/claude-extractor';
 import { useActivityHarness } from '../support/activity-harness';
 import { uniqueId } from '../support/test-env';
 
@@ -474,6 +478,46 @@ describe('batches that need no extraction', () => {
     expect(failure).toMatchObject({ type: 'BatchIdentityError', nonRetryable: true });
     expect(h.fake.requests).toHaveLength(0);
     expect(await doneSeq(ref)).toBe(ref.afterSeq);
+  });
+});
+
+describe('messages handed from planning to extraction on one worker', () => {
+  /** The activities as one worker registers them (one handoff shared by planning and extraction). */
+  const workerActivities = () =>
+    createActivities({
+      ...h.deps,
+      extractor: new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: h.fake.baseURL }), { model: 'claude-test-model' }),
+    });
+
+  it('the plan returns only the reference; the extraction uses the messages planning read, without reading the inbox again', async () => {
+    const marker = `handoff-${uniqueId('text')}`;
+    const threadId = await h.submit([`I like tea. ${marker}`]);
+    const activities = workerActivities();
+    const reads = jest.spyOn(h.deps.inbox, 'readRange');
+    try {
+      const plan: PlanResult = await new MockActivityEnvironment().run(activities.planBatch, { threadId, upToSeq: Number.MAX_SAFE_INTEGER });
+      expect(JSON.stringify(plan)).not.toContain(marker);
+      expect(reads).toHaveBeenCalledTimes(1);
+      h.fake.script(insert('User likes tea'));
+      const result = await new MockActivityEnvironment().run(activities.extractBatch, plan.ref as BatchRef);
+      expect(result).toMatchObject({ status: 'extracted', inserted: [expect.any(String)] });
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(promptMessages(h.fake.requests[0])).toEqual([expect.stringContaining(marker)]);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('handed messages of a batch the inbox moved past meanwhile are not extracted: the cursor check comes first', async () => {
+    const threadId = await h.submit(['I live in Porto.'], ['memories', uniqueId('ns')]);
+    const activities = workerActivities();
+    const plan: PlanResult = await new MockActivityEnvironment().run(activities.planBatch, { threadId, upToSeq: Number.MAX_SAFE_INTEGER });
+    const ref = plan.ref as BatchRef;
+    // Another attempt (another worker) commits the batch first.
+    h.fake.script(insert('User lives in Porto'));
+    await h.run(ref);
+    expect(await new MockActivityEnvironment().run(activities.extractBatch, ref)).toMatchObject({ status: 'already-applied' });
+    expect(h.fake.requests).toHaveLength(1);
   });
 });
 
