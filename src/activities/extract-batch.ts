@@ -144,6 +144,7 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         manager: manager.name,
         memoriesShown: proposal.memoriesShown,
         requests: proposal.requests,
+        passes: proposal.passes,
       });
       return countExtraction(result);
     } catch (err) {
