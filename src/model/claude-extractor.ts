@@ -176,10 +176,7 @@ export class ClaudeExtractor implements MemoryExtractor {
     merge: PassMerge,
     profileVersion: number | undefined,
   ): Promise<PassSummary> {
-    const proposed = merge.proposedIds();
-    const conversation: Anthropic.MessageParam[] = [
-      { role: 'user', content: proposed.size > 0 ? extractionData(messages, shown, proposed) : extractionData(messages, shown) },
-    ];
+    const conversation: Anthropic.MessageParam[] = [{ role: 'user', content: extractionData(messages, shown, merge.proposedIds()) }];
     // What this pass may address: what it was shown, and what it inserts itself (operations never reach further).
     const visible = new Set(shown.map((item) => item.key));
     const toolName = plan.tools[0]?.name as string;
@@ -316,7 +313,12 @@ function toolResults(
   return uses.map((use) =>
     use.name === toolName
       ? { type: 'tool_result' as const, tool_use_id: use.id, ...(isError ? { is_error: true } : {}), content: content(callIndex++) }
-      : { type: 'tool_result' as const, tool_use_id: use.id, is_error: true, content: `not run: only ${toolName} and ${DONE_TOOL_NAME} exist` },
+      : {
+          type: 'tool_result' as const,
+          tool_use_id: use.id,
+          is_error: true,
+          content: use.name === DONE_TOOL_NAME ? `not run: correct the ${toolName} call first` : `not run: only ${toolName} and ${DONE_TOOL_NAME} exist`,
+        },
   );
 }
 
