@@ -77,6 +77,15 @@ export const DEFAULT_MAX_DELETES_PER_BATCH = 5;
 /** Likewise for updates; generous, since refining memories is the point. */
 export const DEFAULT_MAX_UPDATES_PER_BATCH = 25;
 
+/** Tool rounds of one extraction pass (LangMem's `max_steps`): 1 = one forced tool call, as LangMem's default. */
+export const DEFAULT_MAX_STEPS = 1;
+
+/** Highest `maxSteps` a manager may set: each round is a model request over a growing conversation. */
+export const MAX_STEPS_LIMIT = 10;
+
+/** Most phases (further passes after the first) a manager may define: each is at least one model request per batch. */
+export const MAX_PHASES = 5;
+
 /** Days a deleted memory stays restorable as a tombstone before DynamoDB's TTL removes it (its history stays). */
 export const TOMBSTONE_TTL_DAYS = 30;
 

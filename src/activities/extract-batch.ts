@@ -176,6 +176,7 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         manager: manager.name,
         memoriesShown: proposal.memoriesShown,
         requests: proposal.requests,
+        passes: proposal.passes,
       });
       return countExtraction(result);
     } catch (err) {

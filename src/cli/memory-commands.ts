@@ -107,6 +107,8 @@ function provenance(change: MemoryChange): string {
   const by = change.by;
   if (by.kind === 'restore') return `restore of version ${by.fromVersion ?? NONE}${by.actor ? ` by ${by.actor}` : ''}`;
   if (by.kind === 'api') return `client call${by.actor ? ` by ${by.actor}` : ''}`;
+  // A manager with phases: the passes that made the change (docs/design.md "Phases and steps").
+  if (by.phase) return `${by.kind} (${(by.phases ?? [by.phase]).join(' → ')})`;
   return by.kind;
 }
 

@@ -8,11 +8,14 @@
 import { z } from 'zod';
 import {
   DEFAULT_MAX_DELETES_PER_BATCH,
+  DEFAULT_MAX_STEPS,
   DEFAULT_MAX_UPDATES_PER_BATCH,
   DEFAULT_NAMESPACE,
   DEFAULT_NEWEST_MEMORIES_SHOWN,
   DEFAULT_QUERY_LIMIT,
   MAX_OPERATIONS_PER_EXTRACTION,
+  MAX_PHASES,
+  MAX_STEPS_LIMIT,
 } from '../defaults';
 import { ConfigurationError } from '../errors';
 import { describeZodError, namespaceSchema } from '../schemas';
@@ -62,7 +65,34 @@ export interface MemoryManagerDefinition {
   maxDeletesPerBatch?: number;
   /** Likewise for updates. @default DEFAULT_MAX_UPDATES_PER_BATCH */
   maxUpdatesPerBatch?: number;
+  /**
+   * Further passes over the batch's result, in order, after the first (LangMem's `phases`, e.g. consolidation):
+   * each sees the memories as the passes before it left them and may change them; all passes commit together.
+   * Not for a profile manager. docs/design.md "Phases and steps". @default none
+   */
+  phases?: MemoryPhaseDefinition[];
+  /** Tool rounds per pass (LangMem's `max_steps`), ended early by the model's `done` tool. Not for a profile manager. @default DEFAULT_MAX_STEPS */
+  maxSteps?: number;
 }
+
+/** A further pass of a manager's extraction (see `MemoryManagerDefinition.phases`). */
+export interface MemoryPhaseDefinition {
+  /** Recorded in the history of every memory the pass changes; unique per manager, not `extract` (the first pass). */
+  name: string;
+  /** What this pass does, e.g. "Merge memories that say the same thing; delete the duplicates." */
+  instructions: string;
+  /** @default the manager's `enableInserts` */
+  enableInserts?: boolean;
+  /** @default the manager's `enableUpdates` */
+  enableUpdates?: boolean;
+  /** @default the manager's `enableDeletes` */
+  enableDeletes?: boolean;
+  /** Show the batch's messages to this pass too (LangMem's `include_messages`); else it sees only the memories. @default false */
+  includeMessages?: boolean;
+}
+
+/** A phase with its defaults filled in. */
+export type ResolvedPhase = Required<MemoryPhaseDefinition>;
 
 /** A kind with its content validator and the JSON Schema the model sees. */
 export interface ResolvedSchema {
@@ -73,10 +103,11 @@ export interface ResolvedSchema {
 }
 
 /** A manager with every default filled in, ready for the worker. */
-export interface ResolvedManager extends Required<Omit<MemoryManagerDefinition, 'schemas' | 'instructions' | 'model'>> {
+export interface ResolvedManager extends Required<Omit<MemoryManagerDefinition, 'schemas' | 'instructions' | 'model' | 'phases'>> {
   schemas: ResolvedSchema[];
   instructions: string | undefined;
   model: string | undefined;
+  phases: ResolvedPhase[];
 }
 
 /** LangMem's default memory: `{kind: "Memory", content: {content: "..."}}`. */
@@ -92,6 +123,9 @@ export { DEFAULT_MANAGER_NAME };
 export const DEFAULT_MANAGER: MemoryManagerDefinition = { name: DEFAULT_MANAGER_NAME, namespace: [...DEFAULT_NAMESPACE] };
 
 const RESERVED_FIELDS = ['action', 'id', 'kind'];
+
+/** The name the first pass of an extraction is recorded under when a manager has phases. */
+export const FIRST_PASS_NAME = 'extract';
 
 const definitionSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1–64 letters, digits, "_" or "-"'),
@@ -111,7 +145,54 @@ const definitionSchema = z.object({
   model: z.string().min(1).optional(),
   maxDeletesPerBatch: z.number().int().min(0).max(MAX_OPERATIONS_PER_EXTRACTION).optional(),
   maxUpdatesPerBatch: z.number().int().min(0).max(MAX_OPERATIONS_PER_EXTRACTION).optional(),
+  phases: z
+    .array(
+      z.object({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1–64 letters, digits, "_" or "-"')
+          .refine((name) => name !== FIRST_PASS_NAME, `"${FIRST_PASS_NAME}" names the first pass`),
+        instructions: z.string().min(1).max(20_000),
+        enableInserts: z.boolean().optional(),
+        enableUpdates: z.boolean().optional(),
+        enableDeletes: z.boolean().optional(),
+        includeMessages: z.boolean().optional(),
+      }),
+    )
+    .max(MAX_PHASES)
+    .optional(),
+  maxSteps: z.number().int().min(1).max(MAX_STEPS_LIMIT).optional(),
 });
+
+/** A manager's phases with their defaults (the manager's own switches); `ConfigurationError` naming the field otherwise. */
+function resolvePhases(
+  definition: MemoryManagerDefinition,
+  enabled: { enableInserts: boolean; enableUpdates: boolean; enableDeletes: boolean },
+): ResolvedPhase[] {
+  const phases = definition.phases ?? [];
+  if (phases.length === 0 && (definition.maxSteps ?? DEFAULT_MAX_STEPS) === 1) return [];
+  // A profile is rewritten whole in one call: a second pass or round would only rewrite it again.
+  if (definition.profile)
+    throw new ConfigurationError(
+      `managers.${definition.name}: phases and maxSteps do not apply to a profile manager (one document, rewritten whole in one call)`,
+    );
+  return phases.map((phase, i) => {
+    if (phases.findIndex((p) => p.name === phase.name) !== i)
+      throw new ConfigurationError(`managers.${definition.name}.phases.${i}.name: ${JSON.stringify(phase.name)} is used twice`);
+    const resolved: ResolvedPhase = {
+      name: phase.name,
+      instructions: phase.instructions,
+      enableInserts: phase.enableInserts ?? enabled.enableInserts,
+      enableUpdates: phase.enableUpdates ?? enabled.enableUpdates,
+      enableDeletes: phase.enableDeletes ?? enabled.enableDeletes,
+      includeMessages: phase.includeMessages ?? false,
+    };
+    if (!resolved.enableInserts && !resolved.enableUpdates && !resolved.enableDeletes) {
+      throw new ConfigurationError(`managers.${definition.name}.phases.${i}: enables no operation (inserts, updates and deletes are all off)`);
+    }
+    return resolved;
+  });
+}
 
 /** Whether a JSON Schema uses `$ref` anywhere. */
 function hasReference(node: unknown): boolean {
@@ -172,19 +253,24 @@ export function resolveManager(definition: MemoryManagerDefinition): ResolvedMan
   if (!definition.profile && definition.enableInserts === false && definition.enableUpdates === false && definition.enableDeletes !== true) {
     throw new ConfigurationError(`managers.${definition.name}: enables no operation (inserts, updates and deletes are all off)`);
   }
+  const enableInserts = definition.enableInserts ?? true;
+  const enableUpdates = definition.enableUpdates ?? true;
+  const enableDeletes = definition.enableDeletes ?? false;
   return {
     name: definition.name,
     namespace: [...definition.namespace],
     schemas,
     instructions: definition.instructions,
-    enableInserts: definition.enableInserts ?? true,
-    enableUpdates: definition.enableUpdates ?? true,
-    enableDeletes: definition.enableDeletes ?? false,
+    enableInserts,
+    enableUpdates,
+    enableDeletes,
     profile: definition.profile ?? false,
     queryLimit: definition.queryLimit ?? DEFAULT_QUERY_LIMIT,
     newestShown: definition.newestShown ?? DEFAULT_NEWEST_MEMORIES_SHOWN,
     model: definition.model,
     maxDeletesPerBatch: definition.maxDeletesPerBatch ?? DEFAULT_MAX_DELETES_PER_BATCH,
     maxUpdatesPerBatch: definition.maxUpdatesPerBatch ?? DEFAULT_MAX_UPDATES_PER_BATCH,
+    phases: resolvePhases(definition, { enableInserts, enableUpdates, enableDeletes }),
+    maxSteps: definition.maxSteps ?? DEFAULT_MAX_STEPS,
   };
 }

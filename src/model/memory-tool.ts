@@ -23,6 +23,16 @@ export const MEMORY_TOOL_NAME = 'manage_memories';
 /** The tool of a profile manager (the whole document, replaced). */
 export const PROFILE_TOOL_NAME = 'update_profile';
 
+/** The tool a model calls to end a pass of several rounds (a manager's `maxSteps` > 1). */
+export const DONE_TOOL_NAME = 'done';
+
+/** Offered beside the memory tool when a pass may take several rounds. */
+export const DONE_TOOL: Anthropic.Tool = {
+  name: DONE_TOOL_NAME,
+  description: 'Call when the memories need no further changes: this ends the pass.',
+  input_schema: { type: 'object', properties: {} },
+};
+
 function withoutReserved(value: Record<string, unknown>): Record<string, unknown> {
   const { action: _a, id: _i, kind: _k, ...rest } = value;
   return rest;
@@ -114,8 +124,55 @@ export function invalidOutputProblems(err: InvalidModelOutputError): string[] {
   return err.detail?.invalidOutput?.problems ?? [err.message];
 }
 
+/** Options of {@link validateToolInputs}. */
+export interface ValidateOptions {
+  /** For a profile manager whose document is absent: the version a new one gets. @default 1 */
+  profileVersion?: number;
+  /** Who the switches belong to, in problems: @default `memory manager <name>` */
+  scope?: string;
+}
+
 /**
- * The validated operations of a reply's tool inputs (several calls merged). Throws InvalidModelOutputError
+ * The validated operations of a reply's tool inputs (several calls merged), checked against the memories the
+ * model was shown. Throws InvalidModelOutputError naming every bad field. Does not apply the per-batch caps
+ * (see {@link checkBatchCaps}): a batch of several passes or rounds counts them over all of its replies.
+ */
+export function validateToolInputs(
+  inputs: readonly unknown[],
+  manager: ResolvedManager,
+  existing: readonly MemoryItem[],
+  options: ValidateOptions = {},
+): MemoryOperation[] {
+  const known = new Map(existing.map((item) => [item.key, item]));
+  return manager.profile
+    ? profileOperations(inputs, manager, known, options.profileVersion ?? 1)
+    : regularOperations(inputs, manager, known, options.scope ?? `memory manager ${manager.name}`);
+}
+
+/**
+ * ReviewRequiredError when a batch's operations (`proposed`, counted as `counts`) delete or update more of the
+ * stored memories than the manager allows in one batch. `what` names what was counted, for the message.
+ */
+export function checkBatchCaps(
+  manager: ResolvedManager,
+  counts: { deletes: number; updates: number },
+  proposed: readonly MemoryOperation[],
+  what = 'the reply',
+): void {
+  const { deletes, updates } = counts;
+  if (manager.profile || (deletes <= manager.maxDeletesPerBatch && updates <= manager.maxUpdatesPerBatch)) return;
+  // The proposal is the model's text about the user: it goes in `detail` (stored with the dead letter), never the message.
+  throw new ReviewRequiredError(
+    `${what} deletes ${deletes} and updates ${updates} memories; manager ${manager.name} applies at most ${manager.maxDeletesPerBatch} deletes and ${manager.maxUpdatesPerBatch} updates per batch without review`,
+    {
+      counts: { deletes, updates, maxDeletes: manager.maxDeletesPerBatch, maxUpdates: manager.maxUpdatesPerBatch, operations: proposed.length },
+      detail: { proposedOperations: [...proposed] },
+    },
+  );
+}
+
+/**
+ * The validated operations of one reply's tool inputs (several calls merged). Throws InvalidModelOutputError
  * naming every bad field; ReviewRequiredError when the reply is valid but deletes or updates more than the
  * manager allows in one batch.
  */
@@ -125,20 +182,12 @@ export function parseToolInputs(
   existing: readonly MemoryItem[],
   options: { profileVersion?: number } = {},
 ): MemoryOperation[] {
-  const known = new Map(existing.map((item) => [item.key, item]));
-  const operations = manager.profile ? profileOperations(inputs, manager, known, options.profileVersion ?? 1) : regularOperations(inputs, manager, known);
-  const deletes = operations.filter((op) => op.action === 'delete').length;
-  const updates = operations.filter((op) => op.action === 'update').length;
-  if (!manager.profile && (deletes > manager.maxDeletesPerBatch || updates > manager.maxUpdatesPerBatch)) {
-    // The proposal is the model's text about the user: it goes in `detail` (stored with the dead letter), never the message.
-    throw new ReviewRequiredError(
-      `the reply deletes ${deletes} and updates ${updates} memories; manager ${manager.name} applies at most ${manager.maxDeletesPerBatch} deletes and ${manager.maxUpdatesPerBatch} updates per batch without review`,
-      {
-        counts: { deletes, updates, maxDeletes: manager.maxDeletesPerBatch, maxUpdates: manager.maxUpdatesPerBatch, operations: operations.length },
-        detail: { proposedOperations: operations },
-      },
-    );
-  }
+  const operations = validateToolInputs(inputs, manager, existing, options);
+  checkBatchCaps(
+    manager,
+    { deletes: operations.filter((op) => op.action === 'delete').length, updates: operations.filter((op) => op.action === 'update').length },
+    operations,
+  );
   return operations;
 }
 
@@ -156,7 +205,7 @@ function profileOperations(inputs: readonly unknown[], manager: ResolvedManager,
   ];
 }
 
-function regularOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>): MemoryOperation[] {
+function regularOperations(inputs: readonly unknown[], manager: ResolvedManager, known: ReadonlyMap<string, MemoryItem>, scope: string): MemoryOperation[] {
   const raw = inputs.flatMap((input) => {
     const operations = (input as { operations?: unknown } | null)?.operations;
     return Array.isArray(operations) ? (operations as unknown[]) : [{ invalid: `a ${MEMORY_TOOL_NAME} call without an operations list` }];
@@ -184,7 +233,7 @@ function regularOperations(inputs: readonly unknown[], manager: ResolvedManager,
       return;
     }
     if (!allowed[action]) {
-      problems.push(`${at}.action: ${action}s are disabled for memory manager ${manager.name}`);
+      problems.push(`${at}.action: ${action}s are disabled for ${scope}`);
       return;
     }
     let current: MemoryItem | undefined;

@@ -171,7 +171,7 @@ export class BatchWriter {
       ...(batch.costUsd !== undefined ? { costUsd: batch.costUsd } : {}),
     };
     const items: TransactItem[] = [];
-    const by = extractionSource(ref, batch.messageIds, batch.model, HISTORY_MESSAGE_IDS_KEPT);
+    const batchSource = extractionSource(ref, batch.messageIds, batch.model, HISTORY_MESSAGE_IDS_KEPT);
     const put = (item: Record<string, unknown>, condition?: { expression: string; values?: Record<string, unknown> }) =>
       items.push({
         Put: {
@@ -185,6 +185,8 @@ export class BatchWriter {
       return vector && batch.embeddings ? { vector, model: batch.embeddings.model } : undefined;
     };
     batch.operations.forEach((op, index) => {
+      // The pass that made it, for a manager with phases (docs/design.md "Phases and steps").
+      const by = op.phase === undefined ? batchSource : { ...batchSource, phase: op.phase, ...(op.phases ? { phases: op.phases } : {}) };
       // Each operation writes the memory (conditional) and its history record: two items, in this order.
       if (op.action === 'insert') {
         // Derived from the batch, so a retried commit writes the same keys (a profile's one document has its own).

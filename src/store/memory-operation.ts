@@ -4,9 +4,20 @@
  * `model/` to know what it writes.
  */
 
+/** Which passes of an extraction made an operation (managers with phases; recorded in the history's `by`). */
+export interface OperationPhases {
+  /** The pass whose result the operation carries. */
+  phase?: string;
+  /** Every pass that shaped it, in order, when more than one did. */
+  phases?: string[];
+}
+
 /** An operation, validated: what the batch writer applies. */
 export type MemoryOperation =
   /** `key` and `version` only for a profile's one document, which may follow a deleted one (versions go on). */
-  | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string; version?: number }
-  | { action: 'update'; id: string; kind: string; content: Record<string, unknown> }
-  | { action: 'delete'; id: string };
+  (
+    | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string; version?: number }
+    | { action: 'update'; id: string; kind: string; content: Record<string, unknown> }
+    | { action: 'delete'; id: string }
+  ) &
+    OperationPhases;

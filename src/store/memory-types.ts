@@ -44,6 +44,13 @@ export interface ChangeSource {
   fromVersion?: number;
   /** For client calls: a caller-supplied label (user, service). */
   actor?: string;
+  /**
+   * For extractions by a manager with phases: the pass whose result this change records (`extract` for the
+   * first pass, else the phase's name) ...
+   */
+  phase?: string;
+  /** ... and, when several passes shaped it within the batch, all of them in order. */
+  phases?: string[];
 }
 
 /** One change of a memory, as its history keeps it. */

@@ -816,6 +816,7 @@
       );
     }
     if (by.model) row('Model', h('code', { class: 'model' }, by.model));
+    if (by.phase) row('Pass', (by.phases || [by.phase]).join(' → '));
     if (by.fromVersion !== undefined) row('Restored from', `version ${by.fromVersion}`);
     if (by.actor) row('Actor', by.actor);
     return h('dl', { class: 'provenance' }, rows);
