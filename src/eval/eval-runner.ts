@@ -5,7 +5,9 @@
  * retrieved-token budget, and each answer is graded by the judge. Every step is recorded in the progress file
  * as it finishes; what it already records is skipped, so an interrupted run resumes where it stopped.
  */
+import { createHash } from 'node:crypto';
 import type { MemoryClient } from '../client/memory-client';
+import { EvalStalledError } from '../errors';
 import { MAX_MESSAGE_CONTENT_CHARS, MAX_MESSAGES_PER_SUBMIT, MAX_QUERY_CHARS, MAX_TIMELINE_LIMIT } from '../defaults';
 import { MemoryOperator } from '../operator/memory-operator';
 import type { SearchItem } from '../store/memory-types';
@@ -153,8 +155,10 @@ export class EvalRunner {
   private async ingest(conversation: EvalConversation): Promise<void> {
     const { progress, target } = this.options;
     const started = Date.now();
-    const threadId = `eval-${progress.data.runId}-${label(conversation.id)}`;
-    const namespace = ['eval', progress.data.runId, label(conversation.id)];
+    // Named after the store too: a thread ingested into another store may still run on another worker's task queue.
+    const storeTag = createHash('sha256').update(target.store).digest('hex').slice(0, 8);
+    const threadId = `eval-${progress.data.runId}-${storeTag}-${label(conversation.id)}`;
+    const namespace = ['eval', progress.data.runId, storeTag, label(conversation.id)];
     let deadLetteredMessages = 0;
     let messages = 0;
     for (const session of conversation.sessions) {
@@ -202,13 +206,22 @@ export class EvalRunner {
     return messages.length;
   }
 
-  /** Flushes until everything submitted went through a batch; returns the messages dead-lettered. */
+  /**
+   * Flushes until everything submitted went through a batch; returns the messages dead-lettered. A flush that
+   * waited its whole time without any batch ending means nothing extracts (no worker polls the thread's task
+   * queue, the model hangs): the run stops with what it recorded, instead of flushing forever.
+   */
   private async flushAll(threadId: string): Promise<number> {
     let deadLettered = 0;
     for (;;) {
       const result = await this.options.target.memory.flush(threadId, { timeoutSeconds: EVAL_FLUSH_WAIT_SECONDS });
       deadLettered += result.messagesDeadLettered;
       if (result.complete) return deadLettered;
+      if (result.batchCount === 0) {
+        throw new EvalStalledError(
+          `thread ${threadId}: no batch finished within ${EVAL_FLUSH_WAIT_SECONDS} s of a flush (is its worker running?); rerun to resume`,
+        );
+      }
     }
   }
 

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/main';
 import { EvalProgress } from '../../src/eval/eval-progress';
 import { buildReport, reportMarkdown } from '../../src/eval/eval-report';
-import { estimateTokens, withinBudget } from '../../src/eval/eval-runner';
+import { EvalRunner, estimateTokens, withinBudget } from '../../src/eval/eval-runner';
+import { EvalStalledError } from '../../src/errors';
+import type { MemoryClient } from '../../src/client/memory-client';
+import type { FlushResult } from '../../src/contract';
+import type { TextModel } from '../../src/eval/text-model';
 import type { EvalDataset, EvalQuestion } from '../../src/eval/eval-types';
 import { judgePrompt, judgeVerdict } from '../../src/eval/judge-prompts';
 import { terminalProgressBar } from '../../src/eval/progress-bar';
@@ -69,6 +73,7 @@ describe('retrieved-token budget', () => {
     value: { kind: 'Memory', content: { content } },
     createdAt: '',
     updatedAt: '',
+    version: 1,
   });
 
   test('memories are taken best first while they fit; the first that does not fit ends the list', () => {
@@ -238,4 +243,44 @@ test('without a model key no score is computed: exit code 2, a message saying so
     if (json) expect((JSON.parse(run.stderr) as { error: { type: string } }).error.type).toBe('ConfigurationError');
   }
   expect(existsSync(progress)).toBe(false);
+});
+
+test('a thread that extracts nothing stops the run (no endless flushing) and records no ingestion', async () => {
+  const flushes: string[] = [];
+  const stalled: FlushResult = {
+    complete: false,
+    batches: [],
+    batchCount: 0,
+    messagesProcessed: 0,
+    messagesDeadLettered: 0,
+    inserted: 0,
+    updated: 0,
+    deleted: 0,
+  };
+  const memory = {
+    store: { doc: {}, tableName: 't' },
+    submit: () => Promise.resolve({}),
+    flush: (threadId: string) => {
+      flushes.push(threadId);
+      return Promise.resolve(stalled);
+    },
+  } as unknown as MemoryClient;
+  const model: TextModel = { model: 'm', complete: () => Promise.reject(new Error('no question may be answered')) };
+  const progress = await EvalProgress.open(join(mkdtempSync(join(tmpdir(), 'eval-stalled-')), 'p.json'), 'locomo');
+  const conversation = {
+    ...dataset.conversations[1]!,
+    sessions: [{ id: 'session_1', at: '2023-01-01T00:00:00.000Z', turns: [{ role: 'user' as const, content: 'hi' }] }],
+  };
+  const runner = new EvalRunner({
+    dataset: { benchmark: 'locomo', conversations: [conversation] },
+    progress,
+    target: { memory, store: 's' },
+    answerModel: model,
+    judgeModel: model,
+  });
+  const failure = runner.run();
+  await expect(failure).rejects.toThrow(EvalStalledError);
+  await expect(failure).rejects.toThrow(/no batch finished within 600 s of a flush \(is its worker running\?\); rerun to resume/);
+  expect(flushes).toHaveLength(1);
+  expect(progress.data.ingested).toEqual({});
 });
