@@ -2,7 +2,8 @@
  * `memory-ops eval <file>`: the memory quality on LoCoMo or LongMemEval (docs/evaluation.md). Unlike the other
  * commands it does not connect to the configured deployment: it runs the benchmark on the embedded local stack
  * (Temporal dev server, DynamoDB Local, a worker of its own), with Claude when ANTHROPIC_API_KEY is set, or the
- * fake Messages API with `--fake`. Without a key it computes no score and says so (exit code 2).
+ * fake Messages API with `--fake`. Without a key it computes no score and says so (exit code 2). Ctrl-C or
+ * SIGTERM stops it between steps (exit code 1); the same command resumes.
  */
 import { basename } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -63,6 +64,15 @@ export function registerEvalCommand(program: Command, runner: CommandRunner, io:
     .option('--dynamodb-endpoint <url>', 'a loopback DynamoDB Local of your own (with its data on disk, a resumed run keeps its memories)')
     .option('--table <name>', 'table for the memories (default: a new one per run)')
     .action(async (file: string, options: EvalOptions) => {
+      const interrupt = new AbortController();
+      const stopping = (): void => {
+        // The first signal stops between steps (what finished is recorded, the servers are stopped); a second one exits now.
+        if (interrupt.signal.aborted) process.exit(130);
+        interrupt.abort();
+        io.err('eval: stopping after the steps in flight (again to quit now); run the same command to resume\n');
+      };
+      process.on('SIGINT', stopping);
+      process.on('SIGTERM', stopping);
       try {
         const extraction = options.model ?? io.env['ANTHROPIC_MODEL']?.trim() ?? DEFAULT_MODEL;
         const bar = terminalProgressBar(process.stderr, 'eval');
@@ -81,15 +91,23 @@ export function registerEvalCommand(program: Command, runner: CommandRunner, io:
           dynamodbEndpoint: options.dynamodbEndpoint,
           tableName: options.table,
           onProgress: bar?.update,
+          signal: interrupt.signal,
         }).finally(() => bar?.done());
         if (options.out) {
           const { writeFile } = await import('node:fs/promises');
           await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
         }
         io.out(runner.json ? `${JSON.stringify(report, null, 2)}\n` : printable(reportMarkdown(report), { keepNewlines: true }));
-        runner.exitCode = EXIT_CODES.ok;
+        runner.exitCode = report.interrupted ? EXIT_CODES.problems : EXIT_CODES.ok;
       } catch (err) {
-        runner.fail(err);
+        // Ctrl-C reaches the embedded servers too: a step that failed because they went away is the interruption.
+        if (interrupt.signal.aborted) {
+          io.err('eval: interrupted; what finished is in the progress file: run the same command to resume\n');
+          runner.exitCode = EXIT_CODES.problems;
+        } else runner.fail(err);
+      } finally {
+        process.off('SIGINT', stopping);
+        process.off('SIGTERM', stopping);
       }
     });
 }

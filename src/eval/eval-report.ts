@@ -43,6 +43,8 @@ export interface EvalReport {
   dataset: string;
   /** True when the fake Messages API answered (`--fake`): plumbing only, the figures mean nothing. */
   fake: boolean;
+  /** The run was stopped before the end (Ctrl-C, SIGTERM): the figures cover what was judged; rerun to resume. */
+  interrupted: boolean;
   models: { extraction: string; answer: string; judge: string };
   retrievedTokenBudget: number;
   conversations: { total: number; ingested: number };
@@ -89,6 +91,8 @@ export function buildReport(input: {
   models: EvalReport['models'];
   retrievedTokenBudget: number;
   run: EvalRunCounts;
+  /** @default false */
+  interrupted?: boolean;
 }): EvalReport {
   const { dataset, progress } = input;
   const questions = dataset.conversations.flatMap((c) => c.questions);
@@ -113,6 +117,7 @@ export function buildReport(input: {
     benchmark: dataset.benchmark,
     dataset: input.datasetPath,
     fake: input.fake,
+    interrupted: input.interrupted ?? false,
     models: input.models,
     retrievedTokenBudget: input.retrievedTokenBudget,
     conversations: { total: dataset.conversations.length, ingested: ingested.length },
@@ -154,6 +159,9 @@ export function reportMarkdown(report: EvalReport): string {
   const lines = [
     `## ${name} evaluation${report.fake ? ' (FAKE models: plumbing check, not a score)' : ''}`,
     '',
+    ...(report.interrupted
+      ? [`**Interrupted**: ${report.questions.judged} of ${report.questions.scored} questions judged so far; run the same command again to resume.`, '']
+      : []),
     `Dataset \`${report.dataset}\`: ${report.conversations.total} conversation(s), ${report.questions.total} question(s), ${report.questions.scored} scored.`,
     `Models: extraction \`${report.models.extraction}\`, answer \`${report.models.answer}\`, judge \`${report.models.judge}\`; retrieved-token budget ${report.retrievedTokenBudget}.`,
     '',

@@ -72,6 +72,8 @@ export interface EvalRunOptions {
   concurrency?: number;
   /** Called as questions are judged (done, total), e.g. by a progress bar. */
   onProgress?: (done: number, total: number) => void;
+  /** Once aborted, no new step starts; the steps in flight finish and are recorded, and `run` resolves. */
+  signal?: AbortSignal;
 }
 
 /** What this run did (a resumed run skips what the progress file already records). */
@@ -85,12 +87,15 @@ export interface EvalRunCounts {
   questionsAlreadyJudged: number;
 }
 
-/** Runs `items` through `work` with at most `limit` at once; the first failure rejects (the others finish first). */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `items` through `work` with at most `limit` at once; the first failure rejects (the others finish first).
+ * An aborted `signal` starts no further item.
+ */
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const lane = async (): Promise<void> => {
-    while (next < items.length && !failure) {
+    while (next < items.length && !failure && !signal?.aborted) {
       const item = items[next++]!;
       try {
         await work(item);
@@ -132,7 +137,7 @@ export class EvalRunner {
     this.judged = scored.filter((q) => progress.data.judgements[q.id]).length;
     this.counts.questionsAlreadyJudged = this.judged;
     this.options.onProgress?.(this.judged, this.total);
-    await inPool(dataset.conversations, this.options.concurrency ?? 1, (conversation) => this.conversation(conversation));
+    await inPool(dataset.conversations, this.options.concurrency ?? 1, (conversation) => this.conversation(conversation), this.options.signal);
     return { ...this.counts };
   }
 
@@ -147,6 +152,7 @@ export class EvalRunner {
     // Answering needs the memories: ingest unless this store already holds this run's ingestion.
     if (unanswered.length > 0 && progress.data.ingested[conversation.id]?.store !== target.store) await this.ingest(conversation);
     for (const question of pending) {
+      if (this.options.signal?.aborted) return;
       if (!progress.data.answers[question.id]) await this.answer(conversation, question);
       await this.judge(question);
     }

@@ -39,6 +39,8 @@ export interface EvaluationOptions {
   /** @default a new table per run */
   tableName?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Stops the run between steps (Ctrl-C, SIGTERM): what finished is recorded, the stack is stopped, the report says `interrupted`. */
+  signal?: AbortSignal;
 }
 
 /** The message of an evaluation refused for want of a key: no score is computed. */
@@ -72,6 +74,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<EvalRep
       retrievedTokens,
       concurrency: options.concurrency,
       onProgress: options.onProgress,
+      signal: options.signal,
     }).run();
   } finally {
     await progress.addElapsed(Date.now() - started);
@@ -85,5 +88,6 @@ export async function runEvaluation(options: EvaluationOptions): Promise<EvalRep
     models: options.models,
     retrievedTokenBudget: retrievedTokens,
     run,
+    interrupted: options.signal?.aborted ?? false,
   });
 }

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main';
 import type { EvalProgressData } from '../../src/eval/eval-progress';
-import type { EvalReport } from '../../src/eval/eval-report';
+import { reportMarkdown, type EvalReport } from '../../src/eval/eval-report';
+import { runEvaluation } from '../../src/eval/run-evaluation';
 import { loadDataset } from '../../src/eval/load-dataset';
 import type { OperatorContext } from '../../src/operator/operator-context';
 import { dynamoEndpoint, temporalAddress, uniqueId } from '../support/test-env';
@@ -119,4 +120,32 @@ test('LongMemEval fixture: one thread per instance, per-type and abstention cate
   const limited = await evalFake('longmemeval-mini.json', ['--progress', join(dir, 'lme-limited.json'), '--limit', '1']);
   expect(limited.report.conversations).toEqual({ total: 1, ingested: 1 });
   expect(limited.report.questions.judged).toBe(1);
+});
+
+test('an interrupted run (its signal aborted mid-run) records what finished, stops, and the next run does only the rest', async () => {
+  const progressPath = join(dir, 'interrupted.json');
+  const tableName = uniqueId('eval-interrupted');
+  const common = {
+    datasetPath: join(FIXTURES, 'locomo-mini.json'),
+    fake: true,
+    progressPath,
+    models: { extraction: 'claude-haiku-5-5', answer: 'claude-haiku-5-5', judge: 'claude-haiku-5-5' },
+    temporalAddress: temporalAddress(),
+    dynamodbEndpoint: dynamoEndpoint(),
+    tableName,
+  };
+  const interrupt = new AbortController();
+  // As Ctrl-C does, at the first judgement: the step in flight finishes, no other starts.
+  const stopped = await runEvaluation({ ...common, signal: interrupt.signal, onProgress: (done) => done === 1 && interrupt.abort() });
+  expect(stopped.interrupted).toBe(true);
+  expect(stopped.run).toMatchObject({ conversationsIngested: 1, questionsAnswered: 1, questionsJudged: 1 });
+  expect(stopped.questions.judged).toBe(1);
+  expect(reportMarkdown(stopped)).toContain('**Interrupted**: 1 of 7 questions judged so far');
+  const recorded = JSON.parse(readFileSync(progressPath, 'utf8')) as EvalProgressData;
+  expect(Object.keys(recorded.judgements)).toEqual(['conv-mini-1#0']);
+
+  const resumed = await runEvaluation(common);
+  expect(resumed.interrupted).toBe(false);
+  expect(resumed.run).toEqual({ conversationsIngested: 1, conversationsSkipped: 0, questionsAnswered: 6, questionsJudged: 6, questionsAlreadyJudged: 1 });
+  expect(resumed.questions.judged).toBe(7);
 });
