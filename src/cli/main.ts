@@ -25,7 +25,7 @@ import { registerThreadCommands } from './threads-commands';
 const EXIT_CODES_HELP = `
 Exit codes:
   0  ok
-  1  the command ran and found problems (a doctor check failed, a flush did not finish in time)
+  1  the command ran and found problems (a doctor check failed, a flush did not finish in time, an eval was interrupted)
   2  usage, invalid input or configuration (the message names the argument, option or variable)
   3  not found (thread, memory, dead letter)
   4  a backing service is unavailable (Temporal, DynamoDB)
