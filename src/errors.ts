@@ -206,6 +206,12 @@ export class ForgetIncompleteError extends MemoryManagerError {
   readonly retryable = true;
 }
 
+/** An evaluation (`memory-ops eval`) cannot go on: its thread extracts nothing. What it recorded stays; a rerun resumes. */
+export class EvalStalledError extends MemoryManagerError {
+  override readonly name = 'EvalStalledError';
+  readonly retryable = true;
+}
+
 /** A dependency (Temporal, DynamoDB) did not answer in time or at all: worth retrying shortly. */
 export class DependencyUnavailableError extends MemoryManagerError {
   override readonly name = 'DependencyUnavailableError';

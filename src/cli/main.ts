@@ -1,5 +1,5 @@
 /**
- * `memory-ops`, the operator CLI: threads, dead letters, memories, export, a doctor and the web console, over the same
+ * `memory-ops`, the operator CLI: threads, dead letters, memories, export, a doctor, the web console and `eval`, over the same
  * `MemoryClient` the API uses, configured from the same environment as the worker. `--json` anywhere on
  * the command line prints exactly one JSON document on stdout (errors: `{error: {type, message}}` on
  * stderr); the exit code says what happened (see `exit-codes.ts`).
@@ -14,6 +14,7 @@ import { CommandRunner, type CliIo, type ContextFactory } from './command-runner
 import { registerConsoleCommand } from './console-command';
 import { registerDeadLetterCommands } from './dead-letter-commands';
 import { registerDoctorCommand } from './doctor-command';
+import { registerEvalCommand } from './eval-command';
 import { registerExportCommand } from './export-command';
 import { EXIT_CODES } from './exit-codes';
 import { registerMemoryCommands } from './memory-commands';
@@ -24,7 +25,7 @@ import { registerThreadCommands } from './threads-commands';
 const EXIT_CODES_HELP = `
 Exit codes:
   0  ok
-  1  the command ran and found problems (a doctor check failed, a flush did not finish in time)
+  1  the command ran and found problems (a doctor check failed, a flush did not finish in time, an eval was interrupted)
   2  usage, invalid input or configuration (the message names the argument, option or variable)
   3  not found (thread, memory, dead letter)
   4  a backing service is unavailable (Temporal, DynamoDB)
@@ -61,6 +62,7 @@ export function buildProgram(runner: CommandRunner, io: CliIo): Command {
   registerExportCommand(program, runner, (text) => io.out(text));
   registerDoctorCommand(program, runner);
   registerConsoleCommand(program, runner, io.env);
+  registerEvalCommand(program, runner, io);
   return program;
 }
 
