@@ -10,10 +10,9 @@ import { EXTRACTION_HEARTBEAT_INTERVAL_MS } from '../defaults';
 import { BatchIdentityError, toApplicationFailure } from '../errors';
 import { idsDigest } from '../store/batch-planner';
 import { ManagerRegistry } from '../managers/manager-registry';
-import type { ResolvedManager } from '../managers/memory-manager';
 import { PROFILE_KEY } from '../model/memory-tool';
+import { relatedMemories, withDefaultDocument, withQueryUsage } from '../managers/related-memories';
 import type { MemoryOperation } from '../store/memory-operation';
-import type { MemoryItem } from '../store/memory-types';
 import { failureDetailsRef } from '../store/failure-details';
 import { memorySearchText } from '../store/search/lexical-ranker';
 import { countExtraction, countExtractionFailure } from './activity-metrics';
@@ -53,18 +52,6 @@ async function embedContents(deps: ActivityDependencies, operations: readonly Me
     'document',
   );
   return { model: embedder.model, vectors: new Map(written.map((w, i) => [w.index, vectors[i] ?? []])) };
-}
-
-/**
- * The memories the model sees: a profile manager's one document; otherwise those most relevant to the
- * batch's text plus the newest few — bounded reads at any namespace size.
- */
-async function memoriesToShow(deps: ActivityDependencies, manager: ResolvedManager, namespace: string[], batchText: string): Promise<MemoryItem[]> {
-  if (manager.profile) {
-    const profile = await deps.store.get(namespace, PROFILE_KEY);
-    return profile ? [profile] : [];
-  }
-  return deps.store.relevantTo(namespace, batchText, { queryLimit: manager.queryLimit, newest: manager.newestShown });
 }
 
 /**
@@ -116,10 +103,13 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         throw new BatchIdentityError(`inbox range ${ref.fromSeq}–${ref.toSeq} of batch ${ref.batchId} no longer holds its messages`);
       }
       const manager = managers.forBatch(ref.manager);
-      const existing = await memoriesToShow(deps, manager, ref.namespace, messages.map((m) => m.content).join('\n'));
+      // The manager's related memories (and its default document, when its namespace has none yet).
+      const related = await relatedMemories(deps, manager, ref.namespace, messages, ctx.cancellationSignal);
+      const existing = related.items;
       // A profile re-created after its document was deleted continues that document's versions.
       const profileVersion = manager.profile && existing.length === 0 ? (await deps.store.lastVersion(ref.namespace, PROFILE_KEY)) + 1 : undefined;
-      const proposal = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion });
+      const extracted = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion });
+      const proposal = { ...withQueryUsage(extracted, related), operations: withDefaultDocument(extracted.operations, related.seed) };
       const result = await deps.batches.apply({
         ref,
         operations: proposal.operations,
@@ -144,6 +134,8 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         manager: manager.name,
         memoriesShown: proposal.memoriesShown,
         requests: proposal.requests,
+        searches: related.searches,
+        seededDefault: related.seed !== undefined,
       });
       return countExtraction(result);
     } catch (err) {
