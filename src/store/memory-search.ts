@@ -12,7 +12,7 @@ import { embeddingOf } from './memory-records';
 import type { MemoryReads, ReadMemory } from './memory-reads';
 import type { MemoryItem, MemoryValue, SearchItem } from './memory-types';
 import { rankByEmbedding, type Embedder } from './search/embedder';
-import { memorySearchText, rankLexically } from './search/lexical-ranker';
+import { memorySearchText, rankLexicallyEach } from './search/lexical-ranker';
 import { mergeByScore } from './search/merge-by-score';
 import { filterProblem, matchesFilter, type ValueFilter } from './search/value-filter';
 
@@ -141,20 +141,19 @@ export class MemorySearch {
         const item = byId.get(id);
         return item ? [{ ...item, score }] : [];
       });
-    const lexical = (query: string, docs: { id: string; item: MemoryItem }[]) =>
-      scored(
-        rankLexically(
-          query,
-          docs.map((d) => ({ id: d.id, text: memorySearchText(d.item.value) })),
-        ),
-      );
+    // The documents are indexed once for every query.
+    const lexical = (docs: { id: string; item: MemoryItem }[]) =>
+      rankLexicallyEach(
+        queries,
+        docs.map((d) => ({ id: d.id, text: memorySearchText(d.item.value) })),
+      ).map(scored);
     const embedder = this.embedder;
     const all = candidates.map((c, i) => ({ id: String(i), item: c.item, vector: embedder ? embeddingOf(c.record, embedder.model) : null }));
     const withVectors = all.filter((d) => d.vector !== null);
-    if (!embedder || withVectors.length === 0) return queries.map((query) => lexical(query, all));
+    if (!embedder || withVectors.length === 0) return lexical(all);
     const queryVectors = await embedder.embed([...queries], 'query');
-    const withoutVectors = all.filter((d) => d.vector === null);
-    return queries.map((query, q) => {
+    const leftOver = lexical(all.filter((d) => d.vector === null));
+    return queries.map((_query, q) => {
       const byCosine = scored(
         rankByEmbedding(
           queryVectors[q] ?? [],
@@ -163,7 +162,7 @@ export class MemorySearch {
       );
       // Memories without a vector from this model (written before embeddings were enabled, migrated, or by
       // another model) are not dropped: their lexical matches follow the vector-ranked ones.
-      return [...byCosine, ...lexical(query, withoutVectors)];
+      return [...byCosine, ...(leftOver[q] ?? [])];
     });
   }
 }

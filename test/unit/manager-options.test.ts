@@ -14,6 +14,7 @@ import { loadManagers } from '../../src/managers/load-managers';
 import { resolveManager, type MemoryManagerDefinition } from '../../src/managers/memory-manager';
 import { searchWindows, withDefaultDocument, withQueryUsage, type RelatedMemories } from '../../src/managers/related-memories';
 import type { MemoryItem, SearchItem } from '../../src/store/memory-types';
+import { rankLexically, rankLexicallyEach } from '../../src/store/search/lexical-ranker';
 import { mergeByScore } from '../../src/store/search/merge-by-score';
 
 const profileSchema = z.object({ name: z.string().optional(), pets: z.array(z.string()) });
@@ -181,6 +182,21 @@ describe('merging searches by score', () => {
       ['c', 0.5],
     ]);
     expect(mergeByScore([[item('a', 1)], []], 0)).toEqual([]);
+  });
+});
+
+describe('ranking several queries over one index', () => {
+  const docs = [
+    { id: 'dog', text: 'User has a dog named Fido' },
+    { id: 'city', text: 'User lives in Lisbon' },
+    { id: 'jazz', text: 'User likes jazz and dogs' },
+  ];
+
+  it('gives each query the ranking it gets alone, in the queries’ order, empty for an empty query', () => {
+    const queries = ['my dog Fido', 'where do I live', '', 'what is it'];
+    expect(rankLexicallyEach(queries, docs)).toEqual(queries.map((q) => rankLexically(q, docs)));
+    expect(rankLexicallyEach(queries, docs)[0]?.[0]).toEqual({ id: 'dog', score: 1 });
+    expect(rankLexicallyEach(['dog'], [])).toEqual([[]]);
   });
 });
 
