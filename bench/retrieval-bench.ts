@@ -57,7 +57,7 @@ const score = (ranked: { id: string; score: number }[]) =>
 
 const rows: string[][] = [];
 for (const size of BATCH_SIZES) {
-  const messages = sentences(size, 12, size).map((content, i) => ({ id: `m${i}`, role: 'user', content, timestamp: '' }));
+  const messages = sentences(size, 12, size).map((content, i) => ({ id: `m${i}`, role: 'user' as const, content, timestamp: '' }));
   const batchText = messages
     .map((m) => m.content)
     .join('\n')
