@@ -42,7 +42,14 @@ export type { EmbedderConfig } from './store/search/embedder-config';
 export type { Embedder } from './store/search/embedder';
 /** Memory managers: what to extract (LangMem's `create_memory_store_manager` options as data). */
 export { ManagerRegistry } from './managers/manager-registry';
-export { DEFAULT_MEMORY_SCHEMA, type MemoryManagerDefinition, type MemorySchemaDefinition, type JsonSchema } from './managers/memory-manager';
+export {
+  DEFAULT_MEMORY_SCHEMA,
+  type DefaultDocumentContext,
+  type MemoryManagerDefinition,
+  type MemorySchemaDefinition,
+  type JsonSchema,
+  type RetrievalMode,
+} from './managers/memory-manager';
 /** A further pass of a manager's extraction (`phases`, e.g. consolidation). */
 export type { MemoryPhaseDefinition } from './managers/memory-manager';
 /** What callers read back. */

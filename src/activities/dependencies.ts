@@ -1,6 +1,7 @@
 /** The clients the activities need, passed to their factory so tests inject DynamoDB Local and the fake model. */
 import type { ManagerRegistry } from '../managers/manager-registry';
 import type { MemoryExtractor } from '../model/claude-extractor';
+import type { QueryWriter } from '../model/query-writer';
 import type { BatchPlanner } from '../store/batch-planner';
 import type { BatchWriter } from '../store/batch-writer';
 import type { DeadLetterStore } from '../store/dead-letters';
@@ -19,4 +20,6 @@ export interface ActivityDependencies {
   managers?: ManagerRegistry;
   /** Planned batches' messages for the extraction on this worker. @default one per activity set ({@link createActivities}) */
   handoff?: PlannedBatches;
+  /** Writes search queries for managers with a `queryModel` (the same client as the extractor). @default none: such a manager's batches fail */
+  queryWriter?: QueryWriter;
 }

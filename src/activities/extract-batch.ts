@@ -11,10 +11,9 @@ import { EXTRACTION_HEARTBEAT_INTERVAL_MS } from '../defaults';
 import { BatchIdentityError, toApplicationFailure } from '../errors';
 import { idsDigest } from '../store/batch-planner';
 import { ManagerRegistry } from '../managers/manager-registry';
-import type { ResolvedManager } from '../managers/memory-manager';
 import { PROFILE_KEY } from '../model/memory-tool';
+import { relatedMemories, withDefaultDocument, withQueryUsage, type RelatedMemories } from '../managers/related-memories';
 import type { MemoryOperation } from '../store/memory-operation';
-import type { MemoryItem } from '../store/memory-types';
 import type { StoredMessage } from '../store/message-inbox';
 import { failureDetailsRef } from '../store/failure-details';
 import { memorySearchText } from '../store/search/lexical-ranker';
@@ -58,35 +57,22 @@ async function embedContents(deps: ActivityDependencies, operations: readonly Me
 }
 
 /**
- * The memories the model sees: a profile manager's one document; otherwise those most relevant to the
- * batch's text plus the newest few — bounded reads at any namespace size.
- */
-async function memoriesToShow(deps: ActivityDependencies, manager: ResolvedManager, namespace: string[], batchText: string): Promise<MemoryItem[]> {
-  if (manager.profile) {
-    const profile = await deps.store.get(namespace, PROFILE_KEY);
-    return profile ? [profile] : [];
-  }
-  return deps.store.relevantTo(namespace, batchText, { queryLimit: manager.queryLimit, newest: manager.newestShown });
-}
-
-/** The text the memories are ranked against: the batch's messages. */
-function batchText(messages: readonly StoredMessage[]): string {
-  return messages.map((m) => m.content).join('\n');
-}
-
 /**
- * The memories to show, read beside the cursor check when the messages are already at hand. Undefined when
- * that read fails (or the batch names a manager this worker lacks): the extraction then reads them after the
- * check, where a persistent error fails the attempt as before.
+ * The memories to show, found beside the cursor check when the messages are already at hand — unless the
+ * manager asks a query model (a model call is not made for a batch that may need no extraction).
+ * Undefined when that read fails (or the batch names a manager this worker lacks): the extraction then
+ * finds them after the check, where a persistent error fails the attempt as before.
  */
-async function memoriesShownEarly(
+async function relatedEarly(
   deps: ActivityDependencies,
   managers: ManagerRegistry,
   ref: BatchRef,
   messages: readonly StoredMessage[],
-): Promise<MemoryItem[] | undefined> {
+): Promise<RelatedMemories | undefined> {
   try {
-    return await memoriesToShow(deps, managers.forBatch(ref.manager), ref.namespace, batchText(messages));
+    const manager = managers.forBatch(ref.manager);
+    if (manager.queryModel !== undefined) return undefined;
+    return await relatedMemories(deps, manager, ref.namespace, messages);
   } catch {
     return undefined;
   }
@@ -131,10 +117,10 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       // inbox) and — when the messages are at hand — the memories to show, side by side: one round trip
       // before the model where there were three.
       const handed = deps.handoff?.take(ref);
-      const [progress, messages, shownEarly] = await Promise.all([
+      const [progress, messages, foundEarly] = await Promise.all([
         progressOf(deps, ref),
         handed ?? deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq),
-        handed ? memoriesShownEarly(deps, managers, ref, handed) : undefined,
+        handed ? relatedEarly(deps, managers, ref, handed) : undefined,
       ]);
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
@@ -148,10 +134,13 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         throw new BatchIdentityError(`inbox range ${ref.fromSeq}–${ref.toSeq} of batch ${ref.batchId} no longer holds its messages`);
       }
       const manager = managers.forBatch(ref.manager);
-      const existing = shownEarly ?? (await memoriesToShow(deps, manager, ref.namespace, batchText(messages)));
+      // The manager's related memories (and its default document, when its namespace has none yet).
+      const related = foundEarly ?? (await relatedMemories(deps, manager, ref.namespace, messages, ctx.cancellationSignal));
+      const existing = related.items;
       // A profile re-created after its document was deleted continues that document's versions.
       const profileVersion = manager.profile && existing.length === 0 ? (await deps.store.lastVersion(ref.namespace, PROFILE_KEY)) + 1 : undefined;
-      const proposal = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion });
+      const extracted = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion });
+      const proposal = { ...withQueryUsage(extracted, related), operations: withDefaultDocument(extracted.operations, related.seed) };
       const result = await deps.batches.apply({
         ref,
         operations: proposal.operations,
@@ -177,6 +166,8 @@ export function extractBatchActivity(deps: ActivityDependencies) {
         memoriesShown: proposal.memoriesShown,
         requests: proposal.requests,
         passes: proposal.passes,
+        searches: related.searches,
+        seededDefault: related.seed !== undefined,
       });
       return countExtraction(result);
     } catch (err) {

@@ -73,6 +73,34 @@ export interface MemoryManagerDefinition {
   phases?: MemoryPhaseDefinition[];
   /** Tool rounds per pass (LangMem's `max_steps`), ended early by the model's `done` tool. Not for a profile manager. @default DEFAULT_MAX_STEPS */
   maxSteps?: number;
+  /**
+   * The content of the manager's one document when its namespace has none (LangMem's `default`): written as
+   * version 1 with the first batch, which the model then updates. Needs exactly one schema, whose content it
+   * must match, and deletes off. A profile manager seeds its profile with it; any other manager keeps it
+   * under the key `default`. See docs/configuration.md "Default documents".
+   */
+  default?: Record<string, unknown>;
+  /** Like `default`, computed per namespace when it is needed (not in a JSON managers file). */
+  defaultFactory?: (context: DefaultDocumentContext) => Record<string, unknown>;
+  /**
+   * How related memories are found for the model (LangMem's search): `batch`, one search on the batch's
+   * text; `windows`, one search per window of the latest 1, 2, 4, … messages, in parallel, merged by score.
+   * @default 'batch'
+   */
+  retrieval?: RetrievalMode;
+  /**
+   * A (cheaper) model that writes the search queries for each batch (LangMem's `query_model`); its tokens
+   * and cost are added to the batch's. Replaces `retrieval`. @default none (no query model)
+   */
+  queryModel?: string;
+}
+
+/** How an extraction finds the memories related to its batch. */
+export type RetrievalMode = 'batch' | 'windows';
+
+/** What a `defaultFactory` is told: the namespace whose document it seeds. */
+export interface DefaultDocumentContext {
+  namespace: readonly string[];
 }
 
 /** A further pass of a manager's extraction (see `MemoryManagerDefinition.phases`). */
@@ -103,11 +131,16 @@ export interface ResolvedSchema {
 }
 
 /** A manager with every default filled in, ready for the worker. */
-export interface ResolvedManager extends Required<Omit<MemoryManagerDefinition, 'schemas' | 'instructions' | 'model' | 'phases'>> {
+export interface ResolvedManager extends Required<
+  Omit<MemoryManagerDefinition, 'schemas' | 'instructions' | 'model' | 'phases' | 'default' | 'defaultFactory' | 'queryModel'>
+> {
   schemas: ResolvedSchema[];
   instructions: string | undefined;
   model: string | undefined;
   phases: ResolvedPhase[];
+  queryModel: string | undefined;
+  /** The content of a new namespace's document (checked against the schema), when the manager has a default. */
+  defaultDocument: ((context: DefaultDocumentContext) => Record<string, unknown>) | undefined;
 }
 
 /** LangMem's default memory: `{kind: "Memory", content: {content: "..."}}`. */
@@ -162,6 +195,10 @@ const definitionSchema = z.object({
     .max(MAX_PHASES)
     .optional(),
   maxSteps: z.number().int().min(1).max(MAX_STEPS_LIMIT).optional(),
+  default: z.record(z.string(), z.unknown()).optional(),
+  defaultFactory: z.custom<(context: DefaultDocumentContext) => Record<string, unknown>>((v) => typeof v === 'function', 'must be a function').optional(),
+  retrieval: z.enum(['batch', 'windows']).optional(),
+  queryModel: z.string().min(1).optional(),
 });
 
 /** A manager's phases with their defaults (the manager's own switches); `ConfigurationError` naming the field otherwise. */
@@ -256,6 +293,8 @@ export function resolveManager(definition: MemoryManagerDefinition): ResolvedMan
   const enableInserts = definition.enableInserts ?? true;
   const enableUpdates = definition.enableUpdates ?? true;
   const enableDeletes = definition.enableDeletes ?? false;
+  const defaultDocument = resolveDefault(definition, schemas);
+  assertRetrieval(definition);
   return {
     name: definition.name,
     namespace: [...definition.namespace],
@@ -272,5 +311,61 @@ export function resolveManager(definition: MemoryManagerDefinition): ResolvedMan
     maxUpdatesPerBatch: definition.maxUpdatesPerBatch ?? DEFAULT_MAX_UPDATES_PER_BATCH,
     phases: resolvePhases(definition, { enableInserts, enableUpdates, enableDeletes }),
     maxSteps: definition.maxSteps ?? DEFAULT_MAX_STEPS,
+    retrieval: definition.retrieval ?? 'batch',
+    queryModel: definition.queryModel,
+    defaultDocument,
   };
+}
+
+/**
+ * The manager's default document as a function of the namespace, its content checked against the one
+ * schema (`default` at startup, `defaultFactory` each time it runs). LangMem's profile style — one schema,
+ * inserts off, updates on — cannot create anything without one, so it is refused at startup.
+ */
+function resolveDefault(definition: MemoryManagerDefinition, schemas: readonly ResolvedSchema[]): ResolvedManager['defaultDocument'] {
+  const at = `managers.${definition.name}`;
+  const { default: value, defaultFactory: factory } = definition;
+  if (value === undefined && factory === undefined) {
+    if (!definition.profile && definition.enableInserts === false && definition.enableUpdates !== false && definition.enableDeletes !== true) {
+      throw new ConfigurationError(
+        `${at}: updates only (inserts and deletes off), so it can never create a memory to update; give it a \`default\` (or \`defaultFactory\`) document, or set enableInserts: true`,
+      );
+    }
+    return undefined;
+  }
+  if (value !== undefined && factory !== undefined) throw new ConfigurationError(`${at}: give either default or defaultFactory, not both`);
+  const field = value !== undefined ? 'default' : 'defaultFactory';
+  if (schemas.length !== 1) throw new ConfigurationError(`${at}.${field}: a manager with a default document has exactly one schema`);
+  if (definition.enableDeletes === true) throw new ConfigurationError(`${at}.${field}: a default document is kept, not deleted; set enableDeletes: false`);
+  if (definition.enableUpdates === false) throw new ConfigurationError(`${at}.${field}: a default document is there to be updated; enableUpdates must be on`);
+  const schema = schemas[0] as ResolvedSchema;
+  const checked = (content: unknown, where: string): Record<string, unknown> => {
+    const parsed = schema.validate.safeParse(content);
+    if (!parsed.success) throw new ConfigurationError(`${at}.${where}: does not match schema ${schema.kind}: ${describeZodError(parsed.error)}`);
+    return parsed.data;
+  };
+  if (value !== undefined) {
+    const content = checked(value, 'default');
+    return () => structuredClone(content);
+  }
+  return (context) => {
+    let content: unknown;
+    try {
+      content = (factory as NonNullable<typeof factory>)(context);
+    } catch (err) {
+      throw new ConfigurationError(`${at}.defaultFactory: threw ${err instanceof Error ? err.name : 'a non-error'}`, { cause: err });
+    }
+    return checked(content, 'defaultFactory');
+  };
+}
+
+/** A profile reads its one document, so search options do not apply; a query model replaces the windows. */
+function assertRetrieval(definition: MemoryManagerDefinition): void {
+  const at = `managers.${definition.name}`;
+  if (definition.profile && (definition.retrieval !== undefined || definition.queryModel !== undefined)) {
+    throw new ConfigurationError(`${at}.profile: a profile manager shows its one document, it searches nothing; remove retrieval and queryModel`);
+  }
+  if (definition.queryModel !== undefined && definition.retrieval === 'windows') {
+    throw new ConfigurationError(`${at}.queryModel: the query model writes the searches; remove retrieval: 'windows' (or the query model)`);
+  }
 }

@@ -184,6 +184,7 @@ export class BatchWriter {
       const vector = batch.embeddings?.vectors.get(index);
       return vector && batch.embeddings ? { vector, model: batch.embeddings.model } : undefined;
     };
+    const seededHistory: Record<string, unknown>[] = [];
     batch.operations.forEach((op, index) => {
       // The pass that made it, for a manager with phases (docs/design.md "Phases and steps").
       const by = op.phase === undefined ? batchSource : { ...batchSource, phase: op.phase, ...(op.phases ? { phases: op.phases } : {}) };
@@ -206,7 +207,24 @@ export class BatchWriter {
           expression: 'attribute_not_exists(pk) OR deleted = :true OR expiresAt <= :nowSec',
           values: { ':true': true, ':nowSec': Math.floor(Date.parse(nowIso) / 1000) },
         });
-        put(historyItem({ namespace: ref.namespace, key, version, action: 'insert', value: item.value, at: nowIso, by }), FIRST_OF_ITS_VERSION);
+        // A default document the model updated in the same batch: its default is version `seeded.version`
+        // (that history record goes after the operations' pairs, which error messages count on).
+        if (op.seeded)
+          seededHistory.push(
+            historyItem({
+              namespace: ref.namespace,
+              key,
+              version: op.seeded.version,
+              action: 'insert',
+              value: { kind: op.kind, content: op.seeded.content },
+              at: nowIso,
+              by,
+            }),
+          );
+        put(
+          historyItem({ namespace: ref.namespace, key, version, action: op.seeded ? 'update' : 'insert', value: item.value, at: nowIso, by }),
+          FIRST_OF_ITS_VERSION,
+        );
         return;
       }
       const seen = batch.existing.get(op.id);
@@ -235,6 +253,7 @@ export class BatchWriter {
         );
       }
     });
+    for (const record of seededHistory) put(record, FIRST_OF_ITS_VERSION);
     if (result.inserted.length > 0 && !(await this.registered(ref.namespace))) {
       for (const entry of registryItems(ref.namespace)) put(entry);
     }
@@ -367,7 +386,7 @@ function describeItem(operations: readonly MemoryOperation[], index: number, rec
   const op = index < operations.length * 2 ? operations[opIndex] : undefined;
   const what = index % 2 === 0 ? '' : ' history';
   if (op) return op.action === 'insert' ? `operations.${opIndex} (insert${what})` : `operations.${opIndex} (${op.action} ${op.id}${what})`;
-  if (index < receiptIndex) return 'namespace index';
+  if (index < receiptIndex) return 'default document history or namespace index';
   return index === receiptIndex ? 'batch receipt' : 'progress marker (cursor or dead letter)';
 }
 

@@ -14,9 +14,21 @@ export interface OperationPhases {
 
 /** An operation, validated: what the batch writer applies. */
 export type MemoryOperation =
-  /** `key` and `version` only for a profile's one document, which may follow a deleted one (versions go on). */
+  /**
+   * `key` and `version` only for a manager's one document (a profile, a default document), which may follow
+   * a deleted one (versions go on). `seeded`: the document starts from the manager's default, recorded in its
+   * history as the insert of `seeded.version`, and this content is that default's update (one item, since a
+   * transaction writes an item once).
+   */
   (
-    | { action: 'insert'; kind: string; content: Record<string, unknown>; key?: string; version?: number }
+    | {
+        action: 'insert';
+        kind: string;
+        content: Record<string, unknown>;
+        key?: string;
+        version?: number;
+        seeded?: { content: Record<string, unknown>; version: number };
+      }
     | { action: 'update'; id: string; kind: string; content: Record<string, unknown> }
     | { action: 'delete'; id: string }
   ) &

@@ -12,7 +12,8 @@ import { embeddingOf } from './memory-records';
 import type { MemoryReads, ReadMemory } from './memory-reads';
 import type { MemoryItem, MemoryValue, SearchItem } from './memory-types';
 import { rankByEmbedding, type Embedder } from './search/embedder';
-import { memorySearchText, rankLexically } from './search/lexical-ranker';
+import { memorySearchText, rankLexicallyEach } from './search/lexical-ranker';
+import { mergeByScore } from './search/merge-by-score';
 import { filterProblem, matchesFilter, type ValueFilter } from './search/value-filter';
 
 /** Options of `DynamoMemoryStore.search`, as LangGraph's `store.search`. */
@@ -93,16 +94,19 @@ export class MemorySearch {
   /**
    * The memories an extraction shows the model: the `queryLimit` most relevant to `text` among the
    * namespace's newest SEARCH_CANDIDATES, plus its `newest` most recent — bounded reads, whatever the
-   * namespace's size.
+   * namespace's size. Several texts (search windows, a query model's queries) are ranked separately over
+   * the same candidates, read once, and merged by score.
    */
-  async relevantTo(namespace: readonly string[], text: string, options: { queryLimit: number; newest: number }): Promise<MemoryItem[]> {
+  async relevantTo(namespace: readonly string[], text: string | readonly string[], options: { queryLimit: number; newest: number }): Promise<MemoryItem[]> {
     const candidates: ReadMemory[] = [];
     for await (const memory of this.reads.newestIn(namespace, SEARCH_CANDIDATES)) {
       candidates.push(memory);
       if (candidates.length >= SEARCH_CANDIDATES) break;
     }
     const recent = candidates.slice(0, options.newest).map((c) => c.item);
-    const relevant = text.trim() ? (await this.rank(text.slice(0, MAX_QUERY_CHARS), candidates)).slice(0, options.queryLimit) : [];
+    const queries = (typeof text === 'string' ? [text] : text).map((q) => q.slice(0, MAX_QUERY_CHARS)).filter((q) => q.trim());
+    const ranked = queries.length > 0 ? await this.rankAll(queries, candidates) : [];
+    const relevant = ranked.length === 1 ? (ranked[0] ?? []).slice(0, options.queryLimit) : mergeByScore(ranked, options.queryLimit);
     const chosen = new Map<string, MemoryItem>();
     for (const item of [...relevant, ...recent]) {
       const { score: _score, ...plain } = item as SearchItem;
@@ -126,32 +130,39 @@ export class MemorySearch {
 
   /** Ranks candidates by relevance to `query`: cosine over stored vectors with an embedder, else lexical. */
   private async rank(query: string, candidates: readonly ReadMemory[]): Promise<SearchItem[]> {
+    return (await this.rankAll([query], candidates))[0] ?? [];
+  }
+
+  /** {@link rank} for each query, over the same candidates; the queries are embedded in one request. */
+  private async rankAll(queries: readonly string[], candidates: readonly ReadMemory[]): Promise<SearchItem[][]> {
     const byId = new Map(candidates.map((c, i) => [String(i), c.item]));
     const scored = (ranked: { id: string; score: number }[]): SearchItem[] =>
       ranked.flatMap(({ id, score }) => {
         const item = byId.get(id);
         return item ? [{ ...item, score }] : [];
       });
+    // The documents are indexed once for every query.
     const lexical = (docs: { id: string; item: MemoryItem }[]) =>
-      scored(
-        rankLexically(
-          query,
-          docs.map((d) => ({ id: d.id, text: memorySearchText(d.item.value) })),
-        ),
-      );
+      rankLexicallyEach(
+        queries,
+        docs.map((d) => ({ id: d.id, text: memorySearchText(d.item.value) })),
+      ).map(scored);
     const embedder = this.embedder;
     const all = candidates.map((c, i) => ({ id: String(i), item: c.item, vector: embedder ? embeddingOf(c.record, embedder.model) : null }));
     const withVectors = all.filter((d) => d.vector !== null);
     if (!embedder || withVectors.length === 0) return lexical(all);
-    const [queryVector] = await embedder.embed([query], 'query');
-    const byCosine = scored(
-      rankByEmbedding(
-        queryVector ?? [],
-        withVectors.map((d) => ({ id: d.id, vector: Array.from(d.vector ?? []) })),
-      ),
-    );
-    // Memories without a vector from this model (written before embeddings were enabled, migrated, or by
-    // another model) are not dropped: their lexical matches follow the vector-ranked ones.
-    return [...byCosine, ...lexical(all.filter((d) => d.vector === null))];
+    const queryVectors = await embedder.embed([...queries], 'query');
+    const leftOver = lexical(all.filter((d) => d.vector === null));
+    return queries.map((_query, q) => {
+      const byCosine = scored(
+        rankByEmbedding(
+          queryVectors[q] ?? [],
+          withVectors.map((d) => ({ id: d.id, vector: Array.from(d.vector ?? []) })),
+        ),
+      );
+      // Memories without a vector from this model (written before embeddings were enabled, migrated, or by
+      // another model) are not dropped: their lexical matches follow the vector-ranked ones.
+      return [...byCosine, ...(leftOver[q] ?? [])];
+    });
   }
 }

@@ -194,9 +194,9 @@ export class DynamoMemoryStore {
   /**
    * The memories an extraction shows the model: the `queryLimit` most relevant to `text` among the
    * namespace's newest SEARCH_CANDIDATES, plus its `newest` most recent — bounded reads, whatever the
-   * namespace's size.
+   * namespace's size. Several texts are ranked separately and merged by score.
    */
-  async relevantTo(namespace: readonly string[], text: string, options: { queryLimit: number; newest: number }): Promise<MemoryItem[]> {
+  async relevantTo(namespace: readonly string[], text: string | readonly string[], options: { queryLimit: number; newest: number }): Promise<MemoryItem[]> {
     return this.searches.relevantTo(this.namespace(namespace), text, options);
   }
 }

@@ -19,6 +19,7 @@ import { FakeMessagesApi } from './fake-messages-api';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { createAnthropicClient } from '../model/anthropic-client';
 import { ClaudeExtractor } from '../model/claude-extractor';
+import { ClaudeQueryWriter } from '../model/query-writer';
 import type { ThreadSettingsInput } from '../schemas';
 import { createDynamoClients } from '../store/dynamo-clients';
 import { ensureTable } from '../store/ensure-table';
@@ -147,6 +148,7 @@ export async function startMemoryTestStack(options: MemoryTestStackOptions = {})
       taskQueue,
       ...stores,
       extractor: new ClaudeExtractor(anthropic, { model: options.model ?? DEFAULT_MODEL }),
+      queryWriter: new ClaudeQueryWriter(anthropic),
       shutdownGraceTimeMs: TEST_STACK_SHUTDOWN_GRACE_MS,
     });
     // A worker that dies early fails stop() with its error, instead of an unhandled rejection.

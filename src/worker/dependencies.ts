@@ -6,6 +6,7 @@ import { loadManagers } from '../managers/load-managers';
 import type { ManagerRegistry } from '../managers/manager-registry';
 import { createAnthropicClient, createBedrockClient } from '../model/anthropic-client';
 import { ClaudeExtractor, type MessagesClient } from '../model/claude-extractor';
+import { ClaudeQueryWriter } from '../model/query-writer';
 import { BatchPlanner } from '../store/batch-planner';
 import { BatchWriter } from '../store/batch-writer';
 import { DeadLetterStore } from '../store/dead-letters';
@@ -41,6 +42,7 @@ export function createDependencies(config: AppConfig): WiredDependencies {
     managers,
     ...createStores(dynamo, config.tableName, createEmbedder(config.embeddings), config.retention),
     extractor: new ClaudeExtractor(model, { model: config.model, ...(config.modelPrices ? { prices: config.modelPrices } : {}) }),
+    queryWriter: new ClaudeQueryWriter(model, config.modelPrices ? { prices: config.modelPrices } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { MemoryClient } from '../../src/client/memory-client';
 import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
 import { ClaudeExtractor } from '../../src/model/claude-extractor';
+import { ClaudeQueryWriter } from '../../src/model/query-writer';
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import type { MemoryManagerDefinition } from '../../src/managers/memory-manager';
 import type { ThreadSettingsInput } from '../../src/schemas';
@@ -52,7 +53,8 @@ export async function startMemoryHarness(name: string, existing?: HarnessTempora
   const fake = await FakeMessagesApi.start();
   const dynamo = await freshTable(name);
   const stores = createStores(dynamo, dynamo.tableName, undefined, options.retention);
-  const extractor = new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: fake.baseURL }), {
+  const anthropic = createAnthropicClient({ apiKey: 'test-key', baseURL: fake.baseURL });
+  const extractor = new ClaudeExtractor(anthropic, {
     model: 'claude-test-model',
     ...(options.maxPromptTokens !== undefined ? { maxPromptTokens: options.maxPromptTokens } : {}),
   });
@@ -64,6 +66,7 @@ export async function startMemoryHarness(name: string, existing?: HarnessTempora
     taskQueue,
     ...stores,
     extractor,
+    queryWriter: new ClaudeQueryWriter(anthropic),
     managers,
     shutdownGraceTimeMs: 1000,
   });

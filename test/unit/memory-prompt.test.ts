@@ -98,7 +98,7 @@ describe('systemPrompt', () => {
     const all = systemPrompt(manager({ enableDeletes: true }));
     expect(all).toContain('- delete an existing memory');
 
-    const updatesOnly = systemPrompt(manager({ enableInserts: false }));
+    const updatesOnly = systemPrompt(manager({ enableInserts: false, default: { content: 'nothing known yet' } }));
     expect(updatesOnly).not.toContain('- insert');
     expect(updatesOnly).toContain('- update an existing memory');
   });

@@ -140,7 +140,7 @@ describe('toolFor', () => {
   it('offers only the enabled operations, and describes only those', () => {
     expect(toolFor(defaultManager).description).toMatch(/^Insert, update long-term memories/);
     expect(toolFor(manager({ enableInserts: false, enableDeletes: true })).description).toMatch(/^Update, delete long-term memories/);
-    expect(variants(toolFor(manager({ enableInserts: false })))).toEqual(['update Memory']);
+    expect(variants(toolFor(manager({ enableInserts: false, default: { content: 'nothing known yet' } })))).toEqual(['update Memory']);
     expect(variants(toolFor(manager({ enableUpdates: false, enableDeletes: true })))).toEqual(['insert Memory', 'delete']);
   });
 
@@ -212,7 +212,9 @@ describe('parseToolInputs', () => {
   });
 
   it('refuses inserts and updates a manager disabled', () => {
-    expect(refusal(ops({ action: 'insert', content: 'x' }), manager({ enableInserts: false })).message).toContain('operations.0.action: inserts are disabled');
+    expect(refusal(ops({ action: 'insert', content: 'x' }), manager({ enableInserts: false, default: { content: 'nothing known yet' } })).message).toContain(
+      'operations.0.action: inserts are disabled',
+    );
     expect(refusal(ops({ action: 'update', id: 'a', content: 'x' }), manager({ enableUpdates: false }), [item('a')]).message).toContain(
       'operations.0.action: updates are disabled',
     );

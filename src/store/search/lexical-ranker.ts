@@ -56,7 +56,16 @@ const SEARCH_OPTIONS: SearchOptions = {
  * ]) // [{ id: 'b', score: 1 }]
  */
 export function rankLexically(query: string, docs: readonly RankDoc[]): Scored[] {
-  if (docs.length === 0 || query.trim().length === 0) return [];
+  return rankLexicallyEach([query], docs)[0] ?? [];
+}
+
+/**
+ * {@link rankLexically} for several queries over the same documents (search windows, a query model's
+ * queries), indexing the documents once: one ranking per query, in the queries' order.
+ */
+export function rankLexicallyEach(queries: readonly string[], docs: readonly RankDoc[]): Scored[][] {
+  const asked = queries.map((query) => (docs.length > 0 && query.trim().length > 0 ? query : null));
+  if (asked.every((query) => query === null)) return queries.map(() => []);
   const index = new MiniSearch<IndexedDoc>({
     idField: 'position',
     fields: ['text'],
@@ -64,15 +73,17 @@ export function rankLexically(query: string, docs: readonly RankDoc[]): Scored[]
     searchOptions: SEARCH_OPTIONS,
   });
   index.addAll(docs.map((doc, position) => ({ position, text: doc.text })));
-
-  const hits = index
-    .search(query)
-    .map((hit) => ({ position: hit.id as number, score: hit.score }))
-    .filter((hit) => hit.score > 0)
-    .sort((a, b) => b.score - a.score || a.position - b.position);
-  const top = hits[0]?.score;
-  if (top === undefined) return [];
-  return hits.map((hit) => ({ id: (docs[hit.position] as RankDoc).id, score: hit.score / top }));
+  return asked.map((query) => {
+    if (query === null) return [];
+    const hits = index
+      .search(query)
+      .map((hit) => ({ position: hit.id as number, score: hit.score }))
+      .filter((hit) => hit.score > 0)
+      .sort((a, b) => b.score - a.score || a.position - b.position);
+    const top = hits[0]?.score;
+    if (top === undefined) return [];
+    return hits.map((hit) => ({ id: (docs[hit.position] as RankDoc).id, score: hit.score / top }));
+  });
 }
 
 /**
