@@ -21,6 +21,7 @@ import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK, 
 import { InboxConflictError } from '../errors';
 import { utf8Bytes } from '../rules';
 import { TTL_ATTRIBUTE } from './ensure-table';
+import { clientMemo } from './client-memo';
 import { DEFAULT_MANAGER_NAME, NamespaceOwners, ownedByAnother } from './namespace-owners';
 import { queryAll, queryItems } from './query-pages';
 import { CURSOR_SK_PREFIX, cursorKey, dedupeKey, inboxHeadKey, messageKey, messagePrefix, threadPartitionKey } from './table-keys';
@@ -119,17 +120,19 @@ export class MessageInbox {
   /** Which manager each namespace belongs to. */
   readonly owners: NamespaceOwners;
   /**
-   * The head each thread had after this inbox's last successful append to it (most recent last, at most
-   * KNOWN_INBOX_HEADS): the next append to the thread sends its transaction on it without reading the head
-   * first. The transaction's head condition makes a stale entry harmless: it fails, and the append reads.
+   * The head each thread had after the last successful append to it through this document client and table
+   * (most recent last, at most KNOWN_INBOX_HEADS): the next append to the thread sends its transaction on it
+   * without reading the head first. The transaction's head condition makes a stale entry harmless: it fails,
+   * and the append reads.
    */
-  private readonly knownHeads = new Map<string, number>();
+  private readonly knownHeads: Map<string, number>;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
     this.owners = new NamespaceOwners(doc, tableName);
+    this.knownHeads = clientMemo(doc, tableName, 'inbox heads', () => new Map<string, number>());
   }
 
   /**

@@ -55,10 +55,20 @@ test("an inbox's second append to a thread sends only the transaction (no head r
   expect(counted.sent.slice(afterFirst)).toEqual(['TransactWriteCommand']);
 });
 
+test('inboxes over one document client share what they know (a MemoryClient per Lambda request)', async () => {
+  const counted = countingDoc(table.doc);
+  const thread = uniqueId('thread');
+  await new MessageInbox(counted.doc, table.tableName).append(thread, NS, [message('a')]);
+  const before = counted.sent.length;
+  expect(await new MessageInbox(counted.doc, table.tableName).append(thread, NS, [message('b')])).toEqual({ newMessages: 1, duplicates: 0, lastSeq: 2 });
+  expect(counted.sent.slice(before)).toEqual(['TransactWriteCommand']);
+});
+
 test('two processes appending to one thread in turn: every message stored once, sequence numbers gap-free', async () => {
   const thread = uniqueId('thread');
-  const one = new MessageInbox(table.doc, table.tableName);
-  const two = new MessageInbox(table.doc, table.tableName);
+  // Two processes: two document clients, so neither knows what the other wrote.
+  const one = new MessageInbox(countingDoc(table.doc).doc, table.tableName);
+  const two = new MessageInbox(countingDoc(table.doc).doc, table.tableName);
   const results = [];
   for (let i = 0; i < 6; i++) results.push(await (i % 2 === 0 ? one : two).append(thread, NS, [message(`m${i}`)]));
   expect(results.map((r) => r.lastSeq)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -70,8 +80,9 @@ test('two processes appending to one thread in turn: every message stored once, 
 
 test('a duplicate sent on a stale head is still reported with its stored sequence number', async () => {
   const thread = uniqueId('thread');
-  const one = new MessageInbox(table.doc, table.tableName);
-  const two = new MessageInbox(table.doc, table.tableName);
+  // Two processes: two document clients, so neither knows what the other wrote.
+  const one = new MessageInbox(countingDoc(table.doc).doc, table.tableName);
+  const two = new MessageInbox(countingDoc(table.doc).doc, table.tableName);
   await one.append(thread, NS, [message('a')]);
   await two.append(thread, NS, [message('b')]);
   // `one` remembers head 1; the head is 2, and `b` is stored at 2.
