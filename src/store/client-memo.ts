@@ -1,7 +1,9 @@
 /**
- * What store objects learn and may keep (claims that never change, heads a condition re-checks), kept per
- * DynamoDB document client and table and shared by every object built over them: a Lambda container builds a
- * `MemoryClient` per request over one shared client, and its requests keep what earlier ones learnt.
+ * What store objects learn and may keep, kept per DynamoDB document client and table and shared by every object
+ * built over them: a Lambda container builds a `MemoryClient` per request over one shared client, and its
+ * requests keep what earlier ones learnt. Only for facts a write's own condition re-checks (the inbox head):
+ * a stale entry must cost a retry, never a wrong answer. (Namespace claims stay per `NamespaceOwners`: a
+ * `forget` deletes them, and a cached claim would not be written again.)
  */
 const memos = new WeakMap<object, Map<string, unknown>>();
 

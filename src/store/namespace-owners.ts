@@ -13,7 +13,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvalidInputError } from '../errors';
-import { clientMemo } from './client-memo';
 import { namespaceOwnerKey } from './table-keys';
 
 /**
@@ -28,18 +27,13 @@ export function ownedByAnother(namespace: readonly string[], owner: string, mana
 }
 
 export class NamespaceOwners {
-  /**
-   * Claims seen through this document client and table (shared by every `NamespaceOwners` over them, see
-   * client-memo.ts); a claim never changes, so a cached one is never stale.
-   */
-  private readonly known: Map<string, string>;
+  /** Claims seen by this process; a claim never changes, so a cached one is never stale. */
+  private readonly known = new Map<string, string>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {
-    this.known = clientMemo(doc, tableName, 'namespace owners', () => new Map<string, string>());
-  }
+  ) {}
 
   /** The manager owning the namespace, or null while no submit has claimed it. */
   async ownerOf(namespace: readonly string[]): Promise<string | null> {
