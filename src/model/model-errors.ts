@@ -1,7 +1,17 @@
 /** Maps the Anthropic SDK's typed errors onto this package's error family, with explicit retry behaviour. */
-import { APIError } from '@anthropic-ai/sdk';
+import type { APIError } from '@anthropic-ai/sdk';
 import { ModelAccessError, ModelRequestError, ModelUnavailableError } from '../errors';
 import { retryAfterMs } from '../retry-after';
+
+/**
+ * The SDK's error class, required when an error is mapped rather than at import: the worker loads the SDK
+ * only at its first extraction (see lazy-messages-client.ts), and an error that is not an `Error` never
+ * needs it.
+ */
+function apiErrorClass(): typeof APIError {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+  return (require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk')).APIError;
+}
 
 /** Statuses worth retrying: timeouts, conflicts, rate limits, server errors and 529 overloaded. */
 function isTransientStatus(status: number): boolean {
@@ -17,7 +27,7 @@ const BEDROCK_UNKNOWN_MODEL = /model identifier is invalid|invocation of model I
  * the retry window), other 4xx are final.
  */
 export function mapModelError(err: unknown): unknown {
-  if (!(err instanceof APIError)) return err;
+  if (!(err instanceof Error) || !(err instanceof apiErrorClass())) return err;
   const apiError = err as APIError;
   const status = apiError.status;
   const headers = apiError.headers;

@@ -17,10 +17,11 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ThreadMessage } from '../contract';
-import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK, RETENTION_MARK_CONCURRENCY } from '../defaults';
+import { INBOX_APPEND_BACKOFF_MS, INBOX_APPEND_MAX_ATTEMPTS, INBOX_WRITE_CHUNK, KNOWN_INBOX_HEADS, RETENTION_MARK_CONCURRENCY } from '../defaults';
 import { InboxConflictError } from '../errors';
 import { utf8Bytes } from '../rules';
 import { TTL_ATTRIBUTE } from './ensure-table';
+import { clientMemo } from './client-memo';
 import { DEFAULT_MANAGER_NAME, NamespaceOwners, ownedByAnother } from './namespace-owners';
 import { queryAll, queryItems } from './query-pages';
 import { CURSOR_SK_PREFIX, cursorKey, dedupeKey, inboxHeadKey, messageKey, messagePrefix, threadPartitionKey } from './table-keys';
@@ -118,12 +119,20 @@ export interface ReadRangeOptions {
 export class MessageInbox {
   /** Which manager each namespace belongs to. */
   readonly owners: NamespaceOwners;
+  /**
+   * The head each thread had after the last successful append to it through this document client and table
+   * (most recent last, at most KNOWN_INBOX_HEADS): the next append to the thread sends its transaction on it
+   * without reading the head first. The transaction's head condition makes a stale entry harmless: it fails,
+   * and the append reads.
+   */
+  private readonly knownHeads: Map<string, number>;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
     this.owners = new NamespaceOwners(doc, tableName);
+    this.knownHeads = clientMemo(doc, tableName, 'inbox heads', () => new Map<string, number>());
   }
 
   /**
@@ -160,18 +169,28 @@ export class MessageInbox {
       if (attempt > INBOX_APPEND_MAX_ATTEMPTS) {
         throw new InboxConflictError(`thread ${threadId}: lost the race for inbox sequence numbers ${INBOX_APPEND_MAX_ATTEMPTS} times; retry the submit`);
       }
-      const head = await this.head(threadId);
+      const known = this.knownHeads.get(threadId);
+      const head = known !== undefined ? { lastSeq: known } : await this.head(threadId);
       const base = head?.lastSeq ?? 0;
       const last = base + pending.length;
       const items = this.appendItems(threadId, namespace, pending, head, base, manager);
+      // Until the outcome is known: an error leaves the head unknown (a timed-out write may have landed).
+      this.knownHeads.delete(threadId);
       try {
         await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        this.rememberHead(threadId, last);
         result.newMessages += pending.length;
         result.lastSeq = Math.max(result.lastSeq, last);
         return;
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;
         const reasons = err.CancellationReasons ?? [];
+        if (known !== undefined && reasons[0]?.Code === 'ConditionalCheckFailed') {
+          // The remembered head was stale (another process appended, or the inbox was forgotten): read it and
+          // try again at once, as the attempt this was meant to be. Duplicates are found by that attempt.
+          attempt--;
+          continue;
+        }
         if (reasons[1]?.Code === 'ConditionalCheckFailed') {
           const owner = (await this.cursor(threadId, namespace))?.manager ?? DEFAULT_MANAGER_NAME;
           throw ownedByAnother(namespace, owner, manager ?? DEFAULT_MANAGER_NAME);
@@ -197,11 +216,21 @@ export class MessageInbox {
     }
   }
 
-  private appendItems(
+  private rememberHead(threadId: string, lastSeq: number): void {
+    this.knownHeads.set(threadId, lastSeq);
+    if (this.knownHeads.size > KNOWN_INBOX_HEADS) this.knownHeads.delete(this.knownHeads.keys().next().value as string);
+  }
+
+  /**
+   * The TransactWriteItems of one append: [head, cursor, then (dedupe key, message) per message]. Not for
+   * callers (use `append`); public so bench:submit can issue the very transaction by hand as its floor.
+   * @internal
+   */
+  appendItems(
     threadId: string,
     namespace: readonly string[],
     pending: ThreadMessage[],
-    head: InboxHead | null,
+    head: Pick<InboxHead, 'lastSeq'> | null,
     base: number,
     manager: string | undefined,
   ) {

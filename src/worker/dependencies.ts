@@ -4,9 +4,9 @@ import type { AppConfig } from '../config';
 import { ConfigurationError } from '../errors';
 import { loadManagers } from '../managers/load-managers';
 import type { ManagerRegistry } from '../managers/manager-registry';
-import { createAnthropicClient, createBedrockClient } from '../model/anthropic-client';
 import { ClaudeExtractor, type MessagesClient } from '../model/claude-extractor';
 import { ClaudeQueryWriter } from '../model/query-writer';
+import { lazyMessagesClient } from '../model/lazy-messages-client';
 import { BatchPlanner } from '../store/batch-planner';
 import { BatchWriter } from '../store/batch-writer';
 import { DeadLetterStore } from '../store/dead-letters';
@@ -24,11 +24,23 @@ export interface WiredDependencies extends ActivityDependencies {
   managers: ManagerRegistry;
 }
 
-/** The Claude client configuration names; `ConfigurationError` when the Anthropic API has no key. */
+/**
+ * The Claude client configuration names; `ConfigurationError` when the Anthropic API has no key. The
+ * configuration is checked now, the SDK loaded at the first request (`lazyMessagesClient`), so a worker
+ * starts polling without it.
+ */
 export function createModelClient(config: AppConfig): MessagesClient {
-  if (config.modelProvider === 'bedrock') return createBedrockClient({ region: config.awsRegion, baseURL: config.anthropicBaseUrl });
-  if (!config.anthropicApiKey) throw new ConfigurationError('ANTHROPIC_API_KEY: required by the worker to call Claude (or set MODEL_PROVIDER=bedrock)');
-  return createAnthropicClient({ apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl });
+  const apiKey = config.anthropicApiKey;
+  if (config.modelProvider !== 'bedrock' && !apiKey) {
+    throw new ConfigurationError('ANTHROPIC_API_KEY: required by the worker to call Claude (or set MODEL_PROVIDER=bedrock)');
+  }
+  return lazyMessagesClient(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at the first extraction, not at start-up
+    const sdk = require('../model/anthropic-client') as typeof import('../model/anthropic-client');
+    return config.modelProvider === 'bedrock' || !apiKey
+      ? sdk.createBedrockClient({ region: config.awsRegion, baseURL: config.anthropicBaseUrl })
+      : sdk.createAnthropicClient({ apiKey, baseURL: config.anthropicBaseUrl });
+  });
 }
 
 /** Builds DynamoDB and Claude clients from configuration; throws `ConfigurationError` for a missing key. */

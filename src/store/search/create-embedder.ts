@@ -5,7 +5,6 @@
 import { DEFAULT_AWS_REGION } from '../../defaults';
 import { ConfigurationError } from '../../errors';
 import { describeZodError } from '../../schemas';
-import { BedrockEmbedder, createBedrockRuntimeClient } from './bedrock-embedder';
 import type { Embedder } from './embedder';
 import { embedderConfigSchema, type EmbedderConfig } from './embedder-config';
 import { VoyageEmbedder } from './voyage-embedder';
@@ -25,12 +24,17 @@ export function createEmbedder(config: EmbedderConfig): Embedder | null {
   switch (options.provider) {
     case 'none':
       return null;
-    case 'bedrock':
+    case 'bedrock': {
+      // Required here, not at import: the AWS Bedrock client takes ~60 ms to load, which a worker without
+      // Bedrock embeddings should not spend at start-up (docs/benchmarks.md "Worker cold start").
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+      const { BedrockEmbedder, createBedrockRuntimeClient } = require('./bedrock-embedder') as typeof import('./bedrock-embedder');
       return new BedrockEmbedder({
         client: createBedrockRuntimeClient({ region: options.region ?? DEFAULT_AWS_REGION, endpoint: options.endpoint }),
         model: options.model,
         dimensions: options.dimensions,
       });
+    }
     case 'voyage':
       return new VoyageEmbedder({ apiKey: options.apiKey, baseURL: options.baseURL, model: options.model, dimensions: options.dimensions });
   }
