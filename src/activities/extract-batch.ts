@@ -57,7 +57,6 @@ async function embedContents(deps: ActivityDependencies, operations: readonly Me
 }
 
 /**
-/**
  * The memories to show, found beside the cursor check when the messages are already at hand — unless the
  * manager asks a query model (a model call is not made for a batch that may need no extraction).
  * Undefined when that read fails (or the batch names a manager this worker lacks): the extraction then
