@@ -76,7 +76,7 @@ export interface MemoryManagerDefinition {
   /**
    * The content of the manager's one document when its namespace has none (LangMem's `default`): written as
    * version 1 with the first batch, which the model then updates. Needs exactly one schema, whose content it
-   * must match, and deletes off. A profile manager seeds its profile with it; any other manager keeps it
+   * must match, and deletes off (in its phases too). A profile manager seeds its profile with it; any other manager keeps it
    * under the key `default`. See docs/configuration.md "Default documents".
    */
   default?: Record<string, unknown>;
