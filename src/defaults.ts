@@ -134,6 +134,15 @@ export const INBOX_APPEND_BACKOFF_MS = 10;
  */
 export const KNOWN_INBOX_HEADS = 10_000;
 
+/** Planned batches whose messages a worker holds for their extraction (a shortcut only: an extraction that misses reads the inbox). */
+export const PLANNED_BATCHES_KEPT = 64;
+
+/** Bytes of message content those batches may hold together (the planner's count): far below a worker's memory. */
+export const PLANNED_BATCH_BYTES_KEPT = 16_000_000;
+
+/** How long a planned batch's messages are held (ms): an extraction starts within this when it runs on this worker at all. */
+export const PLANNED_BATCH_MAX_AGE_MS = 60_000;
+
 /** Times one DynamoDB transaction is sent when concurrent transactions on the same items cancel it (conflicts only). */
 export const TRANSACTION_CONFLICT_ATTEMPTS = 5;
 

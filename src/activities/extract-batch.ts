@@ -57,7 +57,6 @@ async function embedContents(deps: ActivityDependencies, operations: readonly Me
 }
 
 /**
-/**
  * The memories to show, found beside the cursor check when the messages are already at hand — unless the
  * manager asks a query model (a model call is not made for a batch that may need no extraction).
  * Undefined when that read fails (or the batch names a manager this worker lacks): the extraction then
@@ -139,7 +138,9 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       const existing = related.items;
       // A profile re-created after its document was deleted continues that document's versions.
       const profileVersion = manager.profile && existing.length === 0 ? (await deps.store.lastVersion(ref.namespace, PROFILE_KEY)) + 1 : undefined;
-      const extracted = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion });
+      // A seeded default is written with the batch, beside the model's changes: it takes one of their places.
+      const reservedOperations = related.seed ? 1 : 0;
+      const extracted = await deps.extractor.extract({ manager, messages, existing, signal: ctx.cancellationSignal, profileVersion, reservedOperations });
       const proposal = { ...withQueryUsage(extracted, related), operations: withDefaultDocument(extracted.operations, related.seed) };
       const result = await deps.batches.apply({
         ref,

@@ -12,15 +12,16 @@
  * the extraction checks first.
  */
 import type { BatchRef } from '../contract';
+import { PLANNED_BATCH_BYTES_KEPT, PLANNED_BATCH_MAX_AGE_MS, PLANNED_BATCHES_KEPT } from '../defaults';
 import type { StoredMessage } from '../store/message-inbox';
 
 /** Bounds of {@link PlannedBatches}. */
 export interface PlannedBatchesOptions {
-  /** Batches kept at most. @default 64 */
+  /** Batches kept at most. @default PLANNED_BATCHES_KEPT (64) */
   maxBatches?: number;
-  /** Bytes of message content kept at most (as the planner counts them). @default 16 MB */
+  /** Bytes of message content kept at most (as the planner counts them). @default PLANNED_BATCH_BYTES_KEPT (16 MB) */
   maxBytes?: number;
-  /** How long a batch is kept (ms). @default 60 s */
+  /** How long a batch is kept (ms). @default PLANNED_BATCH_MAX_AGE_MS (60 s) */
   maxAgeMs?: number;
 }
 
@@ -46,9 +47,9 @@ export class PlannedBatches {
     options: PlannedBatchesOptions = {},
     private readonly now: () => number = Date.now,
   ) {
-    this.maxBatches = options.maxBatches ?? 64;
-    this.maxBytes = options.maxBytes ?? 16_000_000;
-    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.maxBatches = options.maxBatches ?? PLANNED_BATCHES_KEPT;
+    this.maxBytes = options.maxBytes ?? PLANNED_BATCH_BYTES_KEPT;
+    this.maxAgeMs = options.maxAgeMs ?? PLANNED_BATCH_MAX_AGE_MS;
   }
 
   /** Batches held now. */

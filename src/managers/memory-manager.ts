@@ -76,7 +76,7 @@ export interface MemoryManagerDefinition {
   /**
    * The content of the manager's one document when its namespace has none (LangMem's `default`): written as
    * version 1 with the first batch, which the model then updates. Needs exactly one schema, whose content it
-   * must match, and deletes off. A profile manager seeds its profile with it; any other manager keeps it
+   * must match, and deletes off (in its phases too). A profile manager seeds its profile with it; any other manager keeps it
    * under the key `default`. See docs/configuration.md "Default documents".
    */
   default?: Record<string, unknown>;
@@ -338,6 +338,11 @@ function resolveDefault(definition: MemoryManagerDefinition, schemas: readonly R
   if (schemas.length !== 1) throw new ConfigurationError(`${at}.${field}: a manager with a default document has exactly one schema`);
   if (definition.enableDeletes === true) throw new ConfigurationError(`${at}.${field}: a default document is kept, not deleted; set enableDeletes: false`);
   if (definition.enableUpdates === false) throw new ConfigurationError(`${at}.${field}: a default document is there to be updated; enableUpdates must be on`);
+  // A phase's switches default to the manager's, but one may turn deletes on: the document would go with it.
+  const deletingPhase = (definition.phases ?? []).findIndex((phase) => phase.enableDeletes === true);
+  if (deletingPhase >= 0) {
+    throw new ConfigurationError(`${at}.phases.${deletingPhase}.enableDeletes: a default document is kept, not deleted; remove it (deletes stay off)`);
+  }
   const schema = schemas[0] as ResolvedSchema;
   const checked = (content: unknown, where: string): Record<string, unknown> => {
     const parsed = schema.validate.safeParse(content);

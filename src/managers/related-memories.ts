@@ -113,8 +113,10 @@ export function withDefaultDocument(operations: readonly MemoryOperation[], seed
   const content = seed.value['content'] as Record<string, unknown>;
   const others = operations.filter((op) => op.action === 'insert' || op.id !== seed.key);
   const update = operations.find((op): op is Extract<MemoryOperation, { action: 'update' }> => op.action === 'update' && op.id === seed.key);
+  // The passes that shaped the update (a manager with phases) go with it into the document's history.
+  const passes = update ? { ...(update.phase !== undefined ? { phase: update.phase } : {}), ...(update.phases ? { phases: update.phases } : {}) } : {};
   const document: MemoryOperation = update
-    ? { action: 'insert', kind, content: update.content, key: seed.key, version: seed.version + 1, seeded: { content, version: seed.version } }
+    ? { action: 'insert', kind, content: update.content, key: seed.key, version: seed.version + 1, seeded: { content, version: seed.version }, ...passes }
     : { action: 'insert', kind, content, key: seed.key, version: seed.version };
   return [...others, document];
 }

@@ -18,7 +18,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ThreadMessage, TokenUsage } from '../contract';
-import { DEFAULT_MAX_OUTPUT_TOKENS, MAX_OUTPUT_TOKENS_CEILING, MAX_PROMPT_TOKENS } from '../defaults';
+import { DEFAULT_MAX_OUTPUT_TOKENS, MAX_OPERATIONS_PER_EXTRACTION, MAX_OUTPUT_TOKENS_CEILING, MAX_PROMPT_TOKENS } from '../defaults';
 import { InvalidModelOutputError, ModelRefusalError } from '../errors';
 import { FIRST_PASS_NAME, type ResolvedManager, type ResolvedPhase } from '../managers/memory-manager';
 import type { MemoryItem } from '../store/memory-types';
@@ -54,6 +54,12 @@ export interface ExtractionInput {
   signal?: AbortSignal;
   /** For a profile manager whose document is absent: the version a new one gets (after a deleted one). @default 1 */
   profileVersion?: number;
+  /**
+   * Memories the caller writes in the batch's transaction beside the model's (a default document seeded
+   * with the batch: its insert, or the extra history record of its update): the model's changes are capped
+   * at MAX_OPERATIONS_PER_EXTRACTION less these, so the transaction stays within DynamoDB's 100 items. @default 0
+   */
+  reservedOperations?: number;
 }
 
 /** Anything that turns messages plus existing memories into operations; Claude in production. */
@@ -124,7 +130,7 @@ export class ClaudeExtractor implements MemoryExtractor {
     private readonly options: ClaudeExtractorOptions,
   ) {}
 
-  async extract({ manager, messages, existing, signal, profileVersion }: ExtractionInput): Promise<ExtractionProposal> {
+  async extract({ manager, messages, existing, signal, profileVersion, reservedOperations = 0 }: ExtractionInput): Promise<ExtractionProposal> {
     const model = manager.model ?? this.options.model;
     const state: RequestState = {
       model,
@@ -137,7 +143,7 @@ export class ClaudeExtractor implements MemoryExtractor {
     const first = planPass(manager);
     // A profile manager's one document is never left out: without it the model would write a second one.
     const shown = manager.profile ? [...existing] : this.withinBudget(fixedPart(first), messages, existing);
-    const merge = new PassMerge(shown, { recordPhases: manager.phases.length > 0 });
+    const merge = new PassMerge(shown, { recordPhases: manager.phases.length > 0, maxChanged: MAX_OPERATIONS_PER_EXTRACTION - reservedOperations });
     const passes = [await this.runPass(state, manager, first, messages, shown, merge, profileVersion)];
     for (const phase of manager.phases) {
       const plan = planPass(manager, phase);

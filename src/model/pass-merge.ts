@@ -13,8 +13,9 @@
  *   shaped it, all of them (`phases`); the batch writer records them in the memory's history.
  * - The per-batch caps count the net changes to stored memories (updates, deletes) over all passes and rounds;
  *   changes to memories proposed in the same batch touch nothing stored and are not counted.
- * - A batch changes at most MAX_OPERATIONS_PER_EXTRACTION memories (one DynamoDB transaction): a reply that
- *   would take it past that is refused as invalid output, and nothing of it is kept.
+ * - A batch changes at most MAX_OPERATIONS_PER_EXTRACTION memories (one DynamoDB transaction; one fewer when a
+ *   default document is seeded with the batch): a reply that would take it past that is refused as invalid
+ *   output, and nothing of it is kept.
  */
 import { MAX_OPERATIONS_PER_EXTRACTION } from '../defaults';
 import { InvalidModelOutputError } from '../errors';
@@ -62,10 +63,12 @@ export class PassMerge {
   /**
    * @param shown the stored memories the first pass was shown, most relevant first
    * @param options.recordPhases mark each operation with the passes that made it (a manager with phases)
+   * @param options.maxChanged most memories the batch may change: less than MAX_OPERATIONS_PER_EXTRACTION when
+   *   the caller writes more with the batch (a default document seeded beside the model's operations)
    */
   constructor(
     shown: readonly MemoryItem[],
-    private readonly options: { recordPhases: boolean } = { recordPhases: false },
+    private readonly options: { recordPhases: boolean; maxChanged?: number } = { recordPhases: false },
   ) {
     for (const item of shown) {
       this.entries.set(item.key, {
@@ -107,13 +110,14 @@ export class PassMerge {
     this.entries = new Map([...before].map(([id, e]) => [id, { ...e, passes: [...e.passes] }]));
     const applied = operations.map((op) => this.applyOne(op, pass));
     const changed = this.operations().length;
-    if (changed > MAX_OPERATIONS_PER_EXTRACTION) {
+    const max = this.options.maxChanged ?? MAX_OPERATIONS_PER_EXTRACTION;
+    if (changed > max) {
       this.entries = before;
       this.touched = beforeTouched;
       this.proposedCount = beforeProposed;
-      const problem = `operations: one batch changes at most ${MAX_OPERATIONS_PER_EXTRACTION} memories; with this reply it would change ${changed}`;
+      const problem = `operations: one batch changes at most ${max} memories; with this reply it would change ${changed}`;
       throw new InvalidModelOutputError(`invalid reply: ${problem}`, {
-        counts: { changed, max: MAX_OPERATIONS_PER_EXTRACTION },
+        counts: { changed, max },
         detail: { invalidOutput: { problems: [problem], toolInputs: [...operations] } },
       });
     }

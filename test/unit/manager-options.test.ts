@@ -68,6 +68,17 @@ describe('default documents', () => {
     );
   });
 
+  it('refuses a phase that turns deletes on beside a default document, naming the phase', () => {
+    const phases = [
+      { name: 'tidy', instructions: 'Tidy up.' },
+      { name: 'prune', instructions: 'Drop what is stale.', enableDeletes: true },
+    ];
+    expect(refusal({ ...updateOnly, default: { pets: [] }, phases })).toBe(
+      'managers.prefs.phases.1.enableDeletes: a default document is kept, not deleted; remove it (deletes stay off)',
+    );
+    expect(resolveManager({ ...updateOnly, default: { pets: [] }, phases: phases.slice(0, 1) }).phases).toHaveLength(1);
+  });
+
   it('refuses a defaultFactory that is not a function (a JSON managers file can only give `default`)', () => {
     expect(refusal({ ...updateOnly, defaultFactory: { pets: [] } as unknown as () => Record<string, unknown> })).toMatch(/defaultFactory: must be a function/);
   });
@@ -221,6 +232,25 @@ describe("a default document's operations", () => {
     expect(operations).toEqual([
       { action: 'insert', kind: 'UserProfile', content: { pets: ['x'] } },
       { action: 'insert', kind: 'UserProfile', content: { pets: ['Tom'] }, key: 'profile', version: 4, seeded: { content: { pets: [] }, version: 3 } },
+    ]);
+  });
+
+  it('keeps the passes that updated the seed (a manager with phases), so its history names them', () => {
+    const operations = withDefaultDocument(
+      [{ action: 'update', id: 'profile', kind: 'UserProfile', content: { pets: ['Tom'] }, phase: 'consolidate', phases: ['extract', 'consolidate'] }],
+      seed,
+    );
+    expect(operations).toEqual([
+      {
+        action: 'insert',
+        kind: 'UserProfile',
+        content: { pets: ['Tom'] },
+        key: 'profile',
+        version: 4,
+        seeded: { content: { pets: [] }, version: 3 },
+        phase: 'consolidate',
+        phases: ['extract', 'consolidate'],
+      },
     ]);
   });
 

@@ -161,6 +161,15 @@ describe('bounds over all passes and rounds', () => {
     expect(reply(merge, 'extract', inserts(1, 'third'))).toEqual([{ action: 'insert', id: 'new-41' }]);
   });
 
+  it('a batch that writes more beside the model (a seeded default document) caps the model one lower', () => {
+    const merge = new PassMerge([], { recordPhases: false, maxChanged: MAX_OPERATIONS_PER_EXTRACTION - 1 });
+    const inserts = (n: number) => Array.from({ length: n }, (_, i) => ({ action: 'insert', content: `fact ${i}` }));
+    expect(() => reply(merge, 'extract', inserts(MAX_OPERATIONS_PER_EXTRACTION))).toThrow(
+      `operations: one batch changes at most ${MAX_OPERATIONS_PER_EXTRACTION - 1} memories; with this reply it would change ${MAX_OPERATIONS_PER_EXTRACTION}`,
+    );
+    expect(reply(merge, 'extract', inserts(MAX_OPERATIONS_PER_EXTRACTION - 1))).toHaveLength(MAX_OPERATIONS_PER_EXTRACTION - 1);
+  });
+
   it('the delete cap counts the net deletes of stored memories over all passes: one each is two', () => {
     const strict = manager({ maxDeletesPerBatch: 1 });
     const merge = new PassMerge([stored('a'), stored('b'), stored('c')], { recordPhases: true });

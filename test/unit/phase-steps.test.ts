@@ -5,6 +5,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ThreadMessage } from '../../src/contract';
+import { MAX_OPERATIONS_PER_EXTRACTION } from '../../src/defaults';
 import { InvalidModelOutputError, ModelRefusalError, ReviewRequiredError } from '../../src/errors';
 import { DEFAULT_MANAGER, resolveManager, type MemoryManagerDefinition } from '../../src/managers/memory-manager';
 import { ClaudeExtractor, type MessagesClient } from '../../src/model/claude-extractor';
@@ -157,6 +158,16 @@ describe('a pass of several rounds', () => {
     const failure = run(client, { maxSteps: 3, enableDeletes: true, maxDeletesPerBatch: 1 }, [stored('a'), stored('b')]);
     await expect(failure).rejects.toThrow(ReviewRequiredError);
     await expect(failure).rejects.toThrow('the proposal of all passes and rounds so far deletes 2 and updates 0 memories');
+  });
+
+  it('leaves room for what the caller writes beside the model (a seeded default): the cap is one lower', async () => {
+    const inserts = Array.from({ length: MAX_OPERATIONS_PER_EXTRACTION }, (_, i) => ({ action: 'insert', content: `fact ${i}` }));
+    const extractor = new ClaudeExtractor(new ScriptedClient([ops(...inserts), ops(...inserts)]), { model: 'claude-test-model' });
+    await expect(extractor.extract({ manager: manager({}), messages, existing: [], reservedOperations: 1 })).rejects.toThrow(
+      `one batch changes at most ${MAX_OPERATIONS_PER_EXTRACTION - 1} memories`,
+    );
+    const unreserved = new ClaudeExtractor(new ScriptedClient([ops(...inserts)]), { model: 'claude-test-model' });
+    expect((await unreserved.extract({ manager: manager({}), messages, existing: [] })).operations).toHaveLength(MAX_OPERATIONS_PER_EXTRACTION);
   });
 
   it('a manager of one round keeps today’s request: one forced tool, no done tool, no rounds in the prompt', async () => {
