@@ -99,7 +99,7 @@ async function logBatch(deps: ActivityDependencies, ref: BatchRef, result: Extra
   try {
     await deps.batches.log.record(ref, result);
   } catch (err) {
-    log.warn('batch committed, but its log entry was not written', { batchId: ref.batchId, error: err instanceof Error ? err.message : String(err) });
+    log.warn('batch committed, but its log entry was not written', { batchId: ref.batchId, errorType: err instanceof Error ? err.name : 'Error' });
   }
 }
 
