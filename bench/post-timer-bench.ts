@@ -10,11 +10,14 @@
  * history) the builds take turns, in alternating order, so the machine's noise hits both alike.
  *
  * The parts come from the history's event times and from the fake model's clock (one machine, one clock):
- * - timer late: TimerFired − (the message's WorkflowExecutionSignaled + afterSeconds);
- * - plan + schedule: ActivityTaskScheduled (extractBatch) − TimerFired — the workflow task the timer wakes,
- *   planning the batch (a local activity) and scheduling the extraction;
+ * - timer late: TimerFired − (the message's WorkflowExecutionSignaled + afterSeconds) — the same server-side
+ *   anchor for both builds (a build whose quiet period counts from the submit fires a little before it);
+ * - plan + schedule: ActivityTaskScheduled (the extraction: `extractBatch`, or `extractNext` since workflow v3)
+ *   − TimerFired — the workflow task the timer wakes, planning the batch as a local activity (before v3 only)
+ *   and scheduling the extraction;
  * - dispatch: ActivityTaskStarted − ActivityTaskScheduled;
- * - reads: the fake model receives the request − ActivityTaskStarted (cursor, messages, memories, prompt);
+ * - reads: the fake model receives the request − ActivityTaskStarted (since v3 the plan's reads too; the
+ *   cursor, messages, memories, prompt);
  * - commit: memory readable − request received (the fake answers at once, so this is the model call's HTTP
  *   round trip plus the commit transaction). "Readable" is the midpoint of the first `search` that sees the
  *   memory; searching starts only once the model is called, so it does not load DynamoDB Local before.
@@ -59,6 +62,9 @@ function eventMs(event: Event | undefined): number {
   return Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6;
 }
 
+/** The extraction activities: `extractNext` plans and extracts since workflow v3 (a round's only one); `extractBatch` before. */
+const EXTRACTIONS = new Set(['extractBatch', 'extractNext']);
+
 interface Round {
   timerLate: number;
   planSchedule: number;
@@ -73,15 +79,18 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** The parts of the round whose extraction is the `index`-th (0-based) of the thread's history. */
+/** The parts of the `index`-th (0-based) round of the thread: its message's signal, then the first extraction after it. */
 function partsOf(events: Event[], index: number, modelAt: number, readableAt: number): Round {
-  const scheduled = events.filter(
-    (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractBatch',
-  )[index];
-  if (!scheduled) throw new Error(`no extraction #${index + 1} in the history`);
+  const signal = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)[index];
+  const scheduled = events.find(
+    (e) =>
+      Number(e.eventId) > Number(signal?.eventId ?? Infinity) &&
+      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+      EXTRACTIONS.has(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
+  );
+  if (!signal || !scheduled) throw new Error(`no extraction after message #${index + 1} in the history`);
   const before = events.filter((e) => Number(e.eventId) < Number(scheduled.eventId));
   const fired = before.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED).at(-1);
-  const signal = before.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).at(-1);
   const started = events.find(
     (e) =>
       e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED &&

@@ -53,6 +53,13 @@ export interface MessagesAddedPayload {
   afterSeconds: number;
   /** Longest a message waits for the thread to go quiet (s); the latest submit's value wins. */
   maxWaitSeconds: number;
+  /**
+   * When the submit stored its messages (the caller's clock, ms since the epoch). Since
+   * QUIET_FROM_SUBMIT_PATCH the quiet period counts from it rather than from when the thread hears of the
+   * signal — never later than that, and at most QUIET_HEAD_START_MAX_MS earlier, so a caller's clock that
+   * is off cannot move the due time further. Absent from clients before issue 15.
+   */
+  submittedAtMs?: number;
 }
 
 /** Token usage of extractions, as reported by the model. */
@@ -99,6 +106,34 @@ export interface PlanResult {
   ref: BatchRef | null;
   /** The last sequence number the thread's inbox has handed out (0 for an empty inbox). */
   headSeq: number;
+}
+
+/**
+ * What the planning extraction (`extractNext`) did: planned the thread's next batch up to `upToSeq` and
+ * extracted it in the same activity, or found nothing to plan. Its request is a {@link PlanRequest}.
+ */
+export type PlannedExtraction =
+  | { ref: null; headSeq: number }
+  | {
+      ref: BatchRef;
+      headSeq: number;
+      result: ExtractionResult;
+      /** Nothing else waits up to `upToSeq` by the reads that planned this batch: the drain ends without another plan. */
+      lastOfDrain: boolean;
+    };
+
+/**
+ * Where a failed or timed-out `extractNext` attempt says which batch it had planned: the last element of
+ * its failure's details, and its heartbeat details. References only (ids, sequence numbers, a digest).
+ */
+export interface PlannedBatchNote {
+  plannedBatch: BatchRef;
+}
+
+/** Second argument of the `extractBatch` activity (absent from threads before PLAN_IN_EXTRACTION_PATCH). */
+export interface ExtractBatchOptions {
+  /** Attempts the batch had before this activity: 1 after a failed `extractNext`. */
+  priorAttempts?: number;
 }
 
 /** What one extraction activity did. */
@@ -222,7 +257,8 @@ export interface CarriedThreadState {
    * The batch being extracted when the run continued as new: the new run extracts it first (so a commit
    * made by the cancelled attempt is counted, from its receipt) and keeps its retry window.
    */
-  currentBatch: { ref: BatchRef; firstAttemptAtMs: number; failure?: FailureInfo } | null;
+  /** `firstAttemptFailure`: how the batch's `extractNext` attempt failed, when it was planned by one (its retries follow). */
+  currentBatch: { ref: BatchRef; firstAttemptAtMs: number; failure?: FailureInfo; firstAttemptFailure?: FailureInfo } | null;
   lastExtractionAt: string | null;
   lastBatch: BatchOutcome | null;
   lastFailure: FailureRecord | null;
@@ -250,8 +286,19 @@ export interface ThreadStateView {
   pendingCount: number;
   /** ISO-8601 time the next extraction is due, or null when nothing is pending. */
   nextExtractionAt: string | null;
-  /** The batch being extracted (its attempts may be retrying), or null. */
-  extracting: { batchId: string; kind: BatchRef['kind']; namespace: string[]; messageCount: number; since: string } | null;
+  /**
+   * The batch being extracted (its attempts may be retrying), or null — also while the first attempt of a
+   * batch plans it (`extractNext`): the thread learns which batch that is when the attempt ends.
+   * `firstAttemptFailure`: how that first attempt failed, when the batch is being retried after it.
+   */
+  extracting: {
+    batchId: string;
+    kind: BatchRef['kind'];
+    namespace: string[];
+    messageCount: number;
+    since: string;
+    firstAttemptFailure?: FailureInfo;
+  } | null;
   afterSeconds: number;
   maxWaitSeconds: number;
   settings: ThreadSettings;

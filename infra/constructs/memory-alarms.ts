@@ -21,8 +21,11 @@ export const METRICS_NAMESPACE = 'DurableMemory';
 /** The worker's log line for a batch whose retries ran out (src/activities/dead-letter-batch.ts). */
 export const DEAD_LETTER_FILTER = '{ $.message = "batch recorded as a dead letter" }';
 
-/** The Temporal worker's log line for a failed extraction attempt (each retry logs one). */
-export const FAILED_EXTRACTION_FILTER = '{ $.message = "Activity failed" && $.activityType = "extractBatch" }';
+/**
+ * The Temporal worker's log line for a failed extraction attempt (each retry logs one): a batch's first
+ * attempt is `extractNext` (it plans the batch too), its retries `extractBatch`.
+ */
+export const FAILED_EXTRACTION_FILTER = '{ $.message = "Activity failed" && ($.activityType = "extractNext" || $.activityType = "extractBatch") }';
 
 /** Failed extraction attempts in 15 minutes that mean more than a transient blip: a model outage or a bad key. */
 export const FAILED_EXTRACTIONS_THRESHOLD = 10;

@@ -2,6 +2,7 @@
 import { deadLetterBatchActivity } from './dead-letter-batch';
 import type { ActivityDependencies } from './dependencies';
 import { extractBatchActivity } from './extract-batch';
+import { extractNextActivity } from './extract-next';
 import { planBatchActivity } from './plan-batch';
 import { PlannedBatches } from './planned-batches';
 
@@ -16,6 +17,7 @@ export function createActivities(dependencies: ActivityDependencies) {
   return {
     planBatch: planBatchActivity(deps),
     extractBatch: extractBatchActivity(deps),
+    extractNext: extractNextActivity(deps),
     deadLetterBatch: deadLetterBatchActivity(deps),
   };
 }

@@ -6,7 +6,7 @@
  * timeout, and it aborts the model call when Temporal cancels it.
  */
 import { Context, log } from '@temporalio/activity';
-import type { BatchRef, ExtractionResult } from '../contract';
+import type { BatchRef, ExtractBatchOptions, ExtractionResult } from '../contract';
 import { EXTRACTION_HEARTBEAT_INTERVAL_MS } from '../defaults';
 import { BatchIdentityError, toApplicationFailure } from '../errors';
 import { idsDigest } from '../store/batch-planner';
@@ -103,23 +103,43 @@ async function logBatch(deps: ActivityDependencies, ref: BatchRef, result: Extra
   }
 }
 
-export function extractBatchActivity(deps: ActivityDependencies) {
+/**
+ * The messages of a batch already at hand: planned in this very attempt (`fresh`: the cursor was read a
+ * moment ago, so the extraction does not read it again — the commit's condition on the cursor still makes
+ * a concurrent commit of the same batch fail), or handed over by this worker's planning step.
+ */
+export interface MessagesAtHand {
+  messages: readonly StoredMessage[];
+  fresh: boolean;
+}
+
+/**
+ * Sends a heartbeat now and every EXTRACTION_HEARTBEAT_INTERVAL_MS until the returned function is called;
+ * each carries `details` (the last one sent is what a heartbeat timeout reports).
+ */
+export function keepHeartbeating(ctx: Context, details?: unknown): () => void {
+  ctx.heartbeat(details);
+  const timer = setInterval(() => ctx.heartbeat(details), EXTRACTION_HEARTBEAT_INTERVAL_MS);
+  return () => clearInterval(timer);
+}
+
+/**
+ * One batch's extraction, shared by `extractBatch` (a planned batch) and `extractNext` (plans, then
+ * extracts): check the batch is still due, read what the model needs, call it, commit. Failures come out
+ * as Temporal failures carrying a code, counts and a reference — their text goes to DynamoDB.
+ */
+export function batchExtraction(deps: ActivityDependencies) {
   const managers = deps.managers ?? new ManagerRegistry();
 
-  /** Extracts memories from one batch and commits them; idempotent per batch id. */
-  return async function extractBatch(ref: BatchRef): Promise<ExtractionResult> {
-    const ctx = Context.current();
-    ctx.heartbeat();
-    const heartbeat = setInterval(() => ctx.heartbeat(), EXTRACTION_HEARTBEAT_INTERVAL_MS);
+  /** `attempt`: the batch's attempt number, counting a failed `extractNext` attempt before this activity's. */
+  return async function extract(ctx: Context, ref: BatchRef, atHand: MessagesAtHand | undefined, attempt: number): Promise<ExtractionResult> {
     try {
-      // The cursor check, the messages (handed over by this worker's planning step, else read from the
-      // inbox) and — when the messages are at hand — the memories to show, side by side: one round trip
-      // before the model where there were three.
-      const handed = deps.handoff?.take(ref);
+      // The cursor check, the messages (at hand, else read from the inbox) and — when the messages are at
+      // hand — the memories to show, side by side: one round trip before the model where there were three.
       const [progress, messages, foundEarly] = await Promise.all([
-        progressOf(deps, ref),
-        handed ?? deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq),
-        handed ? relatedEarly(deps, managers, ref, handed) : undefined,
+        atHand?.fresh ? ('pending' as const) : progressOf(deps, ref),
+        atHand?.messages ?? deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq),
+        atHand ? relatedEarly(deps, managers, ref, atHand.messages) : undefined,
       ]);
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
@@ -175,10 +195,29 @@ export function extractBatchActivity(deps: ActivityDependencies) {
       // Cancelled by Temporal (continue-as-new, worker shutdown): report the cancellation, not the abort.
       if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason instanceof Error) throw countExtractionFailure(ctx.cancellationSignal.reason);
       // The error's text goes to DynamoDB; Temporal gets its code, counts and where that text is.
-      await recordFailureDetails(deps, ref, err, ctx.info.attempt);
-      throw countExtractionFailure(toApplicationFailure(err, ctx.info.attempt, failureDetailsRef(ref)));
+      await recordFailureDetails(deps, ref, err, attempt);
+      throw countExtractionFailure(toApplicationFailure(err, attempt, failureDetailsRef(ref)));
+    }
+  };
+}
+
+export function extractBatchActivity(deps: ActivityDependencies) {
+  const extract = batchExtraction(deps);
+
+  /**
+   * Extracts memories from one planned batch and commits them; idempotent per batch id. `options.priorAttempts`:
+   * attempts the batch had before this activity (its failed `extractNext`), so an error that is final from
+   * the Nth attempt stays final from the batch's Nth.
+   */
+  return async function extractBatch(ref: BatchRef, options?: ExtractBatchOptions): Promise<ExtractionResult> {
+    const ctx = Context.current();
+    const stop = keepHeartbeating(ctx);
+    try {
+      const handed = deps.handoff?.take(ref);
+      const prior = Number.isInteger(options?.priorAttempts) && (options?.priorAttempts ?? 0) > 0 ? (options?.priorAttempts ?? 0) : 0;
+      return await extract(ctx, ref, handed ? { messages: handed, fresh: false } : undefined, ctx.info.attempt + prior);
     } finally {
-      clearInterval(heartbeat);
+      stop();
     }
   };
 }

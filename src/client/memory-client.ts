@@ -192,6 +192,8 @@ export class MemoryClient {
       duplicates: appended.duplicates,
       afterSeconds: prepared.afterSeconds,
       maxWaitSeconds: prepared.maxWaitSeconds,
+      // The quiet period counts from here (the messages are stored), not from when the thread hears of them.
+      submittedAtMs: Date.now(),
     });
     try {
       for (const target of prepared.targets) {
@@ -246,13 +248,20 @@ export class MemoryClient {
       const [view, description] = await Promise.all([handle.query(threadStateQuery), handle.describe()]);
       const pending = (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'extractBatch');
       const failure = pending?.lastFailure;
+      // A batch first tried by `extractNext` (which plans it) had that attempt before this activity's.
+      const first = view.extracting?.firstAttemptFailure;
+      const attempt = (pending?.attempt ?? 1) + (first ? 1 : 0);
       // Query and describe are read at once and may straddle the attempt that succeeds: a pending activity of a
       // batch the workflow no longer extracts is stale, not a retry.
       const retrying: RetryInfo | null =
-        pending && view.extracting !== null && (pending.attempt ?? 1) > 1
+        pending && view.extracting !== null && attempt > 1
           ? {
-              attempt: pending.attempt ?? 1,
-              lastFailure: failure ? { type: failure.applicationFailureInfo?.type ?? 'Failure', message: failure.message ?? '' } : null,
+              attempt,
+              lastFailure: failure
+                ? { type: failure.applicationFailureInfo?.type ?? 'Failure', message: failure.message ?? '' }
+                : first
+                  ? { type: first.type, message: first.message }
+                  : null,
               nextAttemptAt: pending.nextAttemptScheduleTime?.seconds ? new Date(Number(pending.nextAttemptScheduleTime.seconds) * 1000).toISOString() : null,
             }
           : null;

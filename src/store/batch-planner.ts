@@ -84,16 +84,28 @@ export class BatchPlanner {
    * plan takes the rest) — except when it makes "no batch" look true, which the thread would take as
    * "drained up to the head". So "no batch" is only answered from cursors that account for the head (their
    * newest message is the head's, or newer); otherwise the cursors are read again, after the head.
+   *
+   * `lastOfDrain`: by the same reads, once this batch commits nothing else waits up to `upToSeq` (no
+   * re-drive, no other namespace behind, the batch reaches its namespace's end or the cutoff), so the
+   * thread can end its drain without asking again. False whenever unsure: the thread then plans once more.
    */
-  async planWithMessages(threadId: string, upToSeq: number): Promise<{ plan: PlanResult; messages: readonly StoredMessage[] }> {
+  async planWithMessages(threadId: string, upToSeq: number): Promise<{ plan: PlanResult; messages: readonly StoredMessage[]; lastOfDrain: boolean }> {
     const [letter, head, firstCursors] = await Promise.all([this.deadLetters.nextRedrive(threadId), this.inbox.head(threadId), this.inbox.cursors(threadId)]);
     const headSeq = head?.lastSeq ?? 0;
-    if (letter) return { plan: { ref: this.redriveRef(threadId, letter), headSeq }, messages: [] };
-    if (!head) return { plan: { ref: null, headSeq }, messages: [] };
-    let planned = await this.inboxRef(threadId, head.epoch, firstCursors, upToSeq);
-    const newest = Math.max(0, ...firstCursors.map((c) => c.lastSeq));
-    if (!planned && newest < headSeq) planned = await this.inboxRef(threadId, head.epoch, await this.inbox.cursors(threadId), upToSeq);
-    return { plan: { ref: planned?.ref ?? null, headSeq }, messages: planned?.messages ?? [] };
+    if (letter) return { plan: { ref: this.redriveRef(threadId, letter), headSeq }, messages: [], lastOfDrain: false };
+    if (!head) return { plan: { ref: null, headSeq }, messages: [], lastOfDrain: false };
+    let cursors = firstCursors;
+    let planned = await this.inboxRef(threadId, head.epoch, cursors, upToSeq);
+    const accountsForHead = (read: NamespaceCursor[]) => Math.max(0, ...read.map((c) => c.lastSeq)) >= headSeq;
+    if (!planned && !accountsForHead(cursors)) {
+      cursors = await this.inbox.cursors(threadId);
+      planned = await this.inboxRef(threadId, head.epoch, cursors, upToSeq);
+    }
+    return {
+      plan: { ref: planned?.ref ?? null, headSeq },
+      messages: planned?.messages ?? [],
+      lastOfDrain: planned !== null && planned.leavesNothing && accountsForHead(cursors),
+    };
   }
 
   private redriveRef(threadId: string, letter: DeadLetter): BatchRef {
@@ -118,11 +130,11 @@ export class BatchPlanner {
     epoch: string,
     cursors: NamespaceCursor[],
     upToSeq: number,
-  ): Promise<{ ref: BatchRef; messages: StoredMessage[] } | null> {
+  ): Promise<{ ref: BatchRef; messages: StoredMessage[]; leavesNothing: boolean } | null> {
     const behind = cursors
       .filter((c) => c.doneSeq < Math.min(c.lastSeq, upToSeq))
       .sort((a, b) => a.doneSeq - b.doneSeq || joinNamespace(a.namespace).localeCompare(joinNamespace(b.namespace)));
-    for (const cursor of behind) {
+    for (const [index, cursor] of behind.entries()) {
       const messages = await this.inbox.readRange(threadId, cursor.namespace, cursor.doneSeq, Math.min(cursor.lastSeq, upToSeq), {
         maxMessages: this.maxMessages,
         maxBytes: this.maxBytes,
@@ -143,7 +155,10 @@ export class BatchPlanner {
         idsDigest: idsDigest(messages.map((m) => m.id)),
         ...(cursor.manager ? { manager: cursor.manager } : {}),
       };
-      return { ref, messages };
+      // Nothing after it: it reaches its namespace's end (or the cutoff), and no namespace behind comes later
+      // (the ones before it were empty, as the next plan would find them too).
+      const leavesNothing = last.seq >= Math.min(cursor.lastSeq, upToSeq) && index === behind.length - 1;
+      return { ref, messages, leavesNothing };
     }
     return null;
   }

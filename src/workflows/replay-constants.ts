@@ -118,6 +118,13 @@ export const FLUSH_OUTCOMES_KEPT = 20;
 /** Longest failure message kept in the thread's state (characters); keeps the continue-as-new input a fixed size. Needs `patched()` to change. */
 export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
 
+/**
+ * Most a signal's `submittedAtMs` may start its quiet period before the thread hears of the signal (ms):
+ * the signal's way through Temporal to the worker is made up for, a caller's clock that is off by more is
+ * not believed. Needs `patched()` to change.
+ */
+export const QUIET_HEAD_START_MAX_MS = 2_000;
+
 // ───────────── patches (ids of `patched()` calls) ─────────────
 
 /**
@@ -141,3 +148,19 @@ export const MAX_FAILURE_FACTS = 8;
  * reuse or rename it. Needs `patched()` to change.
  */
 export const FAILURE_FACTS_PATCH = 'failure-record-facts-only';
+
+/**
+ * Patch id (issue 15): the drain plans and extracts each batch in one activity (`extractNext`, one attempt)
+ * instead of a planning local activity followed by the extraction; when that attempt fails, the batch goes
+ * the old way (planned by the local activity unless the failure names it, then extracted with the retry
+ * policy). Never reuse or rename it. Needs `patched()` to change.
+ */
+export const PLAN_IN_EXTRACTION_PATCH = 'plan-in-extraction';
+
+/**
+ * Patch id (issue 15): a signal's quiet period counts from its `submittedAtMs` (bounded by
+ * QUIET_HEAD_START_MAX_MS), so the durable timer fires when the quiet period really ends rather than a
+ * workflow task later. Asked only for signals that carry the field. Never reuse or rename it.
+ * Needs `patched()` to change.
+ */
+export const QUIET_FROM_SUBMIT_PATCH = 'quiet-from-submit';

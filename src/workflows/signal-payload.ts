@@ -27,8 +27,14 @@ export function messagesAddedProblem(payload: unknown): string | null {
     countProblem(field(payload, 'newMessages'), 'newMessages') ??
     countProblem(field(payload, 'duplicates'), 'duplicates') ??
     afterSecondsProblem(field(payload, 'afterSeconds')) ??
-    maxWaitSecondsProblem(field(payload, 'maxWaitSeconds'))
+    maxWaitSecondsProblem(field(payload, 'maxWaitSeconds')) ??
+    submittedAtProblem(field(payload, 'submittedAtMs'))
   );
+}
+
+function submittedAtProblem(value: unknown): string | null {
+  if (value === undefined) return null;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? null : 'submittedAtMs must be a time in ms since the epoch when given';
 }
 
 /** True when `payload` keeps the contract of {@link MessagesAddedPayload}. */

@@ -267,11 +267,21 @@ export class ThreadState {
    * continue-as-new (the batch is carried, with its final failure once it has one).
    * @returns the time of the batch's first attempt, and its final failure if retries already ended
    */
-  startBatch(ref: BatchRef, nowMs: number): { firstAttemptAtMs: number; failure?: FailureInfo } {
-    if (this.s.currentBatch?.ref.batchId !== ref.batchId) this.s.currentBatch = { ref, firstAttemptAtMs: nowMs };
+  startBatch(
+    ref: BatchRef,
+    nowMs: number,
+    firstAttemptFailure?: FailureInfo,
+  ): { firstAttemptAtMs: number; failure?: FailureInfo; firstAttemptFailure?: FailureInfo } {
+    if (this.s.currentBatch?.ref.batchId !== ref.batchId) {
+      this.s.currentBatch = {
+        ref,
+        firstAttemptAtMs: nowMs,
+        ...(firstAttemptFailure ? { firstAttemptFailure: { ...firstAttemptFailure, message: clip(firstAttemptFailure.message) } } : {}),
+      };
+    }
     this.inFlight = { ref, sinceMs: nowMs };
-    const { firstAttemptAtMs, failure } = this.s.currentBatch;
-    return failure ? { firstAttemptAtMs, failure } : { firstAttemptAtMs };
+    const { firstAttemptAtMs, failure, firstAttemptFailure: first } = this.s.currentBatch;
+    return { firstAttemptAtMs, ...(failure ? { failure } : {}), ...(first ? { firstAttemptFailure: first } : {}) };
   }
 
   /** The batch's retries are over; recorded so a new run dead-letters it without trying again. */
@@ -386,6 +396,7 @@ export class ThreadState {
             namespace: [...inFlight.ref.namespace],
             messageCount: inFlight.ref.messageCount,
             since: new Date(inFlight.sinceMs).toISOString(),
+            ...(this.s.currentBatch?.firstAttemptFailure ? { firstAttemptFailure: { ...this.s.currentBatch.firstAttemptFailure } } : {}),
           }
         : null,
       afterSeconds: this.s.afterSeconds,

@@ -36,6 +36,8 @@ import {
   type BatchRef,
   type FailureInfo,
   type FlushRequest,
+  type MessagesAddedPayload,
+  type PlannedBatchNote,
   type ThreadSettings,
   type ThreadStateView,
   type ThreadWorkflowInput,
@@ -57,6 +59,9 @@ import {
   FAILURE_FACTS_PATCH,
   FORCED_ROLLOVER_FACTOR,
   NON_RETRYABLE_ERROR_TYPES,
+  PLAN_IN_EXTRACTION_PATCH,
+  QUIET_FROM_SUBMIT_PATCH,
+  QUIET_HEAD_START_MAX_MS,
 } from './replay-constants';
 import { flushRequestProblem, resolveSettings } from './signal-payload';
 import { ThreadState } from './thread-state';
@@ -76,17 +81,37 @@ const bookkeeping = proxyLocalActivities<Activities>({
  * attempt limit, bounded by the batch's remaining retry window (schedule-to-close). Heartbeats let another
  * worker take over a killed worker's attempt within seconds.
  */
-function extraction(scheduleToCloseMs: number) {
+function extraction(scheduleToCloseMs: number, priorAttempts = 0) {
+  // After a failed first attempt (`extractNext`) and its pause, the policy goes on where it would be: its second interval next.
+  const initialInterval = Math.min(
+    EXTRACTION_RETRY_INITIAL_INTERVAL_MS * EXTRACTION_RETRY_BACKOFF_COEFFICIENT ** priorAttempts,
+    EXTRACTION_RETRY_MAX_INTERVAL_MS,
+  );
   return proxyActivities<Activities>({
     startToCloseTimeout: EXTRACTION_TIMEOUT_MS,
     heartbeatTimeout: EXTRACTION_HEARTBEAT_TIMEOUT_MS,
     scheduleToCloseTimeout: scheduleToCloseMs,
     retry: {
-      initialInterval: EXTRACTION_RETRY_INITIAL_INTERVAL_MS,
+      initialInterval,
       backoffCoefficient: EXTRACTION_RETRY_BACKOFF_COEFFICIENT,
       maximumInterval: EXTRACTION_RETRY_MAX_INTERVAL_MS,
       nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
     },
+  });
+}
+
+/**
+ * The planning extraction (since PLAN_IN_EXTRACTION_PATCH): plans the next batch and extracts it in one
+ * activity, once — no retries: a failed attempt hands its batch to the planning step and the extraction's
+ * retry policy. Schedule-to-close is the retry window, so a batch never waits longer for its first attempt
+ * than it would have waited in all.
+ */
+function plannedExtraction(retryWindowMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: EXTRACTION_TIMEOUT_MS,
+    heartbeatTimeout: EXTRACTION_HEARTBEAT_TIMEOUT_MS,
+    scheduleToCloseTimeout: retryWindowMs,
+    retry: { maximumAttempts: 1 },
   });
 }
 
@@ -114,7 +139,7 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
   // Asked only for a signal a running drain's cutoff claims, so the marker is recorded where it matters.
   const holdLateSignals = () => patched(DRAIN_HOLDS_LATE_SIGNALS_PATCH);
   setHandler(messagesAddedSignal, (payload: unknown) => {
-    if (state.receive(payload, Date.now(), holdLateSignals) === 'invalid') {
+    if (state.receive(payload, quietFrom(payload, Date.now()), holdLateSignals) === 'invalid') {
       log.warn('dropped a malformed messagesAdded signal (sent around the client?)', { threadId: input.threadId });
     }
   });
@@ -158,6 +183,16 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
     }
     return await continueAsNew<typeof threadWorkflow>({ threadId: input.threadId, settings, carried: state.toCarried() });
   }
+}
+
+/**
+ * When a signal's quiet period starts: its submit's time (since QUIET_FROM_SUBMIT_PATCH, for signals that
+ * carry one), never after `nowMs` and at most QUIET_HEAD_START_MAX_MS before; else `nowMs`.
+ */
+function quietFrom(payload: unknown, nowMs: number): number {
+  const submittedAtMs = typeof payload === 'object' && payload !== null ? (payload as Partial<MessagesAddedPayload>).submittedAtMs : undefined;
+  if (typeof submittedAtMs !== 'number' || !Number.isFinite(submittedAtMs) || !patched(QUIET_FROM_SUBMIT_PATCH)) return nowMs;
+  return Math.min(nowMs, Math.max(nowMs - QUIET_HEAD_START_MAX_MS, Math.floor(submittedAtMs)));
 }
 
 interface LoopContext {
@@ -213,11 +248,45 @@ async function waitUntilDue({ state, rolloverWanted }: LoopContext): Promise<'du
 
 /** Plans and extracts batches until everything signalled before the drain began has been through one. */
 async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
-  const { state, threadId, rolloverWanted } = ctx;
+  const { state, threadId, settings, rolloverWanted } = ctx;
   const upToSeq = state.beginDrain();
   for (;;) {
     if (rolloverWanted()) return 'rollover';
     let ref = state.interruptedBatch();
+    let firstFailure: unknown;
+    let triedAtMs: number | undefined;
+    if (!ref && patched(PLAN_IN_EXTRACTION_PATCH)) {
+      // One activity plans and extracts: the common path, with no local activity before the extraction.
+      triedAtMs = Date.now();
+      const next = await untilRollover(() => plannedExtraction(settings.retryWindowSeconds * 1000).extractNext({ threadId, upToSeq }), ctx.rolloverForced);
+      if (next.kind === 'rollover') return 'rollover';
+      if (next.kind === 'value') {
+        if (!next.value.ref) {
+          state.finishDrain(Date.now(), next.value.headSeq);
+          return 'done';
+        }
+        state.startBatch(next.value.ref, triedAtMs);
+        const outcome = state.recordExtraction(next.value.ref, next.value.result, Date.now());
+        if (outcome) for (const flush of ctx.flushes) flush.add(outcome);
+        // The plan saw nothing after this batch: the drain ends here, with no activity to find that out.
+        if (next.value.lastOfDrain) {
+          state.finishDrain(Date.now(), next.value.headSeq);
+          return 'done';
+        }
+        continue;
+      }
+      if (isCancellation(next.error)) throw next.error;
+      // Failed: the batch it planned (when it says) is retried from here, its window counting from this attempt.
+      ref = plannedBatchOf(next.error);
+      if (ref) {
+        const { reason: _reason, ...first } = describeFailure(next.error);
+        state.startBatch(ref, triedAtMs, first);
+        firstFailure = next.error;
+        // The pause the retry policy would make before a second attempt (none after a timeout: that waited already).
+        const pauseMs = retryPauseOf(next.error);
+        if (pauseMs > 0 && (await condition(ctx.rolloverForced, pauseMs))) return 'rollover';
+      }
+    }
     if (!ref) {
       const planned = await untilRollover(() => bookkeeping.planBatch({ threadId, upToSeq }), rolloverWanted);
       if (planned.kind === 'rollover') return 'rollover';
@@ -227,21 +296,61 @@ async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
         state.finishDrain(Date.now(), planned.value.headSeq);
         return 'done';
       }
+      // After an `extractNext` that failed without naming its batch, the batch's window counts from that attempt.
+      if (triedAtMs !== undefined) state.startBatch(ref, triedAtMs);
     }
-    const outcome = await runBatch(ctx, ref);
+    const outcome = await runBatch(ctx, ref, firstFailure);
     if (outcome === 'rollover') return 'rollover';
     if (outcome) for (const flush of ctx.flushes) flush.add(outcome);
   }
 }
 
-/** Extracts one batch; when its retries are over, records it as a dead letter. Null when the plan was stale. */
-async function runBatch(ctx: LoopContext, ref: BatchRef): Promise<BatchOutcome | null | 'rollover'> {
+/**
+ * The batch a failed `extractNext` attempt had planned: named in its failure's details when the extraction
+ * failed, in its last heartbeat when it timed out (its worker died). Null when it failed before planning.
+ */
+function plannedBatchOf(err: unknown): BatchRef | null {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const notes: unknown[] =
+    cause instanceof ApplicationFailure ? [...(cause.details ?? [])] : cause instanceof TimeoutFailure ? [cause.lastHeartbeatDetails] : [];
+  for (const note of notes.reverse()) {
+    const ref = (note as Partial<PlannedBatchNote> | null | undefined)?.plannedBatch;
+    if (ref && typeof ref === 'object' && typeof ref.batchId === 'string' && typeof ref.threadId === 'string') return ref;
+  }
+  return null;
+}
+
+/**
+ * How long to wait before retrying after a failed `extractNext`: what the failure asks for (a model's
+ * retry-after), else the retry policy's first interval; nothing after a timeout or a final error.
+ */
+function retryPauseOf(err: unknown): number {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure) || isFinal(err)) return 0;
+  return typeof cause.nextRetryDelay === 'number' ? cause.nextRetryDelay : EXTRACTION_RETRY_INITIAL_INTERVAL_MS;
+}
+
+/** Whether a failed attempt's error is final (the retry policy would not try again): its batch goes straight to the dead-letter step. */
+function isFinal(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && (cause.nonRetryable === true || (NON_RETRYABLE_ERROR_TYPES as readonly string[]).includes(cause.type ?? ''));
+}
+
+/**
+ * Extracts one batch; when its retries are over, records it as a dead letter. Null when the plan was stale.
+ * `firstFailure`: how the batch's `extractNext` attempt failed — when that error is final, no attempt is made.
+ */
+async function runBatch(ctx: LoopContext, ref: BatchRef, firstFailure?: unknown): Promise<BatchOutcome | null | 'rollover'> {
   const { state, settings, rolloverForced } = ctx;
   const started = state.startBatch(ref, Date.now());
   const remainingMs = started.firstAttemptAtMs + settings.retryWindowSeconds * 1000 - Date.now();
-  let failure = started.failure;
+  let failure = started.failure ?? (firstFailure !== undefined && isFinal(firstFailure) ? describeFailure(firstFailure) : undefined);
   if (!failure && remainingMs > 0) {
-    const attempt = await untilRollover(() => extraction(remainingMs).extractBatch(ref), rolloverForced);
+    // A batch an `extractNext` attempt planned had that attempt: its retries count it (also in a later run).
+    const extract = started.firstAttemptFailure
+      ? () => extraction(remainingMs, 1).extractBatch(ref, { priorAttempts: 1 })
+      : () => extraction(remainingMs).extractBatch(ref);
+    const attempt = await untilRollover(extract, rolloverForced);
     if (attempt.kind === 'rollover') return 'rollover';
     if (attempt.kind === 'value') return state.recordExtraction(ref, attempt.value, Date.now());
     if (isCancellation(attempt.error)) throw attempt.error;

@@ -248,6 +248,37 @@ describe('cursors read beside the head', () => {
     ]);
     expect(plan.ref?.idsDigest).toBe(idsDigest(read.map((m) => m.id)));
     await commit(await planned(thread));
-    expect(await planner.planWithMessages(thread, ALL)).toEqual({ plan: { ref: null, headSeq: 2 }, messages: [] });
+    expect(await planner.planWithMessages(thread, ALL)).toEqual({ plan: { ref: null, headSeq: 2 }, messages: [], lastOfDrain: false });
+  });
+
+  test('lastOfDrain: only a batch after which, by the same reads, nothing waits up to upToSeq', async () => {
+    const thread = uniqueId('thread');
+    const small = new BatchPlanner(inbox, deadLetters, { maxMessages: 2 });
+    const lastOf = async (upToSeq = ALL) => {
+      const { plan, lastOfDrain } = await small.planWithMessages(thread, upToSeq);
+      if (plan.ref) await commit(plan.ref);
+      return [plan.ref?.namespace.at(-1), plan.ref?.toSeq, lastOfDrain];
+    };
+    await inbox.append(thread, ['memories', 'a'], messages('a', 3)); // 1-3
+    expect(await lastOf()).toEqual(['a', 2, false]); // capped: seq 3 is left
+    expect(await lastOf()).toEqual(['a', 3, true]);
+    await inbox.append(thread, ['memories', 'a'], messages('b', 1)); // 4
+    await inbox.append(thread, ['memories', 'z'], messages('z', 1)); // 5
+    expect(await lastOf()).toEqual(['a', 4, false]); // namespace z is behind too
+    expect(await lastOf()).toEqual(['z', 5, true]);
+    await inbox.append(thread, ['memories', 'a'], messages('c', 2)); // 6-7
+    expect(await lastOf(6)).toEqual(['a', 6, true]); // the cutoff is reached; 7 waits for its own drain
+    await inbox.append(thread, ['memories', 'a'], messages('d', 1)); // 8
+    expect(await deadLetters.requestRedrive(thread)).toEqual([]);
+    const failed = (await small.planWithMessages(thread, ALL)).plan.ref as BatchRef;
+    await writer.deadLetter(
+      failed,
+      [],
+      { type: 'ModelRequestError', message: 'x' },
+      { firstAttemptAt: '2026-11-26T10:00:00.000Z', deadAt: '2026-11-26T10:00:00.000Z' },
+    );
+    expect(await deadLetters.requestRedrive(thread)).toHaveLength(1);
+    const redrive = await small.planWithMessages(thread, ALL);
+    expect([redrive.plan.ref?.kind, redrive.lastOfDrain]).toEqual(['redrive', false]); // another may be waiting
   });
 });

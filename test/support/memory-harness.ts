@@ -3,7 +3,9 @@
  * real Anthropic SDK pointed at the fake Messages API, and a MemoryClient. One per test file.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import type { Activities } from '../../src/activities/activity-types';
 import { MemoryClient } from '../../src/client/memory-client';
 import { FakeMessagesApi } from '../../src/testing/fake-messages-api';
 import { createAnthropicClient } from '../../src/model/anthropic-client';
@@ -13,7 +15,7 @@ import { ManagerRegistry } from '../../src/managers/manager-registry';
 import type { MemoryManagerDefinition } from '../../src/managers/memory-manager';
 import type { ThreadSettingsInput } from '../../src/schemas';
 import type { DynamoMemoryStore } from '../../src/store/memory-store';
-import { createMemoryWorker } from '../../src/worker/create-worker';
+import { createMemoryWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import type { RetentionSettings } from '../../src/store/retention';
 import { createStores } from '../../src/worker/dependencies';
 import { freshTable, temporalAddress, uniqueId, useHarness } from './test-env';
@@ -47,6 +49,11 @@ export interface HarnessOptions {
   maxPromptTokens?: number;
   /** Retention of processed messages, receipts and batch logs. @default the production defaults */
   retention?: Partial<RetentionSettings>;
+  /**
+   * The activities the worker registers, built from the real ones (a test wraps one to fail or hang, or
+   * leaves one out as an older worker would). @default the real ones, through `createMemoryWorker`
+   */
+  activities?: (real: Activities) => Record<string, (...args: never[]) => Promise<unknown>>;
 }
 
 export async function startMemoryHarness(name: string, existing?: HarnessTemporal, options: HarnessOptions = {}): Promise<MemoryHarness> {
@@ -61,15 +68,16 @@ export async function startMemoryHarness(name: string, existing?: HarnessTempora
   const managers = new ManagerRegistry(options.managers ?? []);
   const nativeConnection = existing?.nativeConnection ?? (await NativeConnection.connect({ address: temporalAddress() }));
   const taskQueue = uniqueId(name);
-  const worker = await createMemoryWorker({
-    connection: nativeConnection,
-    taskQueue,
-    ...stores,
-    extractor,
-    queryWriter: new ClaudeQueryWriter(anthropic),
-    managers,
-    shutdownGraceTimeMs: 1000,
-  });
+  const dependencies = { ...stores, extractor, queryWriter: new ClaudeQueryWriter(anthropic), managers };
+  const worker = options.activities
+    ? await Worker.create({
+        connection: nativeConnection,
+        taskQueue,
+        activities: options.activities(createActivities(dependencies)),
+        workflowsPath: WORKFLOWS_PATH,
+        shutdownGraceTime: 1000,
+      })
+    : await createMemoryWorker({ connection: nativeConnection, taskQueue, ...dependencies, shutdownGraceTimeMs: 1000 });
   const running = worker.run();
   const temporal = existing?.client ?? new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
   const clientWith = (thread: ThreadSettingsInput) => new MemoryClient({ temporal, store: stores.store, taskQueue, thread, managers });

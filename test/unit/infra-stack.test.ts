@@ -684,7 +684,7 @@ describe('alarms', () => {
     });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: workerLogs,
-      FilterPattern: '{ $.message = "Activity failed" && $.activityType = "extractBatch" }',
+      FilterPattern: '{ $.message = "Activity failed" && ($.activityType = "extractNext" || $.activityType = "extractBatch") }',
       MetricTransformations: [{ MetricNamespace: 'DurableMemory', MetricName: 'FailedExtractions', MetricValue: '1' }],
     });
   });

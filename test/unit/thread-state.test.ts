@@ -85,6 +85,8 @@ describe('receiving signals', () => {
     ['a negative count', signal(1, { newMessages: -1 }), 'newMessages must be a non-negative integer'],
     ['afterSeconds of 1e12', signal(1, { afterSeconds: 1e12 }), `afterSeconds must be between 0 and ${MAX_AFTER_SECONDS} seconds`],
     ['a non-finite maxWaitSeconds', signal(1, { maxWaitSeconds: Number.POSITIVE_INFINITY }), 'maxWaitSeconds must be a finite number'],
+    ['a submittedAtMs that is text', { ...signal(1), submittedAtMs: '2026-12-06' }, 'submittedAtMs must be a time in ms since the epoch when given'],
+    ['a negative submittedAtMs', { ...signal(1), submittedAtMs: -1 }, 'submittedAtMs must be a time in ms since the epoch when given'],
   ])('a malformed signal (%s) is dropped and counted', (_name, payload, problem) => {
     const state = fresh();
     expect(messagesAddedProblem(payload)).toBe(problem);

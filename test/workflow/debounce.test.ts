@@ -3,6 +3,7 @@ import { INVALID_OUTPUT_MAX_ATTEMPTS } from '../../src/defaults';
 import { RECORDED_SEED_REPLY, SEED_MESSAGE } from '../../dev/demo/recorded-reply';
 import { promptMessages, promptText, type RecordedRequest, type ScriptedReply } from '../../src/testing/fake-messages-api';
 import { memoryText } from '../../src/store/memory-types';
+import { messagesAddedSignal, threadWorkflowId } from '../../src/contract';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';
 
@@ -168,4 +169,32 @@ test('a reply with several calls that are invalid together writes nothing and th
   expect(state?.totals.extractionsCompleted).toBe(0);
   expect(await h.memory.search(namespace)).toEqual([]);
   expect((await h.memory.deadLetters(threadId)).map((l) => l.messageCount)).toEqual([1]);
+});
+
+test('the quiet period counts from the submit (its submittedAtMs), believed at most 2 s back and never ahead', async () => {
+  const threadId = uniqueId('since');
+  const namespace = ['memories', threadId];
+  await h.memory.submit(threadId, [{ role: 'user', content: 'I row.' }], { afterSeconds: 3600, namespace });
+  const handle = h.temporal.workflow.getHandle(threadWorkflowId(threadId));
+  const base = { lastSeq: 1, newMessages: 1, duplicates: 0, maxWaitSeconds: 7200 };
+  const timers = async () => {
+    const history = await handle.fetchHistory();
+    return (history.events ?? []).flatMap((e) => {
+      const timeout = e.timerStartedEventAttributes?.startToFireTimeout;
+      return timeout ? [Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6)] : [];
+    });
+  };
+  // Each signal moves the due time earlier, so the thread arms a new timer for exactly what is left.
+  await handle.signal(messagesAddedSignal, { ...base, afterSeconds: 1800, submittedAtMs: Date.now() - 60_000 }); // a clock far behind: 2 s at most
+  await eventually(timers, (t) => t.length === 2);
+  await handle.signal(messagesAddedSignal, { ...base, afterSeconds: 900, submittedAtMs: Date.now() + 60_000 }); // a clock ahead: from arrival
+  await eventually(timers, (t) => t.length === 3);
+  await handle.signal(messagesAddedSignal, { ...base, afterSeconds: 600 }); // an older client: from arrival
+  await eventually(timers, (t) => t.length === 4);
+  const fired = await timers();
+  // The submit's own timer counts from its submittedAtMs: up to the signal's way through Temporal shorter.
+  expect(fired[0]).toBeLessThanOrEqual(3_600_000);
+  expect(fired[0]).toBeGreaterThan(3_600_000 - 2_000);
+  expect(fired.slice(1)).toEqual([1_800_000 - 2_000, 900_000, 600_000]);
+  await handle.terminate('test done');
 });

@@ -246,9 +246,9 @@ describe('query model', () => {
     expect(h.fake.requests.map((r) => r.model)).toEqual([QUERY_MODEL, QUERY_MODEL, 'claude-test-model']);
     // Every string of the thread's history (failure messages and stack traces included), payload bytes decoded.
     const history = await h.temporal.workflow.getHandle(threadWorkflowId(threadId)).fetchHistory();
-    // A retried attempt's failure is recorded with the attempt that succeeded (its start event's lastFailure).
-    const retried = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes?.lastFailure ? [e.activityTaskStartedEventAttributes] : []));
-    expect(retried.map((a) => [a.attempt, a.lastFailure?.applicationFailureInfo?.type])).toEqual([[2, 'InvalidModelOutputError']]);
+    // The batch's first attempt (`extractNext`) failed with it; the retry (`extractBatch`) succeeded.
+    const failed = (history.events ?? []).flatMap((e) => (e.activityTaskFailedEventAttributes ? [e.activityTaskFailedEventAttributes] : []));
+    expect(failed.map((a) => a.failure?.applicationFailureInfo?.type)).toEqual(['InvalidModelOutputError']);
     const texts: string[] = [];
     const visit = (value: unknown): void => {
       if (typeof value === 'string') texts.push(value);

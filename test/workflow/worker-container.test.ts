@@ -188,7 +188,8 @@ test('the container command: health, readiness, Prometheus metrics with our coun
     (text) => sample(text, 'memory_dead_letters') !== undefined,
   );
   // Our counters carry the SDK's activity tags (camelCase: taskQueue, activityType); the SDK's own metrics use task_queue.
-  expect(sample(metrics, 'memory_extractions', { status: 'extracted', activityType: 'extractBatch', taskQueue })).toBe(1);
+  // A batch's first attempt plans it too (`extractNext`); `extractBatch` only retries.
+  expect(sample(metrics, 'memory_extractions', { status: 'extracted', activityType: 'extractNext', taskQueue })).toBe(1);
   expect(sample(metrics, 'memory_input_tokens')).toBe(1234);
   expect(sample(metrics, 'memory_output_tokens')).toBe(56);
   expect(sample(metrics, 'memory_extraction_failures', { error_type: 'ModelRequestError' })).toBe(1);
@@ -209,11 +210,12 @@ test('the container command: health, readiness, Prometheus metrics with our coun
   expect(lines.find((l) => l['message'] === 'worker capacity')).toMatchObject({ memorySource: 'WORKER_MEMORY_LIMIT_MB', ...workerCapacity(1024) });
   expect(lines.find((l) => l['message'] === 'memories extracted')).toMatchObject({
     level: 'INFO',
-    activityType: 'extractBatch',
+    activityType: 'extractNext',
     workflowId: `memory-thread:${good}`,
     inputTokens: 1234,
   });
-  expect(lines.find((l) => l['message'] === 'Activity failed' && l['activityType'] === 'extractBatch')).toMatchObject({
+  // A final error on the first attempt: the batch goes to the dead-letter step without a retry.
+  expect(lines.find((l) => l['message'] === 'Activity failed' && l['activityType'] === 'extractNext')).toMatchObject({
     level: 'WARN',
     workflowId: `memory-thread:${bad}`,
     error: { type: 'ModelRequestError', nonRetryable: true },
