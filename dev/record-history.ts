@@ -65,7 +65,8 @@ const SCENARIOS: Record<string, (h: MemoryHarness, threadId: string) => Promise<
       await pause(100);
     }
     await settled(h.memory, threadId, 1);
-    // An extraction in flight while 40 messages arrive: cancelled, carried into the next run, committed once.
+    // An extraction in flight while 40 messages arrive: before v3 cancelled, carried into the next run and
+    // committed once; since v3 (a batch's first attempt is not raced) it finishes, then the run continues as new.
     h.fake.script({ kind: 'slow', delayMs: 20_000, reply: insert('never used') }, insert('User is patient'), insert('User sends many messages'));
     await h.memory.submit(threadId, [{ id: 'p0', role: 'user', content: 'I am patient.' }], { afterSeconds: 0.1, namespace });
     await eventually(

@@ -128,6 +128,8 @@ export type PlannedExtraction =
  */
 export interface PlannedBatchNote {
   plannedBatch: BatchRef;
+  /** How long the failure asks to wait before the next attempt (a model's retry-after), in ms. */
+  retryAfterMs?: number;
 }
 
 /** Second argument of the `extractBatch` activity (absent from threads before PLAN_IN_EXTRACTION_PATCH). */

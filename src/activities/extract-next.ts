@@ -18,7 +18,9 @@ import { batchExtraction, keepHeartbeating } from './extract-batch';
 /** The failure of an attempt that had planned `ref`: the same failure, with the batch's reference appended to its details. */
 function withPlannedBatch(err: unknown, ref: BatchRef): unknown {
   if (!(err instanceof ApplicationFailure) || err.type === 'CancelledFailure') return err;
-  const note: PlannedBatchNote = { plannedBatch: ref };
+  // The workflow does not see a failure's nextRetryDelay: the note carries it.
+  const retryAfterMs = typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : undefined;
+  const note: PlannedBatchNote = { plannedBatch: ref, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   return ApplicationFailure.create({
     ...(err.type ? { type: err.type } : {}),
     message: err.message,

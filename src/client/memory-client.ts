@@ -264,7 +264,10 @@ export class MemoryClient {
                   : null,
               nextAttemptAt: pending.nextAttemptScheduleTime?.seconds ? new Date(Number(pending.nextAttemptScheduleTime.seconds) * 1000).toISOString() : null,
             }
-          : null;
+          : !pending && first && view.extracting !== null
+            ? // The thread's pause between a failed first attempt and its retry (a workflow timer, not an activity's backoff).
+              { attempt: 2, lastFailure: { type: first.type, message: first.message }, nextAttemptAt: null }
+            : null;
       return { ...view, workflowStatus: description.status.name, retrying };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;

@@ -13,7 +13,7 @@ import {
   maxWaitSecondsProblem,
   retryWindowSecondsProblem,
 } from '../rules';
-import { DEFAULT_IDLE_CLOSE_SECONDS, DEFAULT_RETRY_WINDOW_SECONDS } from './replay-constants';
+import { DEFAULT_IDLE_CLOSE_SECONDS, DEFAULT_RETRY_WINDOW_SECONDS, QUIET_HEAD_START_MAX_MS } from './replay-constants';
 
 function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
@@ -27,14 +27,26 @@ export function messagesAddedProblem(payload: unknown): string | null {
     countProblem(field(payload, 'newMessages'), 'newMessages') ??
     countProblem(field(payload, 'duplicates'), 'duplicates') ??
     afterSecondsProblem(field(payload, 'afterSeconds')) ??
-    maxWaitSecondsProblem(field(payload, 'maxWaitSeconds')) ??
-    submittedAtProblem(field(payload, 'submittedAtMs'))
+    maxWaitSecondsProblem(field(payload, 'maxWaitSeconds'))
   );
 }
 
-function submittedAtProblem(value: unknown): string | null {
-  if (value === undefined) return null;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? null : 'submittedAtMs must be a time in ms since the epoch when given';
+/**
+ * A messages-added payload's `submittedAtMs` when it is a finite number, else null. Not part of the
+ * contract check: a signal is never refused for this optional field (it only times the quiet period).
+ */
+export function submitTimeOf(payload: unknown): number | null {
+  const value = field(payload, 'submittedAtMs');
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * When a signal's quiet period starts, given its submit's time: never after `nowMs` (a caller's clock that
+ * runs ahead), at most QUIET_HEAD_START_MAX_MS before it (one far behind), and never before the quiet
+ * period already running (`lastMessageAtMs`: a signal handled later but submitted earlier does not move it back).
+ */
+export function quietStart(submittedAtMs: number, nowMs: number, lastMessageAtMs: number | null): number {
+  return Math.min(nowMs, Math.max(nowMs - QUIET_HEAD_START_MAX_MS, lastMessageAtMs ?? Number.NEGATIVE_INFINITY, Math.floor(submittedAtMs)));
 }
 
 /** True when `payload` keeps the contract of {@link MessagesAddedPayload}. */

@@ -109,6 +109,11 @@ export class ThreadState {
     this.s = carried ? { ...fresh, ...cloneJson(carried), totals: { ...fresh.totals, ...cloneJson(carried.totals) } } : fresh;
   }
 
+  /** When the running quiet period started (the latest message's time), or null. */
+  get lastMessageAtMs(): number | null {
+    return this.s.lastMessageAtMs;
+  }
+
   /**
    * Records a messages-added signal. A payload that breaks the contract is counted and dropped. Every
    * signal that brings new messages restarts the quiet period and adopts its `afterSeconds` and

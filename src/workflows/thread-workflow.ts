@@ -36,7 +36,6 @@ import {
   type BatchRef,
   type FailureInfo,
   type FlushRequest,
-  type MessagesAddedPayload,
   type PlannedBatchNote,
   type ThreadSettings,
   type ThreadStateView,
@@ -61,9 +60,8 @@ import {
   NON_RETRYABLE_ERROR_TYPES,
   PLAN_IN_EXTRACTION_PATCH,
   QUIET_FROM_SUBMIT_PATCH,
-  QUIET_HEAD_START_MAX_MS,
 } from './replay-constants';
-import { flushRequestProblem, resolveSettings } from './signal-payload';
+import { flushRequestProblem, quietStart, resolveSettings, submitTimeOf } from './signal-payload';
 import { ThreadState } from './thread-state';
 
 /** Planning a batch and recording a dead letter: short DynamoDB steps, retried until DynamoDB answers. */
@@ -139,7 +137,11 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
   // Asked only for a signal a running drain's cutoff claims, so the marker is recorded where it matters.
   const holdLateSignals = () => patched(DRAIN_HOLDS_LATE_SIGNALS_PATCH);
   setHandler(messagesAddedSignal, (payload: unknown) => {
-    if (state.receive(payload, quietFrom(payload, Date.now()), holdLateSignals) === 'invalid') {
+    // Since QUIET_FROM_SUBMIT_PATCH, asked only for signals that carry a submit time.
+    const submittedAtMs = submitTimeOf(payload);
+    const now = Date.now();
+    const at = submittedAtMs !== null && patched(QUIET_FROM_SUBMIT_PATCH) ? quietStart(submittedAtMs, now, state.lastMessageAtMs) : now;
+    if (state.receive(payload, at, holdLateSignals) === 'invalid') {
       log.warn('dropped a malformed messagesAdded signal (sent around the client?)', { threadId: input.threadId });
     }
   });
@@ -183,16 +185,6 @@ export async function threadWorkflow(input: ThreadWorkflowInput): Promise<Thread
     }
     return await continueAsNew<typeof threadWorkflow>({ threadId: input.threadId, settings, carried: state.toCarried() });
   }
-}
-
-/**
- * When a signal's quiet period starts: its submit's time (since QUIET_FROM_SUBMIT_PATCH, for signals that
- * carry one), never after `nowMs` and at most QUIET_HEAD_START_MAX_MS before; else `nowMs`.
- */
-function quietFrom(payload: unknown, nowMs: number): number {
-  const submittedAtMs = typeof payload === 'object' && payload !== null ? (payload as Partial<MessagesAddedPayload>).submittedAtMs : undefined;
-  if (typeof submittedAtMs !== 'number' || !Number.isFinite(submittedAtMs) || !patched(QUIET_FROM_SUBMIT_PATCH)) return nowMs;
-  return Math.min(nowMs, Math.max(nowMs - QUIET_HEAD_START_MAX_MS, Math.floor(submittedAtMs)));
 }
 
 interface LoopContext {
@@ -258,8 +250,10 @@ async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
     if (!ref && patched(PLAN_IN_EXTRACTION_PATCH)) {
       // One activity plans and extracts: the common path, with no local activity before the extraction.
       triedAtMs = Date.now();
-      const next = await untilRollover(() => plannedExtraction(settings.retryWindowSeconds * 1000).extractNext({ threadId, upToSeq }), ctx.rolloverForced);
-      if (next.kind === 'rollover') return 'rollover';
+      // Not raced against a forced continue-as-new: the thread does not know the batch until the attempt ends,
+      // so it could not carry it into the next run. One attempt is bounded (EXTRACTION_TIMEOUT_MS); retries,
+      // which can last hours, run as `extractBatch` and are raced as before.
+      const next = await settle(plannedExtraction(settings.retryWindowSeconds * 1000).extractNext({ threadId, upToSeq }));
       if (next.kind === 'value') {
         if (!next.value.ref) {
           state.finishDrain(Date.now(), next.value.headSeq);
@@ -310,12 +304,17 @@ async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
  * failed, in its last heartbeat when it timed out (its worker died). Null when it failed before planning.
  */
 function plannedBatchOf(err: unknown): BatchRef | null {
+  return plannedNoteOf(err)?.plannedBatch ?? null;
+}
+
+/** The note a failed `extractNext` carries (see {@link plannedBatchOf}), when it is well formed. */
+function plannedNoteOf(err: unknown): PlannedBatchNote | null {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   const notes: unknown[] =
     cause instanceof ApplicationFailure ? [...(cause.details ?? [])] : cause instanceof TimeoutFailure ? [cause.lastHeartbeatDetails] : [];
   for (const note of notes.reverse()) {
     const ref = (note as Partial<PlannedBatchNote> | null | undefined)?.plannedBatch;
-    if (ref && typeof ref === 'object' && typeof ref.batchId === 'string' && typeof ref.threadId === 'string') return ref;
+    if (ref && typeof ref === 'object' && typeof ref.batchId === 'string' && typeof ref.threadId === 'string') return note as PlannedBatchNote;
   }
   return null;
 }
@@ -327,7 +326,9 @@ function plannedBatchOf(err: unknown): BatchRef | null {
 function retryPauseOf(err: unknown): number {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (!(cause instanceof ApplicationFailure) || isFinal(err)) return 0;
-  return typeof cause.nextRetryDelay === 'number' ? cause.nextRetryDelay : EXTRACTION_RETRY_INITIAL_INTERVAL_MS;
+  // The failure's own nextRetryDelay does not reach workflow code; the note carries it.
+  const asked = plannedNoteOf(err)?.retryAfterMs;
+  return typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? asked : EXTRACTION_RETRY_INITIAL_INTERVAL_MS;
 }
 
 /** Whether a failed attempt's error is final (the retry policy would not try again): its batch goes straight to the dead-letter step. */
@@ -382,6 +383,14 @@ async function runBatch(ctx: LoopContext, ref: BatchRef, firstFailure?: unknown)
 }
 
 type Raced<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'rollover' };
+
+/** The outcome of `work`, as a value or an error. */
+async function settle<T>(work: Promise<T>): Promise<{ kind: 'value'; value: T } | { kind: 'error'; error: unknown }> {
+  return work.then(
+    (value) => ({ kind: 'value' as const, value }),
+    (error: unknown) => ({ kind: 'error' as const, error }),
+  );
+}
 
 /**
  * Runs `work` until it settles or continue-as-new is wanted, whichever comes first; the loser is

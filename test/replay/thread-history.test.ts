@@ -64,9 +64,16 @@ const SCENARIOS: Record<string, (histories: History[], version: number) => void>
     expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(1);
     expect(count(hs, EventType.EVENT_TYPE_TIMER_FIRED)).toBe(0);
   },
-  'continue-as-new': (hs) => {
+  'continue-as-new': (hs, version) => {
     expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)).toBe(hs.length - 1);
     expect(hs.length).toBeGreaterThanOrEqual(3);
+    if (plansInExtraction(version)) {
+      // A batch's first attempt is never cancelled for continue-as-new (the thread could not carry a batch it
+      // does not know yet): the slow extraction finishes in its run, which continues as new after it.
+      expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)).toBe(0);
+      expect(scheduled(hs).filter((name) => name === 'extractNext').length).toBeGreaterThanOrEqual(3);
+      return;
+    }
     // An extraction cancelled for continue-as-new, carried into the next run.
     expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)).toBeGreaterThanOrEqual(1);
   },

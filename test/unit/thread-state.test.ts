@@ -2,7 +2,7 @@
 import type { BatchRef, CarriedThreadState, ExtractionResult, MessagesAddedPayload, ThreadSettings } from '../../src/contract';
 import { MAX_AFTER_SECONDS, MAX_FAILURE_MESSAGE_CHARS } from '../../src/workflows/replay-constants';
 import { FlushCollector } from '../../src/workflows/flush-collector';
-import { messagesAddedProblem, resolveSettings } from '../../src/workflows/signal-payload';
+import { messagesAddedProblem, quietStart, resolveSettings, submitTimeOf } from '../../src/workflows/signal-payload';
 import { ThreadState } from '../../src/workflows/thread-state';
 
 const SETTINGS: ThreadSettings = { idleCloseSeconds: 3600, retryWindowSeconds: 600 };
@@ -85,8 +85,6 @@ describe('receiving signals', () => {
     ['a negative count', signal(1, { newMessages: -1 }), 'newMessages must be a non-negative integer'],
     ['afterSeconds of 1e12', signal(1, { afterSeconds: 1e12 }), `afterSeconds must be between 0 and ${MAX_AFTER_SECONDS} seconds`],
     ['a non-finite maxWaitSeconds', signal(1, { maxWaitSeconds: Number.POSITIVE_INFINITY }), 'maxWaitSeconds must be a finite number'],
-    ['a submittedAtMs that is text', { ...signal(1), submittedAtMs: '2026-12-06' }, 'submittedAtMs must be a time in ms since the epoch when given'],
-    ['a negative submittedAtMs', { ...signal(1), submittedAtMs: -1 }, 'submittedAtMs must be a time in ms since the epoch when given'],
   ])('a malformed signal (%s) is dropped and counted', (_name, payload, problem) => {
     const state = fresh();
     expect(messagesAddedProblem(payload)).toBe(problem);
@@ -422,5 +420,25 @@ describe('flush results', () => {
     const flushed = collector.finish(true);
     expect(flushed).toMatchObject({ complete: true, batchCount: 26, messagesProcessed: 50, messagesDeadLettered: 2, inserted: 25 });
     expect(flushed.batches).toHaveLength(20);
+  });
+});
+
+describe('the quiet period from the submit (quiet-from-submit)', () => {
+  test('a signal is never refused for its submit time; a time that is not a number is ignored', () => {
+    expect(messagesAddedProblem({ ...signal(1), submittedAtMs: 'yesterday' })).toBeNull();
+    expect(submitTimeOf({ ...signal(1), submittedAtMs: 'yesterday' })).toBeNull();
+    expect(submitTimeOf({ ...signal(1), submittedAtMs: Number.NaN })).toBeNull();
+    expect(submitTimeOf(signal(1))).toBeNull();
+    expect(submitTimeOf({ ...signal(1), submittedAtMs: T0 })).toBe(T0);
+  });
+
+  test('it starts at the submit, believed at most 2 s back, never ahead, never before the running quiet period', () => {
+    expect(quietStart(T0 - 40, T0, null)).toBe(T0 - 40);
+    expect(quietStart(T0 - 60_000, T0, null)).toBe(T0 - 2_000);
+    expect(quietStart(-1, T0, null)).toBe(T0 - 2_000);
+    expect(quietStart(T0 + 60_000, T0, null)).toBe(T0);
+    // A signal handled after another but submitted before it keeps the later start.
+    expect(quietStart(T0 - 1_500, T0, T0 - 100)).toBe(T0 - 100);
+    expect(quietStart(T0 - 50, T0, T0 - 100)).toBe(T0 - 50);
   });
 });

@@ -69,20 +69,18 @@ test('a thread that never goes quiet rolls over to a new run while waiting, and 
   expect(scheduled).toEqual([]);
 });
 
-test('a long extraction under a stream of messages is carried into a new run and committed once', async () => {
-  const threadId = uniqueId('carried');
+/**
+ * Submits one message, waits until the model has been asked `requestsBefore` times (the slow call is in
+ * flight), then 40 more messages — enough to pass the forced-rollover size of the test server's history.
+ * @returns the thread's state once all 41 are processed, its memories, and the first run's events
+ */
+async function streamWhileExtracting(prefix: string, requestsBefore: number) {
+  const threadId = uniqueId(prefix);
   const namespace = ['memories', threadId];
-  h.fake.script(
-    // The first attempt is slow; the thread's history grows under 40 signals meanwhile, so the run
-    // cancels it and continues as new (FORCED_ROLLOVER_FACTOR), carrying the batch.
-    { kind: 'slow', delayMs: 20_000, reply: { kind: 'tool', input: { operations: [{ action: 'insert', content: 'never used' }] } } },
-    { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User is patient' }] } },
-    { kind: 'tool', input: { operations: [{ action: 'insert', content: 'User sends many messages' }] } },
-  );
   const first = await h.memory.submit(threadId, [{ id: 'first', role: 'user', content: 'I am patient.' }], { afterSeconds: 0.1, namespace });
   await eventually(
     () => h.fake.requests.length,
-    (n) => n === 1,
+    (n) => n === requestsBefore,
   );
   for (let i = 0; i < 40; i++) {
     await h.memory.submit(threadId, [{ id: `more-${i}`, role: 'user', content: `message ${i}` }], { afterSeconds: 3, maxWaitSeconds: 60, namespace });
@@ -92,12 +90,39 @@ test('a long extraction under a stream of messages is carried into a new run and
     (s) => s?.totals.messagesProcessed === 41 && s.pendingCount === 0,
     { timeoutMs: 60_000 },
   );
-  expect(state?.totals.extractionsCompleted).toBe(2);
-  expect((await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort()).toEqual(['User is patient', 'User sends many messages']);
-  // The first run asked Temporal to cancel its extraction before continuing as new.
+  const memories = (await h.memory.search(namespace)).map((item) => memoryText(item.value)).sort();
   const firstRun = h.temporal.workflow.getHandle(threadWorkflowId(threadId), first.runId);
-  expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
-  const events = (await firstRun.fetchHistory()).events ?? [];
-  expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
-  expect(h.fake.requests).toHaveLength(3);
+  return { state, memories, firstRunStatus: (await firstRun.describe()).status.name, firstRunEvents: (await firstRun.fetchHistory()).events ?? [] };
+}
+
+const insert = (content: string) => ({ kind: 'tool' as const, input: { operations: [{ action: 'insert', content }] } });
+
+test('a long retry under a stream of messages is carried into a new run and committed once', async () => {
+  // The first attempt fails; its retry (extractBatch) is slow, and the thread's history grows under 40
+  // signals meanwhile, so the run cancels the retry and continues as new (FORCED_ROLLOVER_FACTOR), carrying the batch.
+  h.fake.script(
+    { kind: 'status', status: 500 },
+    { kind: 'slow', delayMs: 20_000, reply: insert('never used') },
+    insert('User is patient'),
+    insert('User sends many messages'),
+  );
+  const run = await streamWhileExtracting('carried', 2);
+  expect(run.state?.totals.extractionsCompleted).toBe(2);
+  expect(run.memories).toEqual(['User is patient', 'User sends many messages']);
+  // The first run asked Temporal to cancel its extraction before continuing as new.
+  expect(run.firstRunStatus).toBe('CONTINUED_AS_NEW');
+  expect(run.firstRunEvents.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+  expect(h.fake.requests).toHaveLength(4);
+}, 90_000);
+
+test('a batch’s first attempt is not cancelled for continue-as-new: it finishes, is counted once, then the run continues', async () => {
+  h.fake.script({ kind: 'slow', delayMs: 8_000, reply: insert('User is patient') }, insert('User sends many messages'));
+  const run = await streamWhileExtracting('first-kept', 1);
+  expect(run.state?.totals.extractionsCompleted).toBe(2);
+  expect(run.memories).toEqual(['User is patient', 'User sends many messages']);
+  expect(run.firstRunStatus).toBe('CONTINUED_AS_NEW');
+  // The slow first attempt completed in the first run (its history had passed the forced-rollover size meanwhile).
+  expect(run.firstRunEvents.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(false);
+  expect(run.firstRunEvents.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(1);
+  expect(h.fake.requests).toHaveLength(2);
 }, 90_000);

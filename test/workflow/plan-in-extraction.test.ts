@@ -91,6 +91,8 @@ test('a failed first attempt: its batch (named in the failure) is retried after 
     (s) => s?.extracting?.firstAttemptFailure !== undefined || (s?.totals.extractionsCompleted ?? 0) > 0,
   );
   expect(retrying?.extracting?.firstAttemptFailure).toMatchObject({ type: 'ModelUnavailableError' });
+  // Retrying, the second attempt next (or running): the first failure is the last one.
+  expect(retrying?.retrying).toMatchObject({ attempt: 2, lastFailure: { type: 'ModelUnavailableError' } });
   expect(JSON.stringify(retrying)).not.toContain('chess');
 
   const state = await settled(h.memory, threadId, 1);
@@ -110,6 +112,19 @@ test('a failed first attempt: its batch (named in the failure) is retried after 
   // The retry says it is the batch's second attempt.
   expect(payloadTexts([{ events: retry ? [retry] : [] }]).join()).toContain('"priorAttempts":1');
 });
+
+test('a first attempt turned away with retry-after: the retry waits as long as the model asked', async () => {
+  const threadId = uniqueId('later');
+  const namespace = ['memories', threadId];
+  h.fake.script({ kind: 'status', status: 429, headers: { 'retry-after': '5' } }, insert('User swims'));
+  await h.memory.submit(threadId, [{ role: 'user', content: 'I swim.' }], { afterSeconds: 0.2, namespace });
+  await settled(h.memory, threadId, 1);
+  const events = await historyOf(threadId);
+  const failedAt = eventMs(events.find((e) => e.activityTaskFailedEventAttributes));
+  const retry = scheduled(events).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractBatch');
+  expect(eventMs(retry) - failedAt).toBeGreaterThanOrEqual(5_000 - 100);
+  expect((await h.store.search(namespace)).map((item) => memoryText(item.value))).toEqual(['User swims']);
+}, 30_000);
 
 test('a first attempt whose worker dies after committing: the heartbeat names the batch, the commit is counted once', async () => {
   const threadId = uniqueId('died');
