@@ -184,6 +184,8 @@ test('the quiet period counts from the submit (its submittedAtMs), believed at m
       return timeout ? [Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6)] : [];
     });
   };
+  // The submit's own timer first: a signal sent before the thread's first workflow task would share it.
+  await eventually(timers, (t) => t.length === 1);
   // Each signal moves the due time earlier, so the thread arms a new timer for exactly what is left.
   // A clock far behind: believed 2 s back at most, and never before the quiet period already running (the submit's).
   await handle.signal(messagesAddedSignal, { ...base, afterSeconds: 1800, submittedAtMs: Date.now() - 60_000 });
