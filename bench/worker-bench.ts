@@ -21,7 +21,10 @@
  * passes 1 GiB at 10,000 threads or 2 GiB in figure 3, or a count is off. See bench/README.md.
  */
 import { getHeapStatistics } from 'node:v8';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -80,6 +83,21 @@ function rssMiB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid ?? 'self'}/status`, 'utf8');
   const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
   return kib / 1024;
+}
+
+/** The pid of the process serving Temporal's frontend on this port (the dev server the bench started), from /proc. */
+function serverPid(address: string): number | undefined {
+  const port = address.split(':').at(-1);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.includes('start-dev') && args[args.indexOf('--port') + 1] === port) return Number(entry);
+    } catch {
+      // The process ended while the table was read.
+    }
+  }
+  return undefined;
 }
 
 /** V8's heap limit of this Node (MiB): what the worker sized itself from, with no limit stated, before issue 15. */
@@ -170,6 +188,8 @@ interface Stack {
   client: Client;
   store: DynamoMemoryStore;
   env: Record<string, string>;
+  /** The Temporal dev server's RSS (MiB) now: it shares the machine, and at 100,000 threads it is the larger process. */
+  serverRssMiB: () => number;
 }
 
 async function workerEnv(stack: Stack, taskQueue: string, extra: Record<string, string>): Promise<Record<string, string>> {
@@ -232,7 +252,9 @@ async function openThreads(
       for (let i = next(); i !== undefined; i = next()) {
         await openThread(stack.client, worker.taskQueue, `${worker.taskQueue}-${i}`);
         if ((i + 1) % step === 0)
-          progress(`${worker.label}: ${fmt(i + 1)} threads opened (worker RSS ${fmt(worker.rss.last)} MiB, peak ${fmt(worker.rss.peak)})`);
+          progress(
+            `${worker.label}: ${fmt(i + 1)} threads opened (worker RSS ${fmt(worker.rss.last)} MiB, peak ${fmt(worker.rss.peak)}; Temporal server RSS ${fmt(stack.serverRssMiB())} MiB)`,
+          );
       }
     }),
   );
@@ -435,8 +457,12 @@ function bundleFacts(bundlePath: string): BundleFacts {
 
 // ───────────────────────────── main ─────────────────────────────
 
-/** `--threads N` (figure 3's thread count), `--rss-steps 2000,10000` (figure 2's) and `--figures 1,2,3,4` (which to run). */
-function parseArgs(argv: string[]): { threads: number; rssSteps: number[]; figures: Set<number> } {
+/**
+ * `--threads N` (figure 3's thread count), `--rss-steps 2000,10000` (figure 2's), `--figures 1,2,3,4` (which to run)
+ * and `--server-db` (the dev server keeps its state in a SQLite file in a temp folder, as a real server keeps it on
+ * disk, instead of in its own memory: at 100,000 threads the in-memory database outgrows a 24 GB machine).
+ */
+function parseArgs(argv: string[]): { threads: number; rssSteps: number[]; figures: Set<number>; serverDb: boolean } {
   const value = (flag: string) => {
     const at = argv.indexOf(flag);
     return at >= 0 ? argv[at + 1] : undefined;
@@ -447,7 +473,7 @@ function parseArgs(argv: string[]): { threads: number; rssSteps: number[]; figur
   const rssSteps = value('--rss-steps')?.split(',').map(Number) ?? DEFAULT_RSS_STEPS;
   if (rssSteps.some((n, i) => !Number.isInteger(n) || n <= (rssSteps[i - 1] ?? 0)))
     throw new Error(`--rss-steps: increasing whole numbers, got ${value('--rss-steps')}`);
-  return { threads, rssSteps, figures };
+  return { threads, rssSteps, figures, serverDb: argv.includes('--server-db') };
 }
 
 async function main(): Promise<void> {
@@ -460,8 +486,9 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     progress('starting a Temporal dev server, DynamoDB Local and the fake Messages API; bundling the workflows');
+    const serverDir = args.serverDb ? mkdtempSync(join(tmpdir(), 'bench-worker-')) : undefined;
     const [server, dynamo, fake, bundlePath] = await Promise.all([
-      startTemporalDevServer(),
+      startTemporalDevServer(serverDir ? { dbFile: join(serverDir, 'temporal.db') } : {}),
       startDynamoDbLocal(),
       FakeMessagesApi.start(),
       buildWorkflowBundle(),
@@ -471,6 +498,8 @@ async function main(): Promise<void> {
       () => dynamo.stop(),
       () => fake.close(),
     );
+    // After the server has stopped (stops run in order).
+    if (serverDir) stops.push(() => rm(serverDir, { recursive: true, force: true }));
     const connection = await Connection.connect({ address: server.address });
     stops.unshift(() => connection.close());
     const tableName = uniqueId('bench-worker');
@@ -486,6 +515,10 @@ async function main(): Promise<void> {
         ANTHROPIC_API_KEY: 'bench-key',
         ANTHROPIC_BASE_URL: fake.baseURL,
         ANTHROPIC_MODEL: 'claude-bench-model',
+      },
+      serverRssMiB: () => {
+        const pid = serverPid(server.address);
+        return pid === undefined ? NaN : rssMiB(pid);
       },
     };
 
@@ -594,7 +627,7 @@ async function main(): Promise<void> {
           `cached at the end of opening: ${fmt(step?.cachedAtEnd ?? NaN)}; opening all ${fmt(step?.threads ?? 0)} took ${fmt(opened, 1)} s (${fmt((step?.threads ?? 0) / Math.max(1, opened), 0)} threads/s, ${SIGNAL_CONCURRENCY} signalWithStart in flight; settles excluded)`,
           `model calls answered: ${fmt(extracted)} for ${fmt(groups.reduce((n, g) => n + g.latenciesMs.length, 0))} woken threads (each wake extracts the thread's two messages for real)`,
           "wake-up = server time of the second submit's WorkflowExecutionSignaled → the extraction's ActivityTaskScheduled: the worker replays an",
-          'evicted thread from its history, plans the batch (a local activity reading DynamoDB) and schedules the extraction; one thread at a time.',
+          'evicted thread from its history and schedules the extraction (since workflow v3 the extraction plans its batch itself; before, a local activity reading DynamoDB planned it first); one thread at a time.',
         ],
       );
       if ((step?.threads ?? 0) < FULL_MANY_THREADS) {
