@@ -242,6 +242,11 @@ async function waitUntilDue({ state, rolloverWanted }: LoopContext): Promise<'du
 async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
   const { state, threadId, settings, rolloverWanted } = ctx;
   const upToSeq = state.beginDrain();
+  /** Ends the drain: nothing more is due up to the inbox head it last read (`headSeq`). */
+  const finished = (headSeq: number): 'done' => {
+    state.finishDrain(Date.now(), headSeq);
+    return 'done';
+  };
   for (;;) {
     if (rolloverWanted()) return 'rollover';
     let ref = state.interruptedBatch();
@@ -255,18 +260,12 @@ async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
       // which can last hours, run as `extractBatch` and are raced as before.
       const next = await settle(plannedExtraction(settings.retryWindowSeconds * 1000).extractNext({ threadId, upToSeq }));
       if (next.kind === 'value') {
-        if (!next.value.ref) {
-          state.finishDrain(Date.now(), next.value.headSeq);
-          return 'done';
-        }
+        if (!next.value.ref) return finished(next.value.headSeq);
         state.startBatch(next.value.ref, triedAtMs);
         const outcome = state.recordExtraction(next.value.ref, next.value.result, Date.now());
         if (outcome) for (const flush of ctx.flushes) flush.add(outcome);
         // The plan saw nothing after this batch: the drain ends here, with no activity to find that out.
-        if (next.value.lastOfDrain) {
-          state.finishDrain(Date.now(), next.value.headSeq);
-          return 'done';
-        }
+        if (next.value.lastOfDrain) return finished(next.value.headSeq);
         continue;
       }
       if (isCancellation(next.error)) throw next.error;
@@ -286,10 +285,7 @@ async function drain(ctx: LoopContext): Promise<'done' | 'rollover'> {
       if (planned.kind === 'rollover') return 'rollover';
       if (planned.kind === 'error') throw planned.error;
       ref = planned.value.ref;
-      if (!ref) {
-        state.finishDrain(Date.now(), planned.value.headSeq);
-        return 'done';
-      }
+      if (!ref) return finished(planned.value.headSeq);
       // After an `extractNext` that failed without naming its batch, the batch's window counts from that attempt.
       if (triedAtMs !== undefined) state.startBatch(ref, triedAtMs);
     }

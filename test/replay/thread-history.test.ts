@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { DRAIN_HOLDS_LATE_SIGNALS_PATCH, PLAN_IN_EXTRACTION_PATCH, QUIET_FROM_SUBMIT_PATCH } from '../../src/workflows/replay-constants';
+import { activityNames, countEvents, eventsOf, patchIds } from '../support/history';
 
 const { EventType } = temporal.api.enums.v1;
 type History = ReturnType<typeof historyFromJSON>;
@@ -28,24 +29,6 @@ function load(file: string): History {
   return historyFromJSON(JSON.parse(readFileSync(join(folder, file), 'utf8')));
 }
 
-function count(histories: History[], type: temporal.api.enums.v1.EventType): number {
-  return histories.reduce((sum, h) => sum + (h.events ?? []).filter((e) => e.eventType === type).length, 0);
-}
-
-/** Ids of the `patched()` markers recorded in the histories. */
-function patchIds(histories: History[]): string[] {
-  return histories
-    .flatMap((h) => h.events ?? [])
-    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-    .flatMap((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? [])
-    .map((payload) => (JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString('utf8')) as { id: string }).id);
-}
-
-/** Names of the activities the histories scheduled, in order. */
-function scheduled(histories: History[]): string[] {
-  return histories.flatMap((h) => h.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-}
-
 /** Recordings from v3 on plan and extract in one activity (`extractNext`, PLAN_IN_EXTRACTION_PATCH). */
 const plansInExtraction = (version: number) => version >= 3;
 
@@ -55,51 +38,51 @@ const plansInExtraction = (version: number) => version >= 3;
  */
 const SCENARIOS: Record<string, (histories: History[], version: number) => void> = {
   'burst-debounce': (hs) => {
-    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBeGreaterThanOrEqual(4);
-    expect(count(hs, EventType.EVENT_TYPE_TIMER_FIRED)).toBeGreaterThanOrEqual(2);
-    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(2);
+    expect(countEvents(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBeGreaterThanOrEqual(4);
+    expect(countEvents(hs, EventType.EVENT_TYPE_TIMER_FIRED)).toBeGreaterThanOrEqual(2);
+    expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(2);
   },
   flush: (hs) => {
-    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(2);
-    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(1);
-    expect(count(hs, EventType.EVENT_TYPE_TIMER_FIRED)).toBe(0);
+    expect(countEvents(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(2);
+    expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(1);
+    expect(countEvents(hs, EventType.EVENT_TYPE_TIMER_FIRED)).toBe(0);
   },
   'continue-as-new': (hs, version) => {
-    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)).toBe(hs.length - 1);
+    expect(countEvents(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)).toBe(hs.length - 1);
     expect(hs.length).toBeGreaterThanOrEqual(3);
     if (plansInExtraction(version)) {
       // A batch's first attempt is never cancelled for continue-as-new (the thread could not carry a batch it
       // does not know yet): the slow extraction finishes in its run, which continues as new after it.
-      expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)).toBe(0);
-      expect(scheduled(hs).filter((name) => name === 'extractNext').length).toBeGreaterThanOrEqual(3);
+      expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)).toBe(0);
+      expect(activityNames(eventsOf(hs)).filter((name) => name === 'extractNext').length).toBeGreaterThanOrEqual(3);
       return;
     }
     // An extraction cancelled for continue-as-new, carried into the next run.
-    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)).toBeGreaterThanOrEqual(1);
+    expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)).toBeGreaterThanOrEqual(1);
   },
   'retry-dead-letter': (hs, version) => {
     if (plansInExtraction(version)) {
       // The 529 fails the first attempt (`extractNext`), the batch it names is retried by `extractBatch`;
       // the 400 fails the next batch's first attempt for good: no retry. Then the re-drive.
-      expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).toBe(2);
-      expect(scheduled(hs).slice(0, 3)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
-      expect(patchIds(hs)).toEqual(expect.arrayContaining([PLAN_IN_EXTRACTION_PATCH, QUIET_FROM_SUBMIT_PATCH]));
+      expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).toBe(2);
+      expect(activityNames(eventsOf(hs)).slice(0, 3)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
+      expect(patchIds(eventsOf(hs))).toEqual(expect.arrayContaining([PLAN_IN_EXTRACTION_PATCH, QUIET_FROM_SUBMIT_PATCH]));
       return;
     }
-    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).toBe(1);
-    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(2);
+    expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).toBe(1);
+    expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(2);
     const retried = hs.flatMap((h) => h.events ?? []).some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
     expect(retried).toBe(true);
   },
   'idle-close': (hs) => {
-    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(1);
+    expect(countEvents(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(1);
   },
   'drain-held-signal': (hs, version) => {
     // A signal held by a drain behind a made-up cutoff (patch marker), carried across continue-as-new.
-    if (plansInExtraction(version)) expect(patchIds(hs)).toEqual(expect.arrayContaining([DRAIN_HOLDS_LATE_SIGNALS_PATCH, PLAN_IN_EXTRACTION_PATCH]));
-    else expect(patchIds(hs)).toEqual([DRAIN_HOLDS_LATE_SIGNALS_PATCH]);
-    expect(count(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(4);
-    expect(count(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(3);
+    if (plansInExtraction(version)) expect(patchIds(eventsOf(hs))).toEqual(expect.arrayContaining([DRAIN_HOLDS_LATE_SIGNALS_PATCH, PLAN_IN_EXTRACTION_PATCH]));
+    else expect(patchIds(eventsOf(hs))).toEqual([DRAIN_HOLDS_LATE_SIGNALS_PATCH]);
+    expect(countEvents(hs, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(4);
+    expect(countEvents(hs, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBe(3);
   },
 };
 

@@ -5,6 +5,39 @@ import { threadWorkflowId } from '../../src/contract';
 
 const { EventType } = temporal.api.enums.v1;
 type History = temporal.api.history.v1.IHistory;
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The events of the histories (the runs of a chain), in order. */
+export function eventsOf(histories: History[]): HistoryEvent[] {
+  return histories.flatMap((h) => h.events ?? []);
+}
+
+/** The ActivityTaskScheduled events, in order. */
+export function scheduledActivities(events: HistoryEvent[]): HistoryEvent[] {
+  return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+}
+
+/** Names of the activities scheduled, in order. */
+export function activityNames(events: HistoryEvent[]): string[] {
+  return scheduledActivities(events).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
+}
+
+/** The SDK's marker events of one kind: `core_patch` (a `patched()` call) or `core_local_activity` (a local activity's result). */
+export function markers(events: HistoryEvent[], name: 'core_patch' | 'core_local_activity'): HistoryEvent[] {
+  return events.filter((e) => e.markerRecordedEventAttributes?.markerName === name);
+}
+
+/** Ids of the `patched()` markers recorded, in order. */
+export function patchIds(events: HistoryEvent[]): string[] {
+  return markers(events, 'core_patch')
+    .flatMap((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? [])
+    .map((payload) => (JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString('utf8')) as { id: string }).id);
+}
+
+/** An event's server time (ms since the epoch). */
+export function eventTimeMs(e: HistoryEvent | undefined): number {
+  return Number(e?.eventTime?.seconds ?? 0) * 1000 + Math.floor((e?.eventTime?.nanos ?? 0) / 1e6);
+}
 
 /** The histories of every run of a thread's workflow, starting from `firstRunId` and following continue-as-new. */
 export async function chainHistories(client: Client, threadId: string, firstRunId: string): Promise<History[]> {

@@ -7,12 +7,11 @@
  * worker's activities are the real ones, one of them wrapped where a test says so.
  */
 import { Context } from '@temporalio/activity';
-import type { temporal } from '@temporalio/proto';
 import { threadWorkflowId, type PlanRequest, type PlannedExtraction } from '../../src/contract';
 import type { Activities } from '../../src/activities/activity-types';
 import { memoryText } from '../../src/store/memory-types';
 import { EXTRACTION_RETRY_INITIAL_INTERVAL_MS, PLAN_IN_EXTRACTION_PATCH, QUIET_FROM_SUBMIT_PATCH } from '../../src/workflows/replay-constants';
-import { payloadTexts } from '../support/history';
+import { activityNames, eventTimeMs, markers, payloadTexts, scheduledActivities, type HistoryEvent } from '../support/history';
 import { useMemoryHarness } from '../support/memory-harness';
 import { eventually, settled, uniqueId } from '../support/test-env';
 
@@ -47,18 +46,10 @@ afterEach(() => {
   release();
 });
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
 async function historyOf(threadId: string): Promise<HistoryEvent[]> {
   const history = await h.temporal.workflow.getHandle(threadWorkflowId(threadId)).fetchHistory();
   return history.events ?? [];
 }
-
-const scheduled = (events: HistoryEvent[]) => events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e] : []));
-const scheduledNames = (events: HistoryEvent[]) => scheduled(events).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
-const localActivityMarkers = (events: HistoryEvent[]) => events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-const patchMarkers = (events: HistoryEvent[]) => events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
-const eventMs = (e: HistoryEvent | undefined) => Number(e?.eventTime?.seconds ?? 0) * 1000 + Math.floor((e?.eventTime?.nanos ?? 0) / 1e6);
 
 const insert = (content: string) => ({ kind: 'tool' as const, input: { operations: [{ action: 'insert', content }] } });
 
@@ -72,10 +63,10 @@ test('one activity plans and extracts and ends the drain: no planning step befor
   expect((await h.store.search(namespace)).map((item) => memoryText(item.value))).toEqual(['User likes dogs']);
 
   const events = await historyOf(threadId);
-  expect(scheduledNames(events)).toEqual(['extractNext']);
-  expect(localActivityMarkers(events)).toHaveLength(0);
+  expect(activityNames(events)).toEqual(['extractNext']);
+  expect(markers(events, 'core_local_activity')).toHaveLength(0);
   // Each patch once: the signal's (its quiet period from the submit), then the drain's.
-  const patches = payloadTexts([{ events: patchMarkers(events) }]).filter((text) => text.startsWith('{'));
+  const patches = payloadTexts([{ events: markers(events, 'core_patch') }]).filter((text) => text.startsWith('{'));
   expect(patches.map((text) => (JSON.parse(text) as { id: string }).id)).toEqual([QUIET_FROM_SUBMIT_PATCH, PLAN_IN_EXTRACTION_PATCH]);
 });
 
@@ -102,13 +93,13 @@ test('a failed first attempt: its batch (named in the failure) is retried after 
 
   const events = await historyOf(threadId);
   // The retry, then the drain's next plan (nothing left).
-  expect(scheduledNames(events)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
+  expect(activityNames(events)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
   // The failure named the batch: the thread did not plan it with the local activity.
-  expect(localActivityMarkers(events)).toHaveLength(0);
-  const [first, retry] = scheduled(events);
-  const failedAt = eventMs(events.find((e) => e.activityTaskFailedEventAttributes));
-  expect(eventMs(retry) - failedAt).toBeGreaterThanOrEqual(EXTRACTION_RETRY_INITIAL_INTERVAL_MS - 100);
-  expect(eventMs(first)).toBeLessThan(failedAt);
+  expect(markers(events, 'core_local_activity')).toHaveLength(0);
+  const [first, retry] = scheduledActivities(events);
+  const failedAt = eventTimeMs(events.find((e) => e.activityTaskFailedEventAttributes));
+  expect(eventTimeMs(retry) - failedAt).toBeGreaterThanOrEqual(EXTRACTION_RETRY_INITIAL_INTERVAL_MS - 100);
+  expect(eventTimeMs(first)).toBeLessThan(failedAt);
   // The retry says it is the batch's second attempt.
   expect(payloadTexts([{ events: retry ? [retry] : [] }]).join()).toContain('"priorAttempts":1');
 });
@@ -120,9 +111,9 @@ test('a first attempt turned away with retry-after: the retry waits as long as t
   await h.memory.submit(threadId, [{ role: 'user', content: 'I swim.' }], { afterSeconds: 0.2, namespace });
   await settled(h.memory, threadId, 1);
   const events = await historyOf(threadId);
-  const failedAt = eventMs(events.find((e) => e.activityTaskFailedEventAttributes));
-  const retry = scheduled(events).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractBatch');
-  expect(eventMs(retry) - failedAt).toBeGreaterThanOrEqual(5_000 - 100);
+  const failedAt = eventTimeMs(events.find((e) => e.activityTaskFailedEventAttributes));
+  const retry = scheduledActivities(events).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractBatch');
+  expect(eventTimeMs(retry) - failedAt).toBeGreaterThanOrEqual(5_000 - 100);
   expect((await h.store.search(namespace)).map((item) => memoryText(item.value))).toEqual(['User swims']);
 }, 30_000);
 
@@ -147,8 +138,8 @@ test('a first attempt whose worker dies after committing: the heartbeat names th
 
   const events = await historyOf(threadId);
   expect(events.some((e) => e.activityTaskTimedOutEventAttributes)).toBe(true);
-  expect(scheduledNames(events)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
-  expect(localActivityMarkers(events)).toHaveLength(0);
+  expect(activityNames(events)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
+  expect(markers(events, 'core_local_activity')).toHaveLength(0);
 }, 60_000);
 
 test('a worker without extractNext (a rolling deploy): the thread plans the batch itself and extracts it', async () => {
@@ -163,9 +154,9 @@ test('a worker without extractNext (a rolling deploy): the thread plans the batc
   // Each extractNext fails on this worker; the local activity plans the batch, then finds nothing left.
   const events = await eventually(
     async () => (await old.temporal.workflow.getHandle(threadWorkflowId(threadId)).fetchHistory()).events ?? [],
-    (all) => localActivityMarkers(all).length === 2,
+    (all) => markers(all, 'core_local_activity').length === 2,
   );
-  expect(scheduledNames(events)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
+  expect(activityNames(events)).toEqual(['extractNext', 'extractBatch', 'extractNext']);
 });
 
 test('a final error on the first attempt: dead-lettered without another model call', async () => {
@@ -181,7 +172,7 @@ test('a final error on the first attempt: dead-lettered without another model ca
   expect(h.fake.requests).toHaveLength(1);
   const events = await historyOf(threadId);
   // No retry: the dead-letter step (a local activity), then the drain's next plan.
-  expect(scheduledNames(events)).toEqual(['extractNext', 'extractNext']);
+  expect(activityNames(events)).toEqual(['extractNext', 'extractNext']);
   const [letter] = await h.memory.deadLetters(threadId);
   expect(letter).toMatchObject({ messageCount: 1, error: { type: 'ModelRequestError' } });
 });
