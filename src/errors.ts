@@ -268,8 +268,10 @@ export function isUnavailable(err: unknown, depth = 0): boolean {
  * reads the error's message, `detail` or cause, so no text from the model or the user (a proposal, a
  * refusal, an API error body) reaches Temporal's history, as a message, a cause or a stack trace.
  * `attempt` is the activity's attempt number (errors with `finalFromAttempt` become non-retryable there).
+ * `note`: a second detail after the facts, built from the retry delay the failure asks for (the workflow does
+ * not see a failure's nextRetryDelay) — `extractNext`'s `PlannedBatchNote`, references only.
  */
-export function toApplicationFailure(err: unknown, attempt?: number, ref?: string): ApplicationFailure {
+export function toApplicationFailure(err: unknown, attempt?: number, ref?: string, note?: (retryAfterMs: number | undefined) => object): ApplicationFailure {
   let code: string;
   let counts: Record<string, number> = {};
   let nonRetryable = false;
@@ -290,7 +292,8 @@ export function toApplicationFailure(err: unknown, attempt?: number, ref?: strin
   }
   if (attempt !== undefined) counts['attempt'] = attempt;
   const facts: FailureFacts = failureFacts({ counts, ref });
-  return ApplicationFailure.create({ type: code, message: failureSummary(code, facts), nonRetryable, nextRetryDelay, details: [facts] });
+  const details = note ? [facts, note(nextRetryDelay)] : [facts];
+  return ApplicationFailure.create({ type: code, message: failureSummary(code, facts), nonRetryable, nextRetryDelay, details });
 }
 
 /**

@@ -6,15 +6,16 @@
  * timeout, and it aborts the model call when Temporal cancels it.
  */
 import { Context, log } from '@temporalio/activity';
-import type { BatchRef, ExtractBatchOptions, ExtractionResult } from '../contract';
+import type { BatchRef, ExtractBatchOptions, ExtractionResult, PlannedBatchNote } from '../contract';
 import { EXTRACTION_HEARTBEAT_INTERVAL_MS } from '../defaults';
 import { BatchIdentityError, toApplicationFailure } from '../errors';
 import { idsDigest } from '../store/batch-planner';
 import { ManagerRegistry } from '../managers/manager-registry';
 import { PROFILE_KEY } from '../model/memory-tool';
-import { relatedMemories, withDefaultDocument, withQueryUsage, type RelatedMemories } from '../managers/related-memories';
+import { readRelated, relatedMemories, withDefaultDocument, withQueryUsage, type RelatedReads } from '../managers/related-memories';
 import type { MemoryOperation } from '../store/memory-operation';
 import type { StoredMessage } from '../store/message-inbox';
+import { joinNamespace } from '../store/table-keys';
 import { failureDetailsRef } from '../store/failure-details';
 import { memorySearchText } from '../store/search/lexical-ranker';
 import { countExtraction, countExtractionFailure } from './activity-metrics';
@@ -57,24 +58,33 @@ async function embedContents(deps: ActivityDependencies, operations: readonly Me
 }
 
 /**
- * The memories to show, found beside the cursor check when the messages are already at hand — unless the
- * manager asks a query model (a model call is not made for a batch that may need no extraction).
- * Undefined when that read fails (or the batch names a manager this worker lacks): the extraction then
- * finds them after the check, where a persistent error fails the attempt as before.
+ * The store reads that finding a batch's related memories needs (see `readRelated`), started at once so they
+ * go beside the cursor check and the messages: none of them depends on the batch's text. Resolves to
+ * undefined when they cannot start (a manager this worker lacks) or fail: the extraction then reads them
+ * after the check, where a persistent error fails the attempt as before. On a batch the check finds
+ * already done, they were read for nothing (a retry's rare case; the first attempt is the common one).
  */
-async function relatedEarly(
-  deps: ActivityDependencies,
-  managers: ManagerRegistry,
-  ref: BatchRef,
-  messages: readonly StoredMessage[],
-): Promise<RelatedMemories | undefined> {
+function relatedReadsAhead(deps: ActivityDependencies, managers: ManagerRegistry, cursor: { namespace: string[]; manager?: string }) {
+  let manager;
   try {
-    const manager = managers.forBatch(ref.manager);
-    if (manager.queryModel !== undefined) return undefined;
-    return await relatedMemories(deps, manager, ref.namespace, messages);
+    manager = managers.forBatch(cursor.manager);
   } catch {
-    return undefined;
+    return Promise.resolve(undefined);
   }
+  return readRelated(deps, manager, cursor.namespace).catch(() => undefined);
+}
+
+/** Related-memory reads started ahead for one namespace and manager (see {@link relatedReadsAhead}). */
+export interface ReadsAhead {
+  namespace: readonly string[];
+  manager?: string;
+  reads: Promise<RelatedReads | undefined>;
+}
+
+/** The reads started ahead, when they are this batch's (its namespace and manager). */
+function aheadFor(ref: BatchRef, ahead: ReadsAhead | undefined): Promise<RelatedReads | undefined> | undefined {
+  if (!ahead || ahead.manager !== ref.manager || joinNamespace(ahead.namespace) !== joinNamespace(ref.namespace)) return undefined;
+  return ahead.reads;
 }
 
 /**
@@ -113,6 +123,18 @@ export interface MessagesAtHand {
   fresh: boolean;
 }
 
+/** How one extraction of a batch is asked for (see {@link batchExtraction}). */
+export interface ExtractionCall {
+  /** The batch's attempt number, counting a failed `extractNext` attempt before an `extractBatch` one. */
+  attempt: number;
+  /** The batch's messages, when already read. */
+  atHand?: MessagesAtHand;
+  /** Related-memory reads already started (by `extractNext`, beside its plan's read of the messages). */
+  ahead?: ReadsAhead;
+  /** This attempt planned the batch itself (`extractNext`): its failure names the batch, for the thread's retry. */
+  planned?: boolean;
+}
+
 /**
  * Sends a heartbeat now and every EXTRACTION_HEARTBEAT_INTERVAL_MS until the returned function is called;
  * each carries `details` (the last one sent is what a heartbeat timeout reports).
@@ -131,15 +153,20 @@ export function keepHeartbeating(ctx: Context, details?: unknown): () => void {
 export function batchExtraction(deps: ActivityDependencies) {
   const managers = deps.managers ?? new ManagerRegistry();
 
-  /** `attempt`: the batch's attempt number, counting a failed `extractNext` attempt before this activity's. */
-  return async function extract(ctx: Context, ref: BatchRef, atHand: MessagesAtHand | undefined, attempt: number): Promise<ExtractionResult> {
+  /** Starts the related-memory reads of a namespace now, for an extraction about to be asked (see {@link relatedReadsAhead}). */
+  function readAhead(cursor: { namespace: string[]; manager?: string }): ReadsAhead {
+    return { namespace: cursor.namespace, ...(cursor.manager ? { manager: cursor.manager } : {}), reads: relatedReadsAhead(deps, managers, cursor) };
+  }
+
+  async function extract(ctx: Context, ref: BatchRef, call: ExtractionCall): Promise<ExtractionResult> {
+    const { atHand, attempt } = call;
     try {
-      // The cursor check, the messages (at hand, else read from the inbox) and — when the messages are at
-      // hand — the memories to show, side by side: one round trip before the model where there were three.
-      const [progress, messages, foundEarly] = await Promise.all([
+      // The cursor check, the messages (at hand, else read from the inbox) and the store reads for the
+      // memories to show, side by side: one round trip before the model where there were three.
+      const [progress, messages, reads] = await Promise.all([
         atHand?.fresh ? ('pending' as const) : progressOf(deps, ref),
         atHand?.messages ?? deps.inbox.readRange(ref.threadId, ref.namespace, ref.afterSeq, ref.toSeq),
-        atHand ? relatedEarly(deps, managers, ref, atHand.messages) : undefined,
+        aheadFor(ref, call.ahead) ?? relatedReadsAhead(deps, managers, ref),
       ]);
       if (progress !== 'pending') {
         log.info('batch needs no extraction', { batchId: ref.batchId, status: progress.status });
@@ -154,7 +181,7 @@ export function batchExtraction(deps: ActivityDependencies) {
       }
       const manager = managers.forBatch(ref.manager);
       // The manager's related memories (and its default document, when its namespace has none yet).
-      const related = foundEarly ?? (await relatedMemories(deps, manager, ref.namespace, messages, ctx.cancellationSignal));
+      const related = await relatedMemories(deps, manager, ref.namespace, messages, ctx.cancellationSignal, reads);
       const existing = related.items;
       // A profile re-created after its document was deleted continues that document's versions.
       const profileVersion = manager.profile && existing.length === 0 ? (await deps.store.lastVersion(ref.namespace, PROFILE_KEY)) + 1 : undefined;
@@ -196,13 +223,25 @@ export function batchExtraction(deps: ActivityDependencies) {
       if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason instanceof Error) throw countExtractionFailure(ctx.cancellationSignal.reason);
       // The error's text goes to DynamoDB; Temporal gets its code, counts and where that text is.
       await recordFailureDetails(deps, ref, err, attempt);
-      throw countExtractionFailure(toApplicationFailure(err, attempt, failureDetailsRef(ref)));
+      throw countExtractionFailure(toApplicationFailure(err, attempt, failureDetailsRef(ref), call.planned ? plannedBatchNote(ref) : undefined));
     }
-  };
+  }
+
+  return { extract, readAhead };
+}
+
+/** The note a failed attempt that planned `ref` itself adds to its failure: the batch, and the retry delay it asks for. */
+function plannedBatchNote(ref: BatchRef) {
+  return (retryAfterMs: number | undefined): PlannedBatchNote => ({ plannedBatch: ref, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+}
+
+/** A count from the workflow, as a whole number of at least 0 (anything else counts as 0). */
+function wholeOrZero(count: number | undefined): number {
+  return Number.isInteger(count) && (count ?? 0) > 0 ? (count ?? 0) : 0;
 }
 
 export function extractBatchActivity(deps: ActivityDependencies) {
-  const extract = batchExtraction(deps);
+  const { extract } = batchExtraction(deps);
 
   /**
    * Extracts memories from one planned batch and commits them; idempotent per batch id. `options.priorAttempts`:
@@ -214,8 +253,8 @@ export function extractBatchActivity(deps: ActivityDependencies) {
     const stop = keepHeartbeating(ctx);
     try {
       const handed = deps.handoff?.take(ref);
-      const prior = Number.isInteger(options?.priorAttempts) && (options?.priorAttempts ?? 0) > 0 ? (options?.priorAttempts ?? 0) : 0;
-      return await extract(ctx, ref, handed ? { messages: handed, fresh: false } : undefined, ctx.info.attempt + prior);
+      const attempt = ctx.info.attempt + wholeOrZero(options?.priorAttempts);
+      return await extract(ctx, ref, { attempt, ...(handed ? { atHand: { messages: handed, fresh: false } } : {}) });
     } finally {
       stop();
     }

@@ -9,37 +9,26 @@
  * digest — never text): in the failure's details when the extraction fails, in its heartbeats when the
  * worker dies, so the thread retries that very batch and counts a commit the attempt made before dying.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { BatchRef, PlanRequest, PlannedBatchNote, PlannedExtraction } from '../contract';
+import { Context } from '@temporalio/activity';
+import type { PlanRequest, PlannedBatchNote, PlannedExtraction } from '../contract';
 import { toApplicationFailure } from '../errors';
 import type { ActivityDependencies } from './dependencies';
-import { batchExtraction, keepHeartbeating } from './extract-batch';
-
-/** The failure of an attempt that had planned `ref`: the same failure, with the batch's reference appended to its details. */
-function withPlannedBatch(err: unknown, ref: BatchRef): unknown {
-  if (!(err instanceof ApplicationFailure) || err.type === 'CancelledFailure') return err;
-  // The workflow does not see a failure's nextRetryDelay: the note carries it.
-  const retryAfterMs = typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : undefined;
-  const note: PlannedBatchNote = { plannedBatch: ref, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-  return ApplicationFailure.create({
-    ...(err.type ? { type: err.type } : {}),
-    message: err.message,
-    nonRetryable: err.nonRetryable === true,
-    ...(typeof err.nextRetryDelay === 'number' ? { nextRetryDelay: err.nextRetryDelay } : {}),
-    details: [...(err.details ?? []), note],
-  });
-}
+import { batchExtraction, keepHeartbeating, type ReadsAhead } from './extract-batch';
 
 export function extractNextActivity(deps: ActivityDependencies) {
-  const extract = batchExtraction(deps);
+  const { extract, readAhead } = batchExtraction(deps);
 
   /** Plans the next batch up to `upToSeq` (re-drives first) and extracts it; `ref: null` when nothing is left. */
   return async function extractNext(request: PlanRequest): Promise<PlannedExtraction> {
     const ctx = Context.current();
     // No heartbeat before the plan (a few milliseconds): the first one, sent at once, already names the batch.
     let planned;
+    // The batch's related-memory reads go beside the plan's read of its messages, once its namespace is known.
+    let ahead: ReadsAhead | undefined;
     try {
-      planned = await deps.planner.planWithMessages(request.threadId, request.upToSeq);
+      planned = await deps.planner.planWithMessages(request.threadId, request.upToSeq, (cursor) => {
+        ahead = readAhead(cursor);
+      });
     } catch (err) {
       // Nothing was extracted: the thread plans the batch itself (its planning step retries until DynamoDB answers).
       throw toApplicationFailure(err, ctx.info.attempt);
@@ -49,10 +38,9 @@ export function extractNextActivity(deps: ActivityDependencies) {
     const stop = keepHeartbeating(ctx, { plannedBatch: ref } satisfies PlannedBatchNote);
     try {
       const messages = planned.messages;
-      const result = await extract(ctx, ref, messages.length > 0 ? { messages, fresh: true } : undefined, ctx.info.attempt);
+      const atHand = messages.length > 0 ? { atHand: { messages, fresh: true } } : {};
+      const result = await extract(ctx, ref, { attempt: ctx.info.attempt, ...atHand, ...(ahead ? { ahead } : {}), planned: true });
       return { ref, headSeq, result, lastOfDrain: planned.lastOfDrain && result.status !== 'stale' };
-    } catch (err) {
-      throw withPlannedBatch(err, ref);
     } finally {
       stop();
     }

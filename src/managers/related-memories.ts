@@ -10,6 +10,7 @@ import { ConfigurationError } from '../errors';
 import { PROFILE_KEY } from '../model/memory-tool';
 import type { QueryWriter } from '../model/query-writer';
 import type { MemoryOperation } from '../store/memory-operation';
+import type { SearchCandidates } from '../store/memory-search';
 import type { DynamoMemoryStore } from '../store/memory-store';
 import type { MemoryItem } from '../store/memory-types';
 import type { ResolvedManager } from './memory-manager';
@@ -22,7 +23,7 @@ export const MAX_SEARCH_WINDOWS = 8;
 
 /** What the activity needs to find related memories. */
 export interface RelatedMemoryDependencies {
-  store: Pick<DynamoMemoryStore, 'get' | 'relevantTo' | 'lastVersion'>;
+  store: Pick<DynamoMemoryStore, 'get' | 'relevantTo' | 'lastVersion' | 'searchCandidates'>;
   /** Writes the queries of managers with a `queryModel`. */
   queryWriter?: QueryWriter;
 }
@@ -76,25 +77,50 @@ async function seedFor(deps: RelatedMemoryDependencies, manager: ResolvedManager
   return { namespace, key, value: { kind: manager.schemas[0]?.kind, content }, createdAt: now, updatedAt: now, version };
 }
 
-/** The memories an extraction of `messages` shows the model (see the module comment). */
+/**
+ * What finding a batch's related memories reads from the store, none of which depends on the batch's text:
+ * a profile's document, or the search candidates and the default document. Read by {@link readRelated}
+ * ahead of the messages when the namespace is known first (the extraction reads them side by side).
+ */
+export type RelatedReads = { profile: MemoryItem | null } | { candidates: SearchCandidates; document: MemoryItem | null };
+
+/** A search manager's reads: the candidates its search ranks and its default document (when it has one). */
+async function readSearch(deps: RelatedMemoryDependencies, manager: ResolvedManager, namespace: string[]) {
+  const [candidates, document] = await Promise.all([
+    deps.store.searchCandidates(namespace),
+    manager.defaultDocument ? deps.store.get(namespace, DEFAULT_DOCUMENT_KEY) : Promise.resolve(null),
+  ]);
+  return { candidates, document };
+}
+
+/** The reads {@link relatedMemories} needs for `manager` in `namespace` (see {@link RelatedReads}). */
+export async function readRelated(deps: RelatedMemoryDependencies, manager: ResolvedManager, namespace: string[]): Promise<RelatedReads> {
+  return manager.profile ? { profile: await deps.store.get(namespace, PROFILE_KEY) } : readSearch(deps, manager, namespace);
+}
+
+/**
+ * The memories an extraction of `messages` shows the model (see the module comment). `reads`: what
+ * {@link readRelated} read ahead for this manager and namespace; read here (beside writing the queries) when absent.
+ */
 export async function relatedMemories(
   deps: RelatedMemoryDependencies,
   manager: ResolvedManager,
   namespace: string[],
   messages: readonly ThreadMessage[],
   signal?: AbortSignal,
+  reads?: RelatedReads,
 ): Promise<RelatedMemories> {
   if (manager.profile) {
-    const profile = await deps.store.get(namespace, PROFILE_KEY);
+    const profile = reads && 'profile' in reads ? reads.profile : await deps.store.get(namespace, PROFILE_KEY);
     if (profile) return { items: [profile], searches: 0 };
     const seed = await seedFor(deps, manager, namespace, PROFILE_KEY);
     return seed ? { items: [seed], seed, searches: 0 } : { items: [], searches: 0 };
   }
-  const { texts, queryUsage } = await searchTexts(deps, manager, messages, signal);
-  const [found, document] = await Promise.all([
-    deps.store.relevantTo(namespace, texts, { queryLimit: manager.queryLimit, newest: manager.newestShown }),
-    manager.defaultDocument ? deps.store.get(namespace, DEFAULT_DOCUMENT_KEY) : Promise.resolve(null),
+  const [{ texts, queryUsage }, { candidates, document }] = await Promise.all([
+    searchTexts(deps, manager, messages, signal),
+    reads && 'candidates' in reads ? reads : readSearch(deps, manager, namespace),
   ]);
+  const found = await deps.store.relevantTo(namespace, texts, { queryLimit: manager.queryLimit, newest: manager.newestShown }, candidates);
   const withUsage = queryUsage ? { queryUsage } : {};
   // The default document is the one the model is there to update: always shown when it exists.
   if (document) return { items: [document, ...found.filter((item) => item.key !== document.key)], searches: texts.length, ...withUsage };

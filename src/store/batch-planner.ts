@@ -88,18 +88,25 @@ export class BatchPlanner {
    * `lastOfDrain`: by the same reads, once this batch commits nothing else waits up to `upToSeq` (no
    * re-drive, no other namespace behind, the batch reaches its namespace's end or the cutoff), so the
    * thread can end its drain without asking again. False whenever unsure: the thread then plans once more.
+   *
+   * `beside`: called with a namespace's cursor just before its messages are read — the batch, if that read
+   * finds any — so the caller can read what the batch needs from that namespace in the same round trip.
    */
-  async planWithMessages(threadId: string, upToSeq: number): Promise<{ plan: PlanResult; messages: readonly StoredMessage[]; lastOfDrain: boolean }> {
+  async planWithMessages(
+    threadId: string,
+    upToSeq: number,
+    beside?: (cursor: NamespaceCursor) => void,
+  ): Promise<{ plan: PlanResult; messages: readonly StoredMessage[]; lastOfDrain: boolean }> {
     const [letter, head, firstCursors] = await Promise.all([this.deadLetters.nextRedrive(threadId), this.inbox.head(threadId), this.inbox.cursors(threadId)]);
     const headSeq = head?.lastSeq ?? 0;
     if (letter) return { plan: { ref: this.redriveRef(threadId, letter), headSeq }, messages: [], lastOfDrain: false };
     if (!head) return { plan: { ref: null, headSeq }, messages: [], lastOfDrain: false };
     let cursors = firstCursors;
-    let planned = await this.inboxRef(threadId, head.epoch, cursors, upToSeq);
+    let planned = await this.inboxRef(threadId, head.epoch, cursors, upToSeq, beside);
     const accountsForHead = (read: NamespaceCursor[]) => Math.max(0, ...read.map((c) => c.lastSeq)) >= headSeq;
     if (!planned && !accountsForHead(cursors)) {
       cursors = await this.inbox.cursors(threadId);
-      planned = await this.inboxRef(threadId, head.epoch, cursors, upToSeq);
+      planned = await this.inboxRef(threadId, head.epoch, cursors, upToSeq, beside);
     }
     return {
       plan: { ref: planned?.ref ?? null, headSeq },
@@ -130,11 +137,13 @@ export class BatchPlanner {
     epoch: string,
     cursors: NamespaceCursor[],
     upToSeq: number,
+    beside?: (cursor: NamespaceCursor) => void,
   ): Promise<{ ref: BatchRef; messages: StoredMessage[]; leavesNothing: boolean } | null> {
     const behind = cursors
       .filter((c) => c.doneSeq < Math.min(c.lastSeq, upToSeq))
       .sort((a, b) => a.doneSeq - b.doneSeq || joinNamespace(a.namespace).localeCompare(joinNamespace(b.namespace)));
     for (const [index, cursor] of behind.entries()) {
+      beside?.(cursor);
       const messages = await this.inbox.readRange(threadId, cursor.namespace, cursor.doneSeq, Math.min(cursor.lastSeq, upToSeq), {
         maxMessages: this.maxMessages,
         maxBytes: this.maxBytes,

@@ -48,6 +48,13 @@ export async function embedValue(embedder: Embedder | null, value: MemoryValue):
   return vector ? { vector, model: embedder.model } : undefined;
 }
 
+/** A namespace's search candidates, newest first, as {@link MemorySearch.candidatesIn} read them (for one later ranking). */
+export interface SearchCandidates {
+  /** The namespace as stored (tenant-scoped). */
+  readonly namespace: readonly string[];
+  readonly memories: readonly ReadMemory[];
+}
+
 export class MemorySearch {
   constructor(
     private readonly reads: MemoryReads,
@@ -92,17 +99,33 @@ export class MemorySearch {
   }
 
   /**
+   * The read half of {@link relevantTo}: the namespace's newest SEARCH_CANDIDATES memories, which do not
+   * depend on the text they will be ranked against — so an extraction reads them beside the batch's messages.
+   */
+  async candidatesIn(namespace: readonly string[]): Promise<SearchCandidates> {
+    const memories: ReadMemory[] = [];
+    for await (const memory of this.reads.newestIn(namespace, SEARCH_CANDIDATES)) {
+      memories.push(memory);
+      if (memories.length >= SEARCH_CANDIDATES) break;
+    }
+    return { namespace: [...namespace], memories };
+  }
+
+  /**
    * The memories an extraction shows the model: the `queryLimit` most relevant to `text` among the
    * namespace's newest SEARCH_CANDIDATES, plus its `newest` most recent — bounded reads, whatever the
    * namespace's size. Several texts (search windows, a query model's queries) are ranked separately over
-   * the same candidates, read once, and merged by score.
+   * the same candidates, read once, and merged by score. `read`: the candidates {@link candidatesIn} read
+   * ahead for this namespace (read here when absent, or when they are another namespace's).
    */
-  async relevantTo(namespace: readonly string[], text: string | readonly string[], options: { queryLimit: number; newest: number }): Promise<MemoryItem[]> {
-    const candidates: ReadMemory[] = [];
-    for await (const memory of this.reads.newestIn(namespace, SEARCH_CANDIDATES)) {
-      candidates.push(memory);
-      if (candidates.length >= SEARCH_CANDIDATES) break;
-    }
+  async relevantTo(
+    namespace: readonly string[],
+    text: string | readonly string[],
+    options: { queryLimit: number; newest: number },
+    read?: SearchCandidates,
+  ): Promise<MemoryItem[]> {
+    const sameNamespace = read !== undefined && read.namespace.length === namespace.length && read.namespace.every((label, i) => label === namespace[i]);
+    const { memories: candidates } = sameNamespace ? read : await this.candidatesIn(namespace);
     const recent = candidates.slice(0, options.newest).map((c) => c.item);
     const queries = (typeof text === 'string' ? [text] : text).map((q) => q.slice(0, MAX_QUERY_CHARS)).filter((q) => q.trim());
     const ranked = queries.length > 0 ? await this.rankAll(queries, candidates) : [];

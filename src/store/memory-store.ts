@@ -12,7 +12,7 @@ import { InvalidInputError } from '../errors';
 import { formatNamespace, parseKey, parseNamespace, parseTtlSeconds, parseValue, type WriteOptions } from './memory-input';
 import { isLive, toMemoryChange, toMemoryItem } from './memory-records';
 import { MemoryReads } from './memory-reads';
-import { embedValue, MemorySearch, type SearchOptions } from './memory-search';
+import { embedValue, MemorySearch, type SearchCandidates, type SearchOptions } from './memory-search';
 import type { ChangeSource, MemoryChange, MemoryItem, MemoryValue, SearchItem } from './memory-types';
 import { listNamespaces, type ListNamespacesOptions } from './namespace-listing';
 import { queryAll } from './query-pages';
@@ -191,13 +191,24 @@ export class DynamoMemoryStore {
     return this.searches.newest(this.namespace(namespace), limit);
   }
 
+  /** The read half of {@link relevantTo}, done ahead (beside other reads): the candidates its ranking uses. */
+  async searchCandidates(namespace: readonly string[]): Promise<SearchCandidates> {
+    return this.searches.candidatesIn(this.namespace(namespace));
+  }
+
   /**
    * The memories an extraction shows the model: the `queryLimit` most relevant to `text` among the
    * namespace's newest SEARCH_CANDIDATES, plus its `newest` most recent — bounded reads, whatever the
-   * namespace's size. Several texts are ranked separately and merged by score.
+   * namespace's size. Several texts are ranked separately and merged by score. `read`: the candidates
+   * {@link searchCandidates} read ahead for this namespace.
    */
-  async relevantTo(namespace: readonly string[], text: string | readonly string[], options: { queryLimit: number; newest: number }): Promise<MemoryItem[]> {
-    return this.searches.relevantTo(this.namespace(namespace), text, options);
+  async relevantTo(
+    namespace: readonly string[],
+    text: string | readonly string[],
+    options: { queryLimit: number; newest: number },
+    read?: SearchCandidates,
+  ): Promise<MemoryItem[]> {
+    return this.searches.relevantTo(this.namespace(namespace), text, options, read);
   }
 }
 

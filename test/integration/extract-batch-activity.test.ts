@@ -521,6 +521,89 @@ describe('messages handed from planning to extraction on one worker', () => {
   });
 });
 
+describe('the reads before the model, side by side', () => {
+  const workerActivities = () =>
+    createActivities({
+      ...h.deps,
+      extractor: new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: h.fake.baseURL }), { model: 'claude-test-model' }),
+    });
+
+  /** A thread whose namespace already holds a memory about Fido, with one new message about him. */
+  async function threadAboutFido(): Promise<{ threadId: string; namespace: string[] }> {
+    const namespace = ['memories', uniqueId('ns')];
+    await h.deps.store.put(namespace, 'dog', memoryValue('User has a dog named Fido'));
+    return { threadId: await h.submit(['Fido chased the postman again.'], namespace), namespace };
+  }
+
+  it("extractNext reads the memory candidates in the plan's round trip for the batch's messages, and shows the model what they rank", async () => {
+    const { threadId, namespace } = await threadAboutFido();
+    const candidates = jest.spyOn(h.deps.store, 'searchCandidates');
+    const readRange = h.deps.inbox.readRange.bind(h.deps.inbox);
+    // How many candidate reads had started when each message read started.
+    const startedBefore: number[] = [];
+    const messageReads = jest.spyOn(h.deps.inbox, 'readRange').mockImplementation((...args) => {
+      startedBefore.push(candidates.mock.calls.length);
+      return readRange(...args);
+    });
+    try {
+      h.fake.script(insert('User’s dog Fido chases the postman'));
+      const result = await new MockActivityEnvironment().run(workerActivities().extractNext, { threadId, upToSeq: Number.MAX_SAFE_INTEGER });
+      expect(result).toMatchObject({ result: { status: 'extracted' } });
+      expect(startedBefore).toEqual([1]);
+      expect(candidates).toHaveBeenCalledTimes(1);
+      expect(candidates.mock.calls[0]?.[0]).toEqual(namespace);
+      expect(JSON.stringify(promptData(firstRequest()))).toContain('User has a dog named Fido');
+    } finally {
+      messageReads.mockRestore();
+      candidates.mockRestore();
+    }
+  });
+
+  it('extractBatch (a retry) reads the candidates beside the cursor check, not after it', async () => {
+    const { threadId } = await threadAboutFido();
+    const ref = await h.plan(threadId);
+    const candidates = jest.spyOn(h.deps.store, 'searchCandidates');
+    const cursor = h.deps.inbox.cursor.bind(h.deps.inbox);
+    // How many candidate reads had started when the cursor check answered.
+    const startedWhenAnswered: number[] = [];
+    const checks = jest.spyOn(h.deps.inbox, 'cursor').mockImplementation(async (...args) => {
+      const answer = await cursor(...args);
+      startedWhenAnswered.push(candidates.mock.calls.length);
+      return answer;
+    });
+    try {
+      h.fake.script(insert('User’s dog Fido chases the postman'));
+      expect(await h.run(ref)).toMatchObject({ status: 'extracted' });
+      expect(startedWhenAnswered[0]).toBe(1);
+      expect(candidates).toHaveBeenCalledTimes(1);
+      expect(JSON.stringify(promptData(firstRequest()))).toContain('User has a dog named Fido');
+    } finally {
+      checks.mockRestore();
+      candidates.mockRestore();
+    }
+  });
+
+  it('a candidate read that fails ahead is read again after the check; one that keeps failing fails the attempt, retryably, before the model', async () => {
+    const { threadId } = await threadAboutFido();
+    const ref = await h.plan(threadId);
+    const candidates = jest.spyOn(h.deps.store, 'searchCandidates').mockRejectedValueOnce(new Error('throttled'));
+    try {
+      h.fake.script(insert('User’s dog Fido chases the postman'));
+      expect(await h.run(ref)).toMatchObject({ status: 'extracted' });
+      expect(candidates).toHaveBeenCalledTimes(2);
+      expect(JSON.stringify(promptData(firstRequest()))).toContain('User has a dog named Fido');
+
+      const next = await h.plan(await h.submit(['Fido is asleep.']));
+      candidates.mockRejectedValue(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+      const failure = await h.runFailing(next);
+      expect(failure.nonRetryable).toBe(false);
+      expect(h.fake.requests).toHaveLength(1);
+    } finally {
+      candidates.mockRestore();
+    }
+  });
+});
+
 describe('dead letters and re-drives', () => {
   const failure = { type: 'ModelRequestError', message: 'model API rejected the request (400)' };
   const firstAttemptAt = '2026-11-26T10:00:05.000Z';

@@ -6,7 +6,7 @@
  */
 import type { ThreadMessage } from '../../src/contract';
 import { resolveManager } from '../../src/managers/memory-manager';
-import { relatedMemories } from '../../src/managers/related-memories';
+import { readRelated, relatedMemories } from '../../src/managers/related-memories';
 import { DynamoMemoryStore } from '../../src/store/memory-store';
 import { memoryValue } from '../../src/store/memory-types';
 import { createEmbedder } from '../../src/store/search/create-embedder';
@@ -37,6 +37,28 @@ test('several queries: each memory a query finds can be shown, once, up to query
   expect(await keys(['jazz tonight', 'my dog Fido', 'Fido again'], 5)).toEqual(['dog', 'jazz']);
   expect(await keys(['jazz tonight', 'my dog Fido'], 1)).toHaveLength(1);
   expect(await keys(['', '  '], 5)).toEqual([]);
+});
+
+test('candidates read ahead are ranked as a fresh read would be, and are ignored for another namespace', async () => {
+  const ns = ['memories', uniqueId('ahead')];
+  const other = ['memories', uniqueId('other')];
+  await seed(store, ns);
+  await store.put(other, 'tea', memoryValue('User drinks green tea'));
+  const options = { queryLimit: 1, newest: 0 };
+  const ahead = await store.searchCandidates(ns);
+  expect(ahead.memories).toHaveLength(3);
+  expect(await store.relevantTo(ns, 'my dog Fido', options, ahead)).toEqual(await store.relevantTo(ns, 'my dog Fido', options));
+  // Read for `ns`, passed for `other`: `other` is read afresh, so its own memory is found.
+  expect((await store.relevantTo(other, 'green tea', options, ahead)).map((i) => i.key)).toEqual(['tea']);
+});
+
+test("a search manager's reads done ahead (readRelated) give the same related memories as reading them in place", async () => {
+  const manager = resolveManager({ name: 'plain', namespace: ['plain'], queryLimit: 2, newestShown: 0 });
+  const ns = ['plain', uniqueId('u')];
+  await seed(store, ns);
+  const messages = [message('Fido chased a cat')];
+  const reads = await readRelated({ store }, manager, ns);
+  expect(await relatedMemories({ store }, manager, ns, messages, undefined, reads)).toEqual(await relatedMemories({ store }, manager, ns, messages));
 });
 
 test('with an embedder, every query is embedded in one request and ranked by cosine', async () => {
