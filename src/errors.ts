@@ -292,7 +292,8 @@ export function toApplicationFailure(err: unknown, attempt?: number, ref?: strin
   }
   if (attempt !== undefined) counts['attempt'] = attempt;
   const facts: FailureFacts = failureFacts({ counts, ref });
-  const details = note ? [facts, note(nextRetryDelay)] : [facts];
+  // A cancellation names no batch: the thread does not retry it.
+  const details = note && code !== 'CancelledFailure' ? [facts, note(nextRetryDelay)] : [facts];
   return ApplicationFailure.create({ type: code, message: failureSummary(code, facts), nonRetryable, nextRetryDelay, details });
 }
 

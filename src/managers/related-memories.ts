@@ -116,10 +116,12 @@ export async function relatedMemories(
     const seed = await seedFor(deps, manager, namespace, PROFILE_KEY);
     return seed ? { items: [seed], seed, searches: 0 } : { items: [], searches: 0 };
   }
-  const [{ texts, queryUsage }, { candidates, document }] = await Promise.all([
-    searchTexts(deps, manager, messages, signal),
-    reads && 'candidates' in reads ? reads : readSearch(deps, manager, namespace),
-  ]);
+  const ahead = reads && 'candidates' in reads ? reads : undefined;
+  // A query model's call goes first when the reads are still to do: a failed read must not leave it running.
+  const [{ texts, queryUsage }, { candidates, document }] =
+    manager.queryModel !== undefined && !ahead
+      ? [await searchTexts(deps, manager, messages, signal), await readSearch(deps, manager, namespace)]
+      : await Promise.all([searchTexts(deps, manager, messages, signal), ahead ?? readSearch(deps, manager, namespace)]);
   const found = await deps.store.relevantTo(namespace, texts, { queryLimit: manager.queryLimit, newest: manager.newestShown }, candidates);
   const withUsage = queryUsage ? { queryUsage } : {};
   // The default document is the one the model is there to update: always shown when it exists.

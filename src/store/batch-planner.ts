@@ -89,8 +89,9 @@ export class BatchPlanner {
    * re-drive, no other namespace behind, the batch reaches its namespace's end or the cutoff), so the
    * thread can end its drain without asking again. False whenever unsure: the thread then plans once more.
    *
-   * `beside`: called with a namespace's cursor just before its messages are read — the batch, if that read
-   * finds any — so the caller can read what the batch needs from that namespace in the same round trip.
+   * `beside`: called with the cursor of the namespace furthest behind just before its messages are read —
+   * almost always the batch's — so the caller can read what the batch needs from that namespace in the same
+   * round trip (the caller checks the batch's namespace is the one it was told).
    */
   async planWithMessages(
     threadId: string,
@@ -143,7 +144,8 @@ export class BatchPlanner {
       .filter((c) => c.doneSeq < Math.min(c.lastSeq, upToSeq))
       .sort((a, b) => a.doneSeq - b.doneSeq || joinNamespace(a.namespace).localeCompare(joinNamespace(b.namespace)));
     for (const [index, cursor] of behind.entries()) {
-      beside?.(cursor);
+      // Only the first: a namespace behind whose range turns out empty (a rare anomaly) costs one wasted read, not one per namespace.
+      if (index === 0) beside?.(cursor);
       const messages = await this.inbox.readRange(threadId, cursor.namespace, cursor.doneSeq, Math.min(cursor.lastSeq, upToSeq), {
         maxMessages: this.maxMessages,
         maxBytes: this.maxBytes,

@@ -1,9 +1,11 @@
 /** The batch planner against DynamoDB Local: which batch comes next, how large, and what it is called. */
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchRef, ThreadMessage } from '../../src/contract';
 import { BatchPlanner, idsDigest, inboxBatchId } from '../../src/store/batch-planner';
 import { BatchWriter } from '../../src/store/batch-writer';
 import { DeadLetterStore } from '../../src/store/dead-letters';
 import { MessageInbox, promptBytes, type StoredMessage } from '../../src/store/message-inbox';
+import { messageKey } from '../../src/store/table-keys';
 import { freshTable, uniqueId } from '../support/test-env';
 
 let table: Awaited<ReturnType<typeof freshTable>>;
@@ -249,6 +251,22 @@ describe('cursors read beside the head', () => {
     expect(plan.ref?.idsDigest).toBe(idsDigest(read.map((m) => m.id)));
     await commit(await planned(thread));
     expect(await planner.planWithMessages(thread, ALL)).toEqual({ plan: { ref: null, headSeq: 2 }, messages: [], lastOfDrain: false });
+  });
+
+  test('beside is told the namespace furthest behind, once, before its messages are read — even when that range is empty', async () => {
+    const thread = uniqueId('thread');
+    await inbox.append(thread, ['memories', 'u1'], [message('b-1')]);
+    await inbox.append(thread, ['memories', 'u2'], [message('b-2')]);
+    const told: string[][] = [];
+    const first = await planner.planWithMessages(thread, ALL, (cursor) => told.push(cursor.namespace));
+    expect(told).toEqual([['memories', 'u1']]);
+    expect(first.plan.ref?.namespace).toEqual(['memories', 'u1']);
+    // u1's message gone without its cursor moving (an anomaly): u2 is planned, and beside was still told once.
+    await table.doc.send(new DeleteCommand({ TableName: table.tableName, Key: messageKey(thread, ['memories', 'u1'], 1) }));
+    told.length = 0;
+    const second = await planner.planWithMessages(thread, ALL, (cursor) => told.push(cursor.namespace));
+    expect(second.plan.ref?.namespace).toEqual(['memories', 'u2']);
+    expect(told).toEqual([['memories', 'u1']]);
   });
 
   test('lastOfDrain: only a batch after which, by the same reads, nothing waits up to upToSeq', async () => {

@@ -9,6 +9,7 @@ import { promptData, promptMessages, type RecordedRequest, type ScriptedReply } 
 import { ManagerRegistry } from '../../src/managers/manager-registry';
 import { MEMORY_TOOL_NAME, PROFILE_KEY, PROFILE_TOOL_NAME } from '../../src/model/memory-tool';
 import { memoryText, memoryValue } from '../../src/store/memory-types';
+import { MemorySearch } from '../../src/store/memory-search';
 import { batchLogKey } from '../../src/store/table-keys';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
@@ -538,6 +539,8 @@ describe('the reads before the model, side by side', () => {
   it("extractNext reads the memory candidates in the plan's round trip for the batch's messages, and shows the model what they rank", async () => {
     const { threadId, namespace } = await threadAboutFido();
     const candidates = jest.spyOn(h.deps.store, 'searchCandidates');
+    // Every read of candidates, ahead or in place: one per extraction.
+    const candidateReads = jest.spyOn(MemorySearch.prototype, 'candidatesIn');
     const readRange = h.deps.inbox.readRange.bind(h.deps.inbox);
     // How many candidate reads had started when each message read started.
     const startedBefore: number[] = [];
@@ -552,10 +555,12 @@ describe('the reads before the model, side by side', () => {
       expect(startedBefore).toEqual([1]);
       expect(candidates).toHaveBeenCalledTimes(1);
       expect(candidates.mock.calls[0]?.[0]).toEqual(namespace);
+      expect(candidateReads).toHaveBeenCalledTimes(1);
       expect(JSON.stringify(promptData(firstRequest()))).toContain('User has a dog named Fido');
     } finally {
       messageReads.mockRestore();
       candidates.mockRestore();
+      candidateReads.mockRestore();
     }
   });
 
@@ -563,6 +568,7 @@ describe('the reads before the model, side by side', () => {
     const { threadId } = await threadAboutFido();
     const ref = await h.plan(threadId);
     const candidates = jest.spyOn(h.deps.store, 'searchCandidates');
+    const candidateReads = jest.spyOn(MemorySearch.prototype, 'candidatesIn');
     const cursor = h.deps.inbox.cursor.bind(h.deps.inbox);
     // How many candidate reads had started when the cursor check answered.
     const startedWhenAnswered: number[] = [];
@@ -576,10 +582,12 @@ describe('the reads before the model, side by side', () => {
       expect(await h.run(ref)).toMatchObject({ status: 'extracted' });
       expect(startedWhenAnswered[0]).toBe(1);
       expect(candidates).toHaveBeenCalledTimes(1);
+      expect(candidateReads).toHaveBeenCalledTimes(1);
       expect(JSON.stringify(promptData(firstRequest()))).toContain('User has a dog named Fido');
     } finally {
       checks.mockRestore();
       candidates.mockRestore();
+      candidateReads.mockRestore();
     }
   });
 
@@ -601,6 +609,18 @@ describe('the reads before the model, side by side', () => {
     } finally {
       candidates.mockRestore();
     }
+  });
+  it('a batch naming a manager this worker lacks, which an earlier attempt committed, is already-applied (the reads ahead do not fail it)', async () => {
+    const ref = await managedBatchOf('curator', 'I collect stamps.');
+    h.fake.script(insert('User collects stamps'));
+    await h.run(ref);
+    const lacking = createActivities({
+      ...h.deps,
+      managers: new ManagerRegistry(),
+      extractor: new ClaudeExtractor(createAnthropicClient({ apiKey: 'test-key', baseURL: h.fake.baseURL }), { model: 'claude-test-model' }),
+    });
+    expect(await new MockActivityEnvironment().run(lacking.extractBatch, ref)).toMatchObject({ status: 'already-applied' });
+    expect(h.fake.requests).toHaveLength(1);
   });
 });
 

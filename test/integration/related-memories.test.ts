@@ -39,7 +39,7 @@ test('several queries: each memory a query finds can be shown, once, up to query
   expect(await keys(['', '  '], 5)).toEqual([]);
 });
 
-test('candidates read ahead are ranked as a fresh read would be, and are ignored for another namespace', async () => {
+test('candidates read ahead are what relevantTo ranks (no second read), and are ignored for another namespace', async () => {
   const ns = ['memories', uniqueId('ahead')];
   const other = ['memories', uniqueId('other')];
   await seed(store, ns);
@@ -48,17 +48,25 @@ test('candidates read ahead are ranked as a fresh read would be, and are ignored
   const ahead = await store.searchCandidates(ns);
   expect(ahead.memories).toHaveLength(3);
   expect(await store.relevantTo(ns, 'my dog Fido', options, ahead)).toEqual(await store.relevantTo(ns, 'my dog Fido', options));
+  // Written after the read ahead: a ranking over that read cannot see it, a fresh read does.
+  await store.put(ns, 'cat', memoryValue('User has a cat named Tom'));
+  expect((await store.relevantTo(ns, 'my cat Tom', options, ahead)).map((i) => i.key)).not.toContain('cat');
+  expect((await store.relevantTo(ns, 'my cat Tom', options)).map((i) => i.key)).toEqual(['cat']);
   // Read for `ns`, passed for `other`: `other` is read afresh, so its own memory is found.
   expect((await store.relevantTo(other, 'green tea', options, ahead)).map((i) => i.key)).toEqual(['tea']);
 });
 
-test("a search manager's reads done ahead (readRelated) give the same related memories as reading them in place", async () => {
+test("a search manager's reads done ahead (readRelated) are the ones its related memories come from", async () => {
   const manager = resolveManager({ name: 'plain', namespace: ['plain'], queryLimit: 2, newestShown: 0 });
   const ns = ['plain', uniqueId('u')];
   await seed(store, ns);
-  const messages = [message('Fido chased a cat')];
+  const messages = [message('Fido chased a cat named Tom')];
   const reads = await readRelated({ store }, manager, ns);
   expect(await relatedMemories({ store }, manager, ns, messages, undefined, reads)).toEqual(await relatedMemories({ store }, manager, ns, messages));
+  await store.put(ns, 'cat', memoryValue('User has a cat named Tom'));
+  const keys = async (read?: typeof reads) => (await relatedMemories({ store }, manager, ns, messages, undefined, read)).items.map((i) => i.key);
+  expect(await keys(reads)).not.toContain('cat');
+  expect(await keys()).toContain('cat');
 });
 
 test('with an embedder, every query is embedded in one request and ranked by cosine', async () => {
