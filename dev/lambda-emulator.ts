@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_SERVER_START_TIMEOUT_MS } from '../src/defaults';
-import { captureTail, exitDescription, stopChild } from '../src/testing/child-process';
+import { captureOutput, exitDescription, stopChild } from '../src/testing/child-process';
 import { freePort } from '../src/testing/free-port';
 import { projectRoot } from './project-paths';
 import { waitFor } from '../src/testing/wait-for';
@@ -79,7 +79,7 @@ export async function startLambdaEmulator(options: LambdaEmulatorOptions): Promi
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const tail = captureTail(child);
+  const tail = captureOutput(child);
   const output: string[] = [];
   let partial = '';
   const collect = (chunk: Buffer) => {

@@ -192,7 +192,7 @@ export const RETENTION_MARK_CONCURRENCY = 16;
 /** How long local servers (Temporal dev server, DynamoDB Local) may take to come up (ms) on a slow 2-core machine. */
 export const LOCAL_SERVER_START_TIMEOUT_MS = 60_000;
 
-/** Starts of a local server on a fresh port when another process took the one it was given (count). */
+/** Starts of a local server when another process took a port it was binding (count); a fresh port each time unless one was given. */
 export const LOCAL_SERVER_PORT_ATTEMPTS = 3;
 
 /**

@@ -1,16 +1,37 @@
-/** Small helpers for the local servers this project spawns: keep their output tail, stop them cleanly. */
+/** Small helpers for the local servers this project spawns: keep their output's start and end, stop them cleanly. */
 import type { ChildProcess } from 'node:child_process';
 import { LOCAL_SERVER_STOP_GRACE_MS } from '../defaults';
 
-/** Keeps the last lines a child wrote, for error messages when it fails to start. */
-export function captureTail(child: ChildProcess, maxChars = 4000): () => string {
+/** How much of a child's output {@link captureOutput} keeps. */
+export interface CapturedOutputSize {
+  /** The first characters, where a crash's cause is (a Go panic prints its reason first, then pages of stack). @default 1500 */
+  headChars?: number;
+  /** The last characters. @default 4000 */
+  tailChars?: number;
+}
+
+/**
+ * Keeps the start and the end of what a child writes, for error messages when it fails to start: the
+ * reason a server gave up is often only in its first lines (a port another process took, told by the panic
+ * that opens a long stack trace), and callers such as `startOnFreePort` read that reason to decide a retry.
+ */
+export function captureOutput(child: ChildProcess, { headChars = 1500, tailChars = 4000 }: CapturedOutputSize = {}): () => string {
+  let head = '';
   let tail = '';
+  let total = 0;
   const append = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-maxChars);
+    const text = chunk.toString('utf8');
+    total += text.length;
+    if (head.length < headChars) head += text.slice(0, headChars - head.length);
+    tail = (tail + text).slice(-tailChars);
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  return () => tail;
+  return () => {
+    const omitted = total - head.length - tail.length;
+    if (omitted <= 0) return head + tail.slice(Math.max(0, head.length + tail.length - total));
+    return `${head}\n[… ${omitted} characters left out …]\n${tail}`;
+  };
 }
 
 /** Describes how a child ended, or undefined while it runs. */

@@ -14,7 +14,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { LOCAL_SERVER_START_TIMEOUT_MS } from '../defaults';
 import { ConfigurationError } from '../errors';
 import { createDynamoClients } from '../store/dynamo-clients';
-import { captureTail, exitDescription, stopChild } from './child-process';
+import { captureOutput, exitDescription, stopChild } from './child-process';
 import { startOnFreePort } from './free-port';
 import { waitFor } from './wait-for';
 
@@ -77,7 +77,7 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
   );
-  const tail = captureTail(child);
+  const tail = captureOutput(child);
   let spawnError: string | undefined;
   child.on('error', (err) => {
     spawnError = `could not run java: ${err.message}`;

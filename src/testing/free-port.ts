@@ -22,12 +22,17 @@ export function portWasTaken(err: unknown): boolean {
 
 /**
  * Starts a server on a port from `freePort`, and again on a new port when another process took that one
- * first (a free port is only free when asked; parallel tests start many servers).
+ * first (a free port is only free when asked; parallel tests start many servers). With `port` given (a
+ * server restarted where its clients expect it) the retries keep that port: the Temporal dev server also
+ * binds internal ports of its own choosing, and a race lost on one of those is worth another try too.
  */
-export async function startOnFreePort<T>(start: (port: number) => Promise<T>, attempts = LOCAL_SERVER_PORT_ATTEMPTS): Promise<T> {
+export async function startOnFreePort<T>(
+  start: (port: number) => Promise<T>,
+  { attempts = LOCAL_SERVER_PORT_ATTEMPTS, port }: { attempts?: number; port?: number } = {},
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await start(await freePort());
+      return await start(port ?? (await freePort()));
     } catch (err) {
       if (attempt >= attempts || !portWasTaken(err)) throw err;
     }

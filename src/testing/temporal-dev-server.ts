@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { DEFAULT_TEMPORAL_NAMESPACE, LOCAL_SERVER_START_TIMEOUT_MS } from '../defaults';
-import { captureTail, exitDescription, stopChild } from './child-process';
+import { captureOutput, exitDescription, stopChild } from './child-process';
 import { freePort, startOnFreePort } from './free-port';
 import { resolveTemporalCli, type TemporalExecutable } from './temporal-binaries';
 import { waitFor } from './wait-for';
@@ -50,8 +50,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     return { address: env.address, namespace, stop: () => env.teardown() };
   }
 
-  const start = (port: number) => startOnPort(executable.path, namespace, port, options);
-  return options.port !== undefined ? start(options.port) : startOnFreePort(start);
+  return startOnFreePort((port) => startOnPort(executable.path, namespace, port, options), { port: options.port });
 }
 
 async function startOnPort(executablePath: string, namespace: string, port: number, options: TemporalDevServerOptions): Promise<LocalTemporal> {
@@ -72,7 +71,7 @@ async function startOnPort(executablePath: string, namespace: string, port: numb
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(executablePath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail = captureTail(child);
+  const tail = captureOutput(child);
   const address = `127.0.0.1:${port}`;
   try {
     await waitFor(

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { captureTail, stopChild } from '../../src/testing/child-process';
+import { captureOutput, stopChild } from '../../src/testing/child-process';
 import { projectRoot } from '../../dev/project-paths';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { eventually } from './test-env';
@@ -59,7 +59,7 @@ export async function startWorkerProcess(temporalClient: Client, env: Record<str
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output = captureTail(child, 20_000);
+  const output = captureOutput(child, { tailChars: 20_000 });
   let stdout = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     if (stdout.length < MAX_STDOUT_CHARS) stdout += chunk.toString('utf8');
