@@ -28,13 +28,23 @@ export function portWasTaken(err: unknown): boolean {
  */
 export async function startOnFreePort<T>(
   start: (port: number) => Promise<T>,
-  { attempts = LOCAL_SERVER_PORT_ATTEMPTS, port }: { attempts?: number; port?: number } = {},
+  { attempts = LOCAL_SERVER_PORT_ATTEMPTS, port, retryable = portWasTaken }: StartRetryOptions = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start(port ?? (await freePort()));
     } catch (err) {
-      if (attempt >= attempts || !portWasTaken(err)) throw err;
+      if (attempt >= attempts || !retryable(err)) throw err;
     }
   }
+}
+
+/** Options of {@link startOnFreePort}. */
+export interface StartRetryOptions {
+  /** @default LOCAL_SERVER_PORT_ATTEMPTS */
+  attempts?: number;
+  /** The port to start on every time; a fresh free port each attempt when unset. */
+  port?: number;
+  /** Which failed starts are tried again. @default portWasTaken */
+  retryable?: (err: unknown) => boolean;
 }

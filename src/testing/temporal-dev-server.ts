@@ -1,14 +1,15 @@
 /**
  * Starts the real Temporal CLI dev server (`temporal server start-dev`) on a free loopback port and waits
  * until its frontend answers. The SDK's ephemeral server gives a binary only 5 s to come up, which a busy
- * 2-core machine can miss; this waits up to LOCAL_SERVER_START_TIMEOUT_MS. Without a local binary it falls
+ * 2-core machine can miss; this waits up to LOCAL_SERVER_START_TIMEOUT_MS, and starts it again after a lost
+ * port race or a crash at startup (up to LOCAL_SERVER_PORT_ATTEMPTS). Without a local binary it falls
  * back to the SDK's downloading `TestWorkflowEnvironment.createLocal`.
  */
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { DEFAULT_TEMPORAL_NAMESPACE, LOCAL_SERVER_START_TIMEOUT_MS } from '../defaults';
 import { captureOutput, exitDescription, stopChild } from './child-process';
-import { freePort, startOnFreePort } from './free-port';
+import { freePort, portWasTaken, startOnFreePort } from './free-port';
 import { resolveTemporalCli, type TemporalExecutable } from './temporal-binaries';
 import { waitFor } from './wait-for';
 
@@ -50,7 +51,20 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     return { address: env.address, namespace, stop: () => env.teardown() };
   }
 
-  return startOnFreePort((port) => startOnPort(executable.path, namespace, port, options), { port: options.port });
+  return startOnFreePort((port) => startOnPort(executable.path, namespace, port, options), {
+    port: options.port,
+    retryable: (err) => portWasTaken(err) || crashedWithPanic(err),
+  });
+}
+
+/**
+ * Whether the dev server crashed while starting (a Go panic: "panic: …" then the goroutines' stacks), which
+ * is tried again like a lost port race. A refusal (a bad flag, a locked database file) is an `Error: …` line
+ * and exit 1, and fails at once. Seen twice in full-suite CI runs on a busy 2-core machine: a panic inside
+ * the server's dependency wiring (`go.uber.org/dig`) at startup, its first line cut off by the old tail-only capture.
+ */
+export function crashedWithPanic(err: unknown): boolean {
+  return err instanceof Error && /(^|\n|output: )panic: |\ngoroutine \d+ \[/.test(err.message);
 }
 
 async function startOnPort(executablePath: string, namespace: string, port: number, options: TemporalDevServerOptions): Promise<LocalTemporal> {

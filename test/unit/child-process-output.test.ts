@@ -5,8 +5,9 @@
 import { spawn } from 'node:child_process';
 import { captureOutput, exitDescription } from '../../src/testing/child-process';
 import { portWasTaken, startOnFreePort } from '../../src/testing/free-port';
+import { crashedWithPanic } from '../../src/testing/temporal-dev-server';
 
-/** Runs a real child that writes `script`'s output and exits 2, like the dev server's panic. */
+/** Runs a real child that writes `script`'s output and exits 2, like the dev server's panic (`exitCode`, not `exit()`: a Node child's writes to a socket-pair stdio are asynchronous and `exit()` drops them). */
 async function failedChild(script: string) {
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = captureOutput(child, { headChars: 200, tailChars: 300 });
@@ -19,7 +20,7 @@ test('a long crash keeps its first lines (the cause) and its last lines, and say
     process.stderr.write('panic: listen tcp 127.0.0.1:40001: bind: address already in use\\n');
     for (let i = 0; i < 500; i++) process.stderr.write('\\tgo.uber.org/dig.paramList.BuildList frame ' + i + '\\n');
     process.stderr.write('main.main()\\n');
-    process.exit(2);`);
+    process.exitCode = 2;`);
   expect(described).toMatch(/^exit 2; output: panic: listen tcp 127\.0\.0\.1:40001: bind: address already in use\n/);
   expect(described).toMatch(/\n\[… \d+ characters left out …\]\n/);
   expect(described).toMatch(/main\.main\(\)$/);
@@ -29,7 +30,7 @@ test('a long crash keeps its first lines (the cause) and its last lines, and say
 });
 
 test('a short output is kept whole, once, with nothing marked as left out', async () => {
-  const described = await failedChild(`process.stdout.write('a'.repeat(150)); process.stderr.write('b'.repeat(150)); process.exit(2);`);
+  const described = await failedChild(`process.stdout.write('a'.repeat(150)); process.stderr.write('b'.repeat(150)); process.exitCode = 2;`);
   expect(described).toBe(`exit 2; output: ${'a'.repeat(150)}${'b'.repeat(150)}`);
 });
 
@@ -56,4 +57,14 @@ test('a restart on a given port is tried again on that same port after a lost po
   );
   await expect(other).rejects.toThrow('unknown flag');
   expect(calls).toBe(1);
+});
+
+test('the dev server start is tried again after a Go panic at startup, and not after a refusal', () => {
+  const head = 'time=2026-12-07T04:13:50.101 level=WARN msg="Cluster Id in Cluster Metadata config is not a valid uuid."';
+  const panic = `exit 2; output: ${head}\npanic: could not build arguments for function "go.temporal.io/server/temporal".ServerLifetimeHooks\n\ngoroutine 1 [running]:\ngo.uber.org/dig.paramList.BuildList(…)`;
+  expect(crashedWithPanic(new Error(panic))).toBe(true);
+  // Only the stack left (what the tail-only capture kept) still reads as a crash.
+  expect(crashedWithPanic(new Error('exit 2; output: 498eae0}, 0x0)\n\tgo.uber.org/dig@v1.19.0/param.go:640\ngoroutine 1 [running]:\nmain.main()'))).toBe(true);
+  expect(crashedWithPanic(new Error('exit 1; output: Error: unknown flag: --frobnicate'))).toBe(false);
+  expect(crashedWithPanic(new Error('exit 1; output: Error: unable to open database file: database is locked (panic: none)'))).toBe(false);
 });
