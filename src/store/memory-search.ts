@@ -9,6 +9,7 @@ import { DEFAULT_SEARCH_LIMIT, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, SEARCH_CANDIDA
 import { InvalidInputError } from '../errors';
 import { describeZodError } from '../schemas';
 import { embeddingOf } from './memory-records';
+import { joinNamespace } from './table-keys';
 import type { MemoryReads, ReadMemory } from './memory-reads';
 import type { MemoryItem, MemoryValue, SearchItem } from './memory-types';
 import { rankByEmbedding, type Embedder } from './search/embedder';
@@ -124,8 +125,7 @@ export class MemorySearch {
     options: { queryLimit: number; newest: number },
     read?: SearchCandidates,
   ): Promise<MemoryItem[]> {
-    const sameNamespace = read !== undefined && read.namespace.length === namespace.length && read.namespace.every((label, i) => label === namespace[i]);
-    const { memories: candidates } = sameNamespace ? read : await this.candidatesIn(namespace);
+    const { memories: candidates } = read && joinNamespace(read.namespace) === joinNamespace(namespace) ? read : await this.candidatesIn(namespace);
     const recent = candidates.slice(0, options.newest).map((c) => c.item);
     const queries = (typeof text === 'string' ? [text] : text).map((q) => q.slice(0, MAX_QUERY_CHARS)).filter((q) => q.trim());
     const ranked = queries.length > 0 ? await this.rankAll(queries, candidates) : [];

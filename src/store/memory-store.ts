@@ -196,12 +196,7 @@ export class DynamoMemoryStore {
     return this.searches.candidatesIn(this.namespace(namespace));
   }
 
-  /**
-   * The memories an extraction shows the model: the `queryLimit` most relevant to `text` among the
-   * namespace's newest SEARCH_CANDIDATES, plus its `newest` most recent — bounded reads, whatever the
-   * namespace's size. Several texts are ranked separately and merged by score. `read`: the candidates
-   * {@link searchCandidates} read ahead for this namespace.
-   */
+  /** {@link MemorySearch.relevantTo} in this store's (tenant-scoped) namespace; `read` comes from {@link searchCandidates}. */
   async relevantTo(
     namespace: readonly string[],
     text: string | readonly string[],
